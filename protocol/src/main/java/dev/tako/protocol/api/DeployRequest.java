@@ -1,0 +1,47 @@
+package dev.tako.protocol.api;
+
+import dev.tako.protocol.CborSerializable;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What the CLI asks one node to roll out across the environment's servers. The artifact was already
+ * uploaded over SFTP to every target as {@code <home>/artifacts/<artifactSha256>.tar.gz}. Secrets
+ * are not part of this record (they travel encrypted, see the secrets issue).
+ *
+ * @param release the release id (SPEC §3)
+ * @param start the resolved start command, relative to the release directory
+ * @param idleTimeout a duration such as "5m"
+ * @param releaseCommand optional shell command line run once before the switch, or null
+ * @param servers the target servers, in rollout order
+ * @param strategy "atomic" or "rolling"
+ * @param canary a server to roll first, or null
+ * @param by who deployed, "user@host"
+ * @param created ISO-8601 instant
+ */
+public record DeployRequest(
+    String app,
+    String env,
+    String release,
+    String artifactSha256,
+    List<String> start,
+    String health,
+    int instances,
+    String idleTimeout,
+    String releaseCommand,
+    Map<String, String> vars,
+    List<String> routes,
+    List<String> servers,
+    String strategy,
+    String canary,
+    String tls,
+    String by,
+    String created)
+    implements CborSerializable {
+  public DeployRequest {
+    start = List.copyOf(start);
+    vars = Map.copyOf(vars);
+    routes = List.copyOf(routes);
+    servers = List.copyOf(servers);
+  }
+}
