@@ -9,8 +9,8 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 
 /**
  * The one ObjectMapper recipe shared by CLI and node: snake_case field names (SPEC §5), nulls kept
- * so that {@code "exit_code": null} is printed. {@link #strict()} rejects unknown fields (requests a
- * node accepts); {@link #lenient()} ignores them (responses a CLI reads: nodes may add fields).
+ * so that {@code "exit_code": null} is printed. {@link #strict()} rejects unknown fields (requests
+ * a node accepts); {@link #lenient()} ignores them (responses a CLI reads: nodes may add fields).
  */
 public final class Json {
   private static final ObjectMapper STRICT = build(true);
