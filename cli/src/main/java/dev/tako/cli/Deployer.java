@@ -1,0 +1,300 @@
+package dev.tako.cli;
+
+import dev.tako.cli.pack.Packer;
+import dev.tako.cli.ssh.HostKeyPolicy;
+import dev.tako.cli.ssh.SshException;
+import dev.tako.protocol.Durations;
+import dev.tako.protocol.ReleaseIds;
+import dev.tako.protocol.api.DeployRequest;
+import dev.tako.protocol.api.DeployResult;
+import dev.tako.protocol.config.AppConfig;
+import dev.tako.protocol.config.AppConfigLoader;
+import dev.tako.protocol.config.ConfigError;
+import dev.tako.protocol.config.ConfigException;
+import dev.tako.protocol.config.EnvConfig;
+import dev.tako.protocol.config.Inventory;
+import dev.tako.protocol.config.ServerEntry;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * {@code tako deploy}: build and pack locally, upload the artifact to every target over SFTP in
+ * parallel (skipping servers that hold it already), then ask one node of the environment to roll it
+ * out across the cluster and report each server's result. Nothing on a server changes before every
+ * upload has finished.
+ */
+public final class Deployer {
+  private final TakoHome home;
+  private final Output out;
+
+  public Deployer(TakoHome home, Output out) {
+    this.home = home;
+    this.out = out;
+  }
+
+  /** Options of one deploy. */
+  public record Options(Path configFile, String env, String strategy, String canary) {}
+
+  /** Loads and validates tako.toml and the environment's servers; exit 2 on any error. */
+  public static AppConfig loadConfig(Path configFile) {
+    try {
+      return AppConfigLoader.load(configFile);
+    } catch (ConfigException e) {
+      throw CliException.usage(Servers.stripError(e.getMessage()));
+    }
+  }
+
+  public DeployResult deploy(Options opts) {
+    long t0 = System.nanoTime();
+    AppConfig cfg = loadConfig(opts.configFile());
+    EnvConfig env;
+    try {
+      env = cfg.env(opts.env());
+    } catch (ConfigException e) {
+      throw CliException.usage(Servers.stripError(e.getMessage()));
+    }
+    Inventory inventory = Servers.load(home);
+    List<ConfigError> unknown =
+        AppConfigLoader.checkServers(cfg, opts.env(), inventory.servers().keySet());
+    if (!unknown.isEmpty()) {
+      throw CliException.usage(
+          Servers.stripError(
+              String.join("\n", unknown.stream().map(ConfigError::render).toList())));
+    }
+    String strategy = opts.strategy() != null ? opts.strategy() : env.strategy();
+    if (opts.canary() != null && !env.servers().contains(opts.canary())) {
+      throw CliException.usage(
+          "--canary "
+              + opts.canary()
+              + " is not one of envs."
+              + opts.env()
+              + ".servers "
+              + env.servers());
+    }
+    List<ServerEntry> targets = Servers.entries(inventory, env.servers());
+
+    Path project = opts.configFile().toAbsolutePath().getParent();
+    Path work = project.resolve(".tako");
+    Packer.Artifact artifact;
+    try {
+      Path source = project;
+      if (cfg.build().run() != null) {
+        out.progress("building: " + cfg.build().run());
+        source = Packer.buildInCopy(project, cfg.build().run(), work);
+      }
+      artifact =
+          Packer.pack(
+              source, cfg.build().include(), cfg.build().exclude(), work.resolve("artifacts"));
+    } catch (IOException e) {
+      throw CliException.failed("packing the release failed: " + e.getMessage());
+    }
+    Map<String, String> vars = cfg.varsFor(opts.env());
+    String release =
+        ReleaseIds.compute(artifact.sha256(), cfg.startCommand(), vars, cfg.health(), env.routes());
+    out.progress(
+        String.format(
+            "%s %s: packed %d files, %s (sha256 %s)",
+            cfg.name(),
+            release,
+            artifact.files(),
+            human(artifact.size()),
+            artifact.sha256().substring(0, 12)));
+    long tPacked = System.nanoTime();
+
+    Map<String, NodeClient> clients = uploadAll(targets, artifact);
+    long tUploaded = System.nanoTime();
+    try {
+      List<ServerEntry> order = new ArrayList<>(targets);
+      NodeClient coordinator = null;
+      List<String> problems = new ArrayList<>();
+      for (ServerEntry s : order) {
+        NodeClient c = clients.get(s.name());
+        try {
+          c.get("/v1/ping", Map.class, Duration.ofSeconds(10));
+          coordinator = c;
+          break;
+        } catch (CliException e) {
+          problems.add(e.getMessage());
+        }
+      }
+      if (coordinator == null) {
+        throw new CliException(
+            CliException.UNREACHABLE,
+            "no node of the environment answers:\n  " + String.join("\n  ", problems));
+      }
+      List<String> serverOrder = new ArrayList<>(env.servers());
+      if (opts.canary() != null) {
+        serverOrder.remove(opts.canary());
+        serverOrder.add(0, opts.canary());
+      }
+      DeployRequest req =
+          new DeployRequest(
+              cfg.name(),
+              opts.env(),
+              release,
+              artifact.sha256(),
+              cfg.startCommand(),
+              cfg.health(),
+              cfg.instances(),
+              Durations.format(cfg.idleTimeout()),
+              cfg.release(),
+              vars,
+              env.routes(),
+              serverOrder,
+              strategy,
+              opts.canary(),
+              env.tls(),
+              who(),
+              Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
+      out.progress(
+          "rolling out " + release + " (" + strategy + ") via " + coordinator.server().name());
+      DeployResult result =
+          coordinator.post("/v1/deploy", req, DeployResult.class, Duration.ofMinutes(16));
+      long tDone = System.nanoTime();
+      out.progress(
+          String.format(
+              "timings: pack %.1fs, upload %.1fs, rollout %.1fs, total %.1fs",
+              secs(t0, tPacked),
+              secs(tPacked, tUploaded),
+              secs(tUploaded, tDone),
+              secs(t0, tDone)));
+      return result;
+    } finally {
+      clients.values().forEach(NodeClient::close);
+    }
+  }
+
+  private static double secs(long from, long to) {
+    return (to - from) / 1e9;
+  }
+
+  /** Connects to every target and uploads in parallel; any unreachable target fails the deploy. */
+  private Map<String, NodeClient> uploadAll(List<ServerEntry> targets, Packer.Artifact artifact) {
+    ExecutorService pool = Executors.newFixedThreadPool(Math.min(8, targets.size()));
+    Map<String, Future<NodeClient>> futures = new LinkedHashMap<>();
+    for (ServerEntry s : targets) {
+      futures.put(s.name(), pool.submit(() -> upload(s, artifact)));
+    }
+    Map<String, NodeClient> clients = new LinkedHashMap<>();
+    List<String> problems = new ArrayList<>();
+    int unreachable = 0;
+    for (var e : futures.entrySet()) {
+      try {
+        clients.put(e.getKey(), e.getValue().get());
+      } catch (java.util.concurrent.ExecutionException ex) {
+        Throwable c = ex.getCause();
+        problems.add(c.getMessage());
+        if (c instanceof CliException ce && ce.exitCode() == CliException.UNREACHABLE) {
+          unreachable++;
+        }
+      } catch (InterruptedException ex) {
+        Thread.currentThread().interrupt();
+        throw CliException.failed("interrupted");
+      }
+    }
+    pool.shutdown();
+    if (!problems.isEmpty()) {
+      clients.values().forEach(NodeClient::close);
+      int code = unreachable == targets.size() ? CliException.UNREACHABLE : CliException.FAILED;
+      throw new CliException(
+          code,
+          "the upload failed, nothing was changed on any server:\n  "
+              + String.join("\n  ", problems));
+    }
+    return clients;
+  }
+
+  private NodeClient upload(ServerEntry s, Packer.Artifact artifact) {
+    NodeClient c = NodeClient.connect(s, home, HostKeyPolicy.STRICT);
+    try {
+      String dir = NodeClient.homePath(s, "artifacts");
+      String remote = dir + "/" + artifact.sha256() + ".tar.gz";
+      if (c.ssh().exists(remote)) {
+        out.progress("  " + s.name() + ": artifact already there, upload skipped");
+        return c;
+      }
+      c.ssh().mkdirs(dir);
+      long t = System.nanoTime();
+      c.ssh().upload(artifact.file(), remote, n -> {});
+      out.progress(
+          String.format(
+              "  %s: uploaded %s in %.1fs",
+              s.name(), human(artifact.size()), (System.nanoTime() - t) / 1e9));
+      return c;
+    } catch (SshException e) {
+      c.close();
+      throw CliException.failed("uploading to " + s.name() + " failed: " + e.getMessage());
+    } catch (RuntimeException e) {
+      c.close();
+      throw e;
+    }
+  }
+
+  static String who() {
+    String user = System.getProperty("user.name", "unknown");
+    String host;
+    try {
+      host = InetAddress.getLocalHost().getHostName();
+    } catch (IOException e) {
+      host = "localhost";
+    }
+    return user + "@" + host;
+  }
+
+  public static String human(long bytes) {
+    if (bytes < 1024) {
+      return bytes + " B";
+    }
+    if (bytes < 1024 * 1024) {
+      return String.format("%.1f KiB", bytes / 1024.0);
+    }
+    return String.format("%.1f MiB", bytes / (1024.0 * 1024));
+  }
+
+  /** Prints a deploy result for people and returns the exit code. */
+  public static int report(DeployResult result, Output out, String app) {
+    out.result(result);
+    int width = 4;
+    for (var s : result.servers()) {
+      width = Math.max(width, s.server().length());
+    }
+    for (var s : result.servers()) {
+      String mark =
+          switch (s.result()) {
+            case "switched", "unchanged" -> out.green(s.result());
+            case "failed" -> out.red(s.result());
+            default -> s.result();
+          };
+      out.line(String.format("  %-" + width + "s  %s", s.server(), mark));
+      if (s.error() != null) {
+        for (String line : s.error().split("\n")) {
+          out.line("      " + line);
+        }
+      }
+    }
+    if (result.ok()) {
+      out.line(out.bold("deployed " + app + " " + result.release()));
+      return 0;
+    }
+    if (!out.json()) {
+      System.err.println(
+          "error: the deploy of "
+              + app
+              + " "
+              + result.release()
+              + " failed; nothing was switched, the previous release keeps serving");
+    }
+    return CliException.FAILED;
+  }
+}

@@ -1,0 +1,53 @@
+package dev.tako.cli;
+
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * The installed distribution the CLI runs from ({@code bin/tako}, {@code lib/} with the CLI jars,
+ * {@code lib/node/} with the node's, {@code examples/}). Found from the CLI jar's own location, or
+ * {@code TAKO_DIST} when run from elsewhere (tests).
+ */
+public final class Dist {
+  private Dist() {}
+
+  public static Path home() {
+    String env = System.getenv("TAKO_DIST");
+    if (env != null && !env.isBlank()) {
+      return Path.of(env).toAbsolutePath();
+    }
+    String prop = System.getProperty("tako.dist");
+    if (prop != null && !prop.isBlank()) {
+      return Path.of(prop).toAbsolutePath();
+    }
+    try {
+      Path jar = Path.of(Dist.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+      Path lib = jar.getParent();
+      if (lib != null && lib.getFileName().toString().equals("lib")) {
+        return lib.getParent();
+      }
+    } catch (URISyntaxException | RuntimeException e) {
+      // fall through
+    }
+    throw CliException.failed(
+        "cannot find the tako distribution (lib/node); run tako from its bin/ directory or set TAKO_DIST");
+  }
+
+  public static Path nodeLib() {
+    Path lib = home().resolve("lib").resolve("node");
+    if (!Files.isDirectory(lib)) {
+      throw CliException.failed(
+          "the node distribution is missing (" + lib + "); rebuild with ./tako or reinstall tako");
+    }
+    return lib;
+  }
+
+  /** The java executable running this CLI, used to start playground nodes. */
+  public static String java() {
+    return ProcessHandle.current()
+        .info()
+        .command()
+        .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+  }
+}

@@ -1,0 +1,187 @@
+package dev.tako.cli;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.tako.cli.ssh.HostKeyPolicy;
+import dev.tako.cli.ssh.Ssh;
+import dev.tako.cli.ssh.SshException;
+import dev.tako.cli.ssh.SshSession;
+import dev.tako.protocol.Json;
+import dev.tako.protocol.api.ApiError;
+import dev.tako.protocol.config.ServerEntry;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A conversation with one node, exactly as with a real server: an SSH connection (known hosts,
+ * keys), the bearer token read over SFTP from the node's home, and HTTP/JSON through a local port
+ * forwarded to the node's loopback-only management API. Failing to reach a node is exit code 3.
+ */
+public final class NodeClient implements AutoCloseable {
+  private final ServerEntry server;
+  private final SshSession ssh;
+  private final HttpClient http;
+  private String token;
+  private int localPort;
+
+  private NodeClient(ServerEntry server, SshSession ssh) {
+    this.server = server;
+    this.ssh = ssh;
+    this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+  }
+
+  /** SSH to the server; the API tunnel and token are set up on first use. */
+  public static NodeClient connect(ServerEntry server, TakoHome home, HostKeyPolicy policy) {
+    try {
+      return new NodeClient(server, Ssh.connect(Servers.target(server, home), policy));
+    } catch (SshException e) {
+      throw new CliException(CliException.UNREACHABLE, e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The first of the given servers that answers over SSH, trying them in order. Exit code 3 when
+   * none does.
+   */
+  public static NodeClient connectAny(List<ServerEntry> servers, TakoHome home, Output out) {
+    List<String> problems = new ArrayList<>();
+    for (ServerEntry s : servers) {
+      try {
+        NodeClient c = connect(s, home, HostKeyPolicy.STRICT);
+        c.ensureApi();
+        return c;
+      } catch (CliException e) {
+        problems.add(e.getMessage());
+        out.progress("warning: " + firstLine(e.getMessage()) + "; trying the next server");
+      }
+    }
+    if (servers.isEmpty()) {
+      throw new CliException(
+          CliException.UNREACHABLE,
+          "no servers are configured; add one with `tako servers add NAME --host HOST` or start"
+              + " the playground with `tako playground up`");
+    }
+    throw new CliException(
+        CliException.UNREACHABLE, "could not reach any node:\n  " + String.join("\n  ", problems));
+  }
+
+  private static String firstLine(String s) {
+    int nl = s.indexOf('\n');
+    return nl < 0 ? s : s.substring(0, nl);
+  }
+
+  public ServerEntry server() {
+    return server;
+  }
+
+  public SshSession ssh() {
+    return ssh;
+  }
+
+  /** Remote path under the server's home. */
+  public static String homePath(ServerEntry server, String relative) {
+    String home = server.home();
+    return (home.endsWith("/") ? home : home + "/") + relative;
+  }
+
+  private void ensureApi() {
+    if (token != null) {
+      return;
+    }
+    try {
+      token =
+          new String(ssh.readFile(homePath(server, "admin.token")), StandardCharsets.UTF_8).trim();
+    } catch (SshException | RuntimeException e) {
+      throw new CliException(
+          CliException.UNREACHABLE,
+          "cannot read the node's token on "
+              + server.name()
+              + " ("
+              + homePath(server, "admin.token")
+              + "): is a tako node installed and running there? ("
+              + e.getMessage()
+              + ")",
+          e);
+    }
+    try {
+      localPort = ssh.forwardLocalPort("127.0.0.1", server.apiPort());
+    } catch (SshException | RuntimeException e) {
+      throw new CliException(
+          CliException.UNREACHABLE,
+          "cannot open a tunnel to the node API of " + server.name() + ": " + e.getMessage(),
+          e);
+    }
+  }
+
+  public <T> T get(String path, Class<T> type, Duration timeout) {
+    return send(HttpRequest.newBuilder(uri(path)).GET(), type, timeout);
+  }
+
+  public <T> T post(String path, Object body, Class<T> type, Duration timeout) {
+    return send(
+        HttpRequest.newBuilder(uri(path))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(Json.write(body))),
+        type,
+        timeout);
+  }
+
+  private URI uri(String path) {
+    ensureApi();
+    return URI.create("http://127.0.0.1:" + localPort + path);
+  }
+
+  private <T> T send(HttpRequest.Builder builder, Class<T> type, Duration timeout) {
+    HttpRequest req = builder.header("Authorization", "Bearer " + token).timeout(timeout).build();
+    HttpResponse<String> resp;
+    try {
+      resp = http.send(req, HttpResponse.BodyHandlers.ofString());
+    } catch (IOException e) {
+      throw new CliException(
+          CliException.UNREACHABLE,
+          "the node API of " + server.name() + " did not answer: " + e.getMessage(),
+          e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new CliException(CliException.FAILED, "interrupted");
+    }
+    try {
+      if (resp.statusCode() / 100 != 2) {
+        ApiError err = Json.lenient().readValue(resp.body(), ApiError.class);
+        throw new CliException(
+            CliException.FAILED,
+            server.name()
+                + " refused the request (HTTP "
+                + resp.statusCode()
+                + "): "
+                + err.error());
+      }
+      return Json.lenient().readValue(resp.body(), type);
+    } catch (JsonProcessingException e) {
+      throw new CliException(
+          CliException.FAILED,
+          "unexpected answer from "
+              + server.name()
+              + " (HTTP "
+              + resp.statusCode()
+              + "): "
+              + resp.body(),
+          e);
+    }
+  }
+
+  @Override
+  public void close() {
+    try {
+      ssh.close();
+    } catch (RuntimeException e) {
+      // the connection is going away anyway
+    }
+  }
+}

@@ -1,0 +1,281 @@
+package dev.tako.cli.ssh;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import net.schmizz.sshj.DefaultConfig;
+import net.schmizz.sshj.SSHClient;
+import net.schmizz.sshj.transport.TransportException;
+import net.schmizz.sshj.userauth.UserAuthException;
+import net.schmizz.sshj.userauth.keyprovider.KeyProvider;
+import net.schmizz.sshj.userauth.password.PasswordFinder;
+import net.schmizz.sshj.userauth.password.Resource;
+
+/**
+ * Opens authenticated SSH connections with SSHJ: TCP connect (10 s timeout), host key check against
+ * the target's known_hosts files under a {@link HostKeyPolicy}, then public-key authentication with
+ * the target's identity or the user's default keys. Every failure becomes an {@link SshException}
+ * whose message names the server and says what to do; nothing is left open after a failure.
+ */
+public final class Ssh {
+
+  /** Environment variable holding the passphrase of an encrypted private key. */
+  public static final String PASSPHRASE_ENV = "TAKO_SSH_PASSPHRASE";
+
+  static final int CONNECT_TIMEOUT_MS = 10_000;
+  private static final int KEEP_ALIVE_SECONDS = 30;
+  private static final List<String> DEFAULT_KEYS = List.of("id_ed25519", "id_ecdsa", "id_rsa");
+
+  private Ssh() {}
+
+  public static SshSession connect(SshTarget t, HostKeyPolicy policy) throws SshException {
+    KnownHostsVerifier verifier;
+    try {
+      verifier = new KnownHostsVerifier(t.knownHostsFiles(), policy, t.recordNewKeysTo());
+    } catch (IOException e) {
+      throw new SshException("error: " + e.getMessage() + "; fix or remove that file", e);
+    }
+    SSHClient client = new SSHClient(new DefaultConfig());
+    client.setConnectTimeout(CONNECT_TIMEOUT_MS);
+    client.addHostKeyVerifier(verifier);
+    boolean ok = false;
+    try {
+      try {
+        client.connect(t.host(), t.port());
+      } catch (TransportException e) {
+        throw hostKeyOrHandshakeFailure(t, verifier, e);
+      } catch (IOException e) {
+        throw unreachable(t, e);
+      }
+      // keeps idle tunnels (log tails, long deploys) alive through NAT and firewalls
+      client.getConnection().getKeepAlive().setKeepAliveInterval(KEEP_ALIVE_SECONDS);
+      authenticate(client, t);
+      ok = true;
+      return new SshSession(t, client);
+    } finally {
+      if (!ok) {
+        closeQuietly(client);
+      }
+    }
+  }
+
+  private static SshException hostKeyOrHandshakeFailure(
+      SshTarget t, KnownHostsVerifier v, TransportException e) {
+    String addr = t.address();
+    return switch (v.outcome()) {
+      case UNKNOWN ->
+          new SshException(
+              "error: the host key of "
+                  + addr
+                  + " ("
+                  + v.presentedFingerprint()
+                  + ") is not known; check it and run again with --accept-new-host-key",
+              e);
+      case CHANGED ->
+          new SshException(
+              "error: the host key of "
+                  + addr
+                  + " has CHANGED: the server presented "
+                  + v.presentedFingerprint()
+                  + " but "
+                  + v.changedIn()
+                  + " expects "
+                  + String.join(", ", v.knownFingerprints())
+                  + ". Someone may be intercepting the connection, or the server was reinstalled. If you"
+                  + " are sure the new key is right, remove the old entry from "
+                  + v.changedIn()
+                  + " (ssh-keygen -R) and run again with --accept-new-host-key",
+              e);
+      case NOT_RECORDED ->
+          new SshException(
+              "error: cannot record the host key of "
+                  + addr
+                  + " in "
+                  + v.recordTo()
+                  + ": "
+                  + v.recordFailure().getMessage()
+                  + "; make that file writable and run again",
+              e);
+      default ->
+          new SshException(
+              "error: cannot reach "
+                  + t.name()
+                  + " ("
+                  + addr
+                  + "): the SSH handshake failed ("
+                  + e.getMessage()
+                  + "); is an SSH server listening on that port?",
+              e);
+    };
+  }
+
+  private static SshException unreachable(SshTarget t, IOException e) {
+    String why;
+    if (e instanceof ConnectException && String.valueOf(e.getMessage()).contains("refused")) {
+      why = "connection refused; is the server up and is sshd listening on that port?";
+    } else if (e instanceof SocketTimeoutException) {
+      why =
+          "no answer within "
+              + CONNECT_TIMEOUT_MS / 1000
+              + " s; check the address and port, and that no firewall drops SSH";
+    } else if (e instanceof UnknownHostException) {
+      why = "unknown host name " + t.host() + "; check --host (or HostName in ~/.ssh/config)";
+    } else if (e instanceof NoRouteToHostException) {
+      why = "no route to host; check the address and your network";
+    } else {
+      why = e.getMessage() + "; check the address and port, and that the server is up";
+    }
+    return new SshException(
+        "error: cannot reach " + t.name() + " (" + t.address() + "): " + why, e);
+  }
+
+  private static void authenticate(SSHClient client, SshTarget t) throws SshException {
+    List<Path> keyFiles = keyFiles(t);
+    List<KeyProvider> providers = new ArrayList<>();
+    SshException firstLoadFailure = null;
+    for (Path keyFile : keyFiles) {
+      try {
+        providers.add(load(client, keyFile));
+      } catch (SshException e) {
+        // with an explicit identity there is nothing else to try; default keys fall through
+        if (t.identity() != null) {
+          throw e;
+        }
+        if (firstLoadFailure == null) {
+          firstLoadFailure = e;
+        }
+      }
+    }
+    if (providers.isEmpty()) {
+      throw firstLoadFailure;
+    }
+    try {
+      client.authPublickey(t.user(), providers);
+    } catch (UserAuthException e) {
+      String tried = String.join(", ", keyFiles.stream().map(Path::toString).toList());
+      throw new SshException(
+          "error: "
+              + t.name()
+              + " ("
+              + t.address()
+              + ") did not accept the key "
+              + tried
+              + " for user "
+              + t.user()
+              + "; add its public key to ~"
+              + t.user()
+              + "/.ssh/authorized_keys on the server, or pass --identity with the right key"
+              + (firstLoadFailure == null ? "" : " (also: " + firstLoadFailure.getMessage() + ")"),
+          e);
+    } catch (TransportException e) {
+      throw new SshException(
+          "error: the connection to "
+              + t.name()
+              + " ("
+              + t.address()
+              + ") broke during login: "
+              + e.getMessage()
+              + "; run the command again",
+          e);
+    }
+  }
+
+  private static List<Path> keyFiles(SshTarget t) throws SshException {
+    if (t.identity() != null) {
+      if (!Files.isReadable(t.identity())) {
+        throw new SshException(
+            "error: the SSH key "
+                + t.identity()
+                + " of server "
+                + t.name()
+                + " does not exist or is not readable; check --identity (or IdentityFile in"
+                + " ~/.ssh/config)");
+      }
+      return List.of(t.identity());
+    }
+    Path sshDir = Path.of(System.getProperty("user.home"), ".ssh");
+    List<Path> found =
+        DEFAULT_KEYS.stream().map(sshDir::resolve).filter(Files::isReadable).toList();
+    if (found.isEmpty()) {
+      throw new SshException(
+          "error: no SSH key to log in to "
+              + t.name()
+              + ": none of ~/.ssh/id_ed25519, id_ecdsa, id_rsa exists; create one with ssh-keygen"
+              + " or pass --identity KEY (the SSH agent is not supported)");
+    }
+    return found;
+  }
+
+  /** Loads a key eagerly, so a missing passphrase is reported as such, not as a refused login. */
+  private static KeyProvider load(SSHClient client, Path keyFile) throws SshException {
+    String passphrase = System.getenv(PASSPHRASE_ENV);
+    EnvPassphrase finder = new EnvPassphrase(passphrase);
+    try {
+      KeyProvider provider = client.loadKeys(keyFile.toString(), finder);
+      provider.getPrivate();
+      provider.getPublic();
+      return provider;
+    } catch (IOException | RuntimeException e) {
+      if (finder.asked && passphrase == null) {
+        throw new SshException(
+            "error: the SSH key "
+                + keyFile
+                + " is encrypted; set "
+                + PASSPHRASE_ENV
+                + " to its passphrase (the SSH agent is not supported)",
+            e);
+      }
+      if (finder.asked) {
+        throw new SshException(
+            "error: cannot decrypt the SSH key "
+                + keyFile
+                + " with the passphrase in "
+                + PASSPHRASE_ENV
+                + "; check that variable",
+            e);
+      }
+      throw new SshException(
+          "error: cannot read the SSH key "
+              + keyFile
+              + ": "
+              + e.getMessage()
+              + "; use an OpenSSH or PEM private key",
+          e);
+    }
+  }
+
+  private static void closeQuietly(SSHClient client) {
+    try {
+      client.close();
+    } catch (IOException | RuntimeException e) {
+      // already failing; the first error is the one worth reporting
+    }
+  }
+
+  /** Answers SSHJ's passphrase request from the environment, and notes that it was asked. */
+  private static final class EnvPassphrase implements PasswordFinder {
+    private final String passphrase;
+    private volatile boolean asked;
+
+    EnvPassphrase(String passphrase) {
+      this.passphrase = passphrase;
+    }
+
+    @Override
+    public char[] reqPassword(Resource<?> resource) {
+      asked = true;
+      return passphrase == null ? null : passphrase.toCharArray();
+    }
+
+    @Override
+    public boolean shouldRetry(Resource<?> resource) {
+      return false;
+    }
+  }
+}

@@ -1,0 +1,266 @@
+package dev.tako.cli.tls;
+
+import dev.tako.cli.ssh.KeyFiles;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.security.SecureRandom;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.Date;
+import java.util.HexFormat;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x509.BasicConstraints;
+import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.GeneralName;
+import org.bouncycastle.asn1.x509.GeneralNames;
+import org.bouncycastle.asn1.x509.KeyPurposeId;
+import org.bouncycastle.asn1.x509.KeyUsage;
+import org.bouncycastle.cert.CertIOException;
+import org.bouncycastle.cert.X509v3CertificateBuilder;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
+import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.operator.ContentSigner;
+import org.bouncycastle.operator.OperatorCreationException;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+
+/**
+ * The cluster's certificate authority, kept by the CLI in one directory ({@code
+ * $TAKO_HOME/cluster-ca/}: {@code ca.key} 0600, {@code ca.crt}). It issues each node an RSA key and
+ * a certificate signed directly by this root, all with the same subject ({@code CN=tako-node}, DNS
+ * SAN {@code tako-node}): Pekko Artery's {@code RotatingKeysSSLEngineProvider} trusts exactly one
+ * CA certificate (no intermediates) and accepts a peer only if it shares a subject name with its
+ * own certificate. Nodes of another cluster (another CA) therefore fail the TLS handshake and never
+ * join.
+ *
+ * <p>Losing {@code ca.key} means no new node can join the existing cluster; a half-present CA (one
+ * of the two files) or unreadable files fail {@link #loadOrCreate} with an {@link IOException}
+ * saying what to restore.
+ */
+public final class ClusterCa {
+
+  /** The subject every node certificate shares (CN and DNS SAN). */
+  public static final String NODE_SUBJECT_NAME = "tako-node";
+
+  static final String KEY_FILE = "ca.key";
+  static final String CERT_FILE = "ca.crt";
+  private static final String SIGNATURE = "SHA256withRSA";
+  private static final Duration CA_VALIDITY = Duration.ofDays(3653); // 10 years
+  private static final Duration NODE_VALIDITY = Duration.ofDays(1827); // 5 years
+  // tolerates clocks on servers that run a little behind the laptop
+  private static final Duration BACKDATE = Duration.ofHours(1);
+
+  private final KeyPair caKeys;
+  private final X509Certificate caCert;
+  private final String caCertPem;
+  private final SecureRandom random = new SecureRandom();
+
+  private ClusterCa(KeyPair caKeys, X509Certificate caCert) {
+    this.caKeys = caKeys;
+    this.caCert = caCert;
+    this.caCertPem = certPem(caCert);
+  }
+
+  /** Loads the CA from {@code dir}, or creates it there (with the directory, 0700) if absent. */
+  public static ClusterCa loadOrCreate(Path dir) throws IOException {
+    Path keyFile = dir.resolve(KEY_FILE);
+    Path certFile = dir.resolve(CERT_FILE);
+    boolean hasKey = Files.exists(keyFile);
+    boolean hasCert = Files.exists(certFile);
+    if (hasKey && hasCert) {
+      return load(keyFile, certFile);
+    }
+    if (hasKey || hasCert) {
+      throw new IOException(
+          "the cluster CA in "
+              + dir
+              + " is incomplete: "
+              + (hasKey ? CERT_FILE : KEY_FILE)
+              + " is missing; restore it from a backup (nodes trust only the CA that issued their"
+              + " certificates), or, for a brand-new cluster, remove "
+              + dir);
+    }
+    return create(dir, keyFile, certFile);
+  }
+
+  /**
+   * A fresh RSA-2048 key and a certificate for it (valid 5 years, capped at the CA's own expiry),
+   * signed by this CA. {@code serverName} is not in the certificate (all nodes share one subject);
+   * it only makes each certificate's serial traceable in errors.
+   */
+  public NodeCredentials issue(String serverName) {
+    try {
+      KeyPair node = rsa(2048);
+      Instant now = Instant.now();
+      Instant notAfter = now.plus(NODE_VALIDITY);
+      if (notAfter.isAfter(caCert.getNotAfter().toInstant())) {
+        notAfter = caCert.getNotAfter().toInstant();
+      }
+      JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
+      X509v3CertificateBuilder b =
+          new JcaX509v3CertificateBuilder(
+              caCert,
+              serial(),
+              Date.from(now.minus(BACKDATE)),
+              Date.from(notAfter),
+              new X500Name("CN=" + NODE_SUBJECT_NAME),
+              node.getPublic());
+      b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
+      b.addExtension(
+          Extension.keyUsage,
+          true,
+          new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyEncipherment));
+      // every node is a TLS server to some peers and a client to others
+      b.addExtension(
+          Extension.extendedKeyUsage,
+          false,
+          new ExtendedKeyUsage(
+              new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth}));
+      b.addExtension(
+          Extension.subjectAlternativeName,
+          false,
+          new GeneralNames(new GeneralName(GeneralName.dNSName, NODE_SUBJECT_NAME)));
+      b.addExtension(
+          Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(node.getPublic()));
+      b.addExtension(
+          Extension.authorityKeyIdentifier, false, ext.createAuthorityKeyIdentifier(caCert));
+      X509Certificate cert = sign(b);
+      return new NodeCredentials(KeyFiles.pkcs8Pem(node.getPrivate()), certPem(cert), caCertPem);
+    } catch (GeneralSecurityException | CertIOException | OperatorCreationException e) {
+      throw new IllegalStateException(
+          "cannot issue a cluster certificate for " + serverName + ": " + e.getMessage(), e);
+    }
+  }
+
+  public X509Certificate caCertificate() {
+    return caCert;
+  }
+
+  public String caCertPem() {
+    return caCertPem;
+  }
+
+  private static ClusterCa load(Path keyFile, Path certFile) throws IOException {
+    KeyPair keys = KeyFiles.readPkcs8(keyFile);
+    X509Certificate cert;
+    try {
+      cert = parseCertificate(Files.readString(certFile, StandardCharsets.US_ASCII));
+    } catch (CertificateException e) {
+      throw new IOException(
+          certFile
+              + " is not a PEM X.509 certificate: "
+              + e.getMessage()
+              + "; restore it from a backup",
+          e);
+    }
+    if (!cert.getPublicKey().equals(keys.getPublic())) {
+      throw new IOException(
+          certFile
+              + " does not belong to "
+              + keyFile
+              + "; restore the matching pair from a backup");
+    }
+    return new ClusterCa(keys, cert);
+  }
+
+  private static ClusterCa create(Path dir, Path keyFile, Path certFile) throws IOException {
+    if (!Files.isDirectory(dir)) {
+      Files.createDirectories(
+          dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    }
+    try {
+      KeyPair keys = rsa(3072);
+      Instant now = Instant.now();
+      SecureRandom random = new SecureRandom();
+      byte[] id = new byte[4];
+      random.nextBytes(id);
+      // a distinct name per CA keeps two clusters' CAs apart in logs and trust stores
+      X500Name name =
+          new X500Name(
+              "CN=Tako cluster CA "
+                  + HexFormat.of().formatHex(id)
+                  + " ("
+                  + now.atZone(ZoneOffset.UTC).toLocalDate()
+                  + ")");
+      JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
+      X509v3CertificateBuilder b =
+          new JcaX509v3CertificateBuilder(
+              name,
+              new BigInteger(127, random).add(BigInteger.ONE),
+              Date.from(now.minus(BACKDATE)),
+              Date.from(now.plus(CA_VALIDITY)),
+              name,
+              keys.getPublic());
+      b.addExtension(Extension.basicConstraints, true, new BasicConstraints(0));
+      b.addExtension(
+          Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
+      b.addExtension(
+          Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(keys.getPublic()));
+      X509Certificate cert = sign(b, keys.getPrivate());
+      // the certificate last: a crash in between leaves a key without a certificate, which
+      // loadOrCreate reports instead of silently making a second CA
+      KeyFiles.writePrivateKey(keyFile, keys.getPrivate());
+      Files.writeString(certFile, certPem(cert), StandardCharsets.US_ASCII);
+      return new ClusterCa(keys, cert);
+    } catch (GeneralSecurityException | OperatorCreationException e) {
+      throw new IllegalStateException("cannot create the cluster CA: " + e.getMessage(), e);
+    }
+  }
+
+  private X509Certificate sign(X509v3CertificateBuilder b)
+      throws OperatorCreationException, CertificateException {
+    return sign(b, caKeys.getPrivate());
+  }
+
+  private static X509Certificate sign(X509v3CertificateBuilder b, PrivateKey signer)
+      throws OperatorCreationException, CertificateException {
+    ContentSigner s = new JcaContentSignerBuilder(SIGNATURE).build(signer);
+    return new JcaX509CertificateConverter().getCertificate(b.build(s));
+  }
+
+  private BigInteger serial() {
+    // positive, at most 20 octets (RFC 5280), unpredictable
+    return new BigInteger(127, random).add(BigInteger.ONE);
+  }
+
+  private static KeyPair rsa(int bits) throws GeneralSecurityException {
+    KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
+    g.initialize(bits);
+    return g.generateKeyPair();
+  }
+
+  static String certPem(X509Certificate cert) {
+    try {
+      return KeyFiles.pem("CERTIFICATE", cert.getEncoded());
+    } catch (CertificateException e) {
+      throw new IllegalStateException("cannot encode a certificate", e);
+    }
+  }
+
+  /** Parses one PEM (or DER) X.509 certificate. */
+  public static X509Certificate parseCertificate(String pem) throws CertificateException {
+    return (X509Certificate)
+        CertificateFactory.getInstance("X.509")
+            .generateCertificate(new ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII)));
+  }
+
+  /** The public key a node certificate was issued for (for tests and checks). */
+  static PublicKey publicKeyOf(String certPem) throws CertificateException {
+    return parseCertificate(certPem).getPublicKey();
+  }
+}

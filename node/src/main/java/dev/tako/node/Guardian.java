@@ -1,0 +1,112 @@
+package dev.tako.node;
+
+import dev.tako.persistence.NodeLedger;
+import dev.tako.proxy.HttpProxy;
+import dev.tako.proxy.ProxySettings;
+import dev.tako.proxy.RouteSnapshots;
+import dev.tako.proxy.RouteTable;
+import dev.tako.supervisor.SupervisorSettings;
+import java.util.concurrent.CompletableFuture;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.CoordinatedShutdown;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.http.javadsl.Http;
+
+/**
+ * Wires one node: the ledger, the route table and the proxy, the NodeAgent, the management API (on
+ * 127.0.0.1 only) and, in the playground, the embedded SSH endpoint. A port that cannot be bound
+ * stops the node with the reason in its log (the node's supervisor or the playground reports it).
+ */
+public final class Guardian {
+  private Guardian() {}
+
+  public static Behavior<Void> create(NodeSettings settings, AdminToken token) {
+    return Behaviors.setup(
+        ctx -> {
+          ActorSystem<?> system = ctx.getSystem();
+          var log = ctx.getLog();
+          ActorRef<NodeLedger.Command> ledger =
+              ctx.spawn(NodeLedger.create(settings.server()), "ledger");
+          RouteSnapshots snapshots = new RouteSnapshots();
+          ActorRef<RouteTable.Command> routeTable =
+              ctx.spawn(RouteTable.create(snapshots), "routes");
+          SupervisorSettings supervisorSettings =
+              SupervisorSettings.fromConfig(system.settings().config());
+          ActorRef<NodeAgent.Command> agent =
+              ctx.spawn(
+                  NodeAgent.create(settings, supervisorSettings, ledger, routeTable), "agent");
+
+          HttpProxy.bind(
+                  system,
+                  settings.proxyInterface(),
+                  settings.httpPort(),
+                  snapshots,
+                  ProxySettings.fromConfig(system.settings().config()))
+              .whenComplete(
+                  (binding, failure) -> {
+                    if (failure != null) {
+                      log.error(
+                          "cannot bind the proxy on port {}: {}",
+                          settings.httpPort(),
+                          failure.getMessage());
+                      system.terminate();
+                    } else {
+                      log.info("proxy listening on {}", binding.localAddress());
+                    }
+                  });
+
+          ClusterView view = new ClusterView(system, settings.askTimeout());
+          var routes = new ManagementRoutes(system, settings, token, agent, view).routes();
+          Http.get(system)
+              .newServerAt("127.0.0.1", settings.apiPort())
+              .bind(routes)
+              .whenComplete(
+                  (binding, failure) -> {
+                    if (failure != null) {
+                      log.error(
+                          "cannot bind the management API on 127.0.0.1:{}: {}",
+                          settings.apiPort(),
+                          failure.getMessage());
+                      system.terminate();
+                    } else {
+                      log.info("management API on {}", binding.localAddress());
+                    }
+                  });
+
+          if (settings.sshPort() > 0) {
+            PlaygroundSsh ssh = PlaygroundSsh.start(settings.home(), settings.sshPort());
+            log.info("playground SSH/SFTP on 127.0.0.1:{}", settings.sshPort());
+            CoordinatedShutdown.get(system)
+                .addTask(
+                    CoordinatedShutdown.PhaseServiceUnbind(),
+                    "stop-ssh",
+                    () -> {
+                      try {
+                        ssh.close();
+                      } catch (java.io.IOException e) {
+                        // closing anyway
+                      }
+                      return CompletableFuture.completedFuture(Done.getInstance());
+                    });
+          }
+
+          // Stop the apps before the node goes: no process outlives its node.
+          CoordinatedShutdown.get(system)
+              .addTask(
+                  CoordinatedShutdown.PhaseServiceStop(),
+                  "stop-apps",
+                  () ->
+                      AskPattern.<NodeAgent.Command, Done>ask(
+                              agent,
+                              NodeAgent.StopApps::new,
+                              supervisorSettings.termGrace().plusSeconds(5),
+                              system.scheduler())
+                          .exceptionally(e -> Done.getInstance()));
+          return Behaviors.empty();
+        });
+  }
+}

@@ -1,0 +1,36 @@
+package dev.tako.node;
+
+import com.typesafe.config.Config;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.apache.pekko.actor.typed.ActorSystem;
+
+/**
+ * Starts a Tako node: {@code java -cp 'lib/node/*' dev.tako.node.Main <home>}. Everything else
+ * comes from {@code <home>/node.conf}. Exits non-zero with one line on stderr when the home is not
+ * usable.
+ */
+public final class Main {
+  private Main() {}
+
+  public static void main(String[] args) throws Exception {
+    if (args.length != 1 || args[0].startsWith("-")) {
+      System.err.println("usage: dev.tako.node.Main <home>   (the directory holding node.conf)");
+      System.exit(2);
+    }
+    Path home = Path.of(args[0]).toAbsolutePath().normalize();
+    Config config;
+    AdminToken token;
+    try {
+      config = NodeConfig.load(home);
+      token = AdminToken.loadOrCreate(home);
+    } catch (Exception e) {
+      System.err.println("error: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
+    NodeSettings settings = NodeSettings.fromConfig(config, home);
+    Files.writeString(home.resolve("node.pid"), ProcessHandle.current().pid() + "\n");
+    ActorSystem.create(Guardian.create(settings, token), NodeConfig.SYSTEM_NAME, config);
+  }
+}

@@ -1,0 +1,590 @@
+package dev.tako.node;
+
+import dev.tako.persistence.ArtifactException;
+import dev.tako.persistence.ArtifactStore;
+import dev.tako.persistence.NodeLedger;
+import dev.tako.protocol.CborSerializable;
+import dev.tako.protocol.api.DeployRequest;
+import dev.tako.protocol.api.DeployResult;
+import dev.tako.protocol.api.StatusView;
+import dev.tako.proxy.RouteTable;
+import dev.tako.proxy.Upstream;
+import dev.tako.supervisor.AppSupervisor;
+import dev.tako.supervisor.AppSupervisor.EndpointsChanged;
+import dev.tako.supervisor.ReleaseSpec;
+import dev.tako.supervisor.SupervisorSettings;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.apache.pekko.actor.typed.receptionist.ServiceKey;
+
+/**
+ * The node's single writer at run time: prepares releases (checksum, safe extraction), starts and
+ * switches them through one {@link AppSupervisor} per app/env, keeps the proxy's route table in
+ * line with the ready instances of each current release, and records what must survive a restart in
+ * the {@link NodeLedger}. After a restart it brings every app back from the ledger by itself.
+ *
+ * <p>Rollouts (one per deploy, coordinated from whichever node the CLI reached) talk to it through
+ * the cross-node messages below; every failure they can expect is a {@link StepResult} with ok =
+ * false and a message for the user, never an exception.
+ */
+public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
+
+  /** Everything the agent accepts. Only the records that also implement CborSerializable travel. */
+  public interface Command {}
+
+  public static ServiceKey<Command> key(String server) {
+    return ServiceKey.create(Command.class, "tako-node-agent-" + server);
+  }
+
+  /**
+   * Verify and extract the uploaded artifact, record the release. Replies unchanged when current.
+   */
+  public record Prepare(DeployRequest request, ActorRef<StepResult> replyTo)
+      implements Command, CborSerializable {}
+
+  /**
+   * Start the release's instances beside the current ones; reply when all are ready or one failed.
+   */
+  public record StartRelease(String app, String env, String release, ActorRef<StepResult> replyTo)
+      implements Command, CborSerializable {}
+
+  /** Route traffic to the started release and drain the old one. */
+  public record Switch(String app, String env, String release, ActorRef<StepResult> replyTo)
+      implements Command, CborSerializable {}
+
+  /** Stop the started, not switched, instances of a release. */
+  public record Abort(String app, String env, String release, ActorRef<StepResult> replyTo)
+      implements Command, CborSerializable {}
+
+  /** This server's apps, for {@code tako status}. */
+  public record GetStatus(ActorRef<ServerStatus> replyTo) implements Command, CborSerializable {}
+
+  /** Coordinate a deploy across the request's servers from this node. */
+  public record RunDeploy(DeployRequest request, ActorRef<DeployResult> replyTo)
+      implements Command, CborSerializable {}
+
+  /** Stop every app process on this node (the node is shutting down). */
+  public record StopApps(ActorRef<Done> replyTo) implements Command {}
+
+  /** The outcome of one step on one server. */
+  public record StepResult(
+      String server, boolean ok, boolean unchanged, String error, List<String> lastStderr)
+      implements CborSerializable {
+    public StepResult {
+      lastStderr = lastStderr == null ? List.of() : List.copyOf(lastStderr);
+    }
+
+    static StepResult ok(String server) {
+      return new StepResult(server, true, false, null, List.of());
+    }
+
+    static StepResult failed(String server, String error) {
+      return new StepResult(server, false, false, error, List.of());
+    }
+  }
+
+  /** One server's apps. */
+  public record ServerStatus(String server, String region, List<AppOnServer> apps)
+      implements CborSerializable {
+    public ServerStatus {
+      apps = List.copyOf(apps);
+    }
+  }
+
+  public record AppOnServer(
+      String app, String env, List<String> routes, StatusView.ServerAppView view)
+      implements CborSerializable {
+    public AppOnServer {
+      routes = List.copyOf(routes);
+    }
+  }
+
+  private record LedgerLoaded(NodeLedger.State state) implements Command {}
+
+  private record Prepared(
+      DeployRequest request, ActorRef<StepResult> replyTo, String error, boolean unchanged)
+      implements Command {}
+
+  /** A ledger write finished: read the ledger again, then answer. */
+  private record Recorded(ActorRef<StepResult> replyTo, StepResult result) implements Command {}
+
+  private record Refreshed(NodeLedger.State state, ActorRef<StepResult> replyTo, StepResult result)
+      implements Command {}
+
+  private record Endpoints(EndpointsChanged change) implements Command {}
+
+  private record CandidateDone(
+      ActorRef<StepResult> replyTo, AppSupervisor.CandidateResult result, Throwable failure)
+      implements Command {}
+
+  private record SwitchDone(
+      String app, String env, String release, ActorRef<StepResult> replyTo, Throwable failure)
+      implements Command {}
+
+  private final NodeSettings settings;
+  private final SupervisorSettings supervisorSettings;
+  private final ActorRef<NodeLedger.Command> ledger;
+  private final ActorRef<RouteTable.Command> routeTable;
+  private final ArtifactStore store;
+  private final Executor blocking;
+  private final ActorRef<EndpointsChanged> endpointsAdapter;
+  private final Map<String, ActorRef<AppSupervisor.Command>> supervisors = new HashMap<>();
+  private NodeLedger.State ledgerState;
+  private int rollouts;
+
+  public static Behavior<Command> create(
+      NodeSettings settings,
+      SupervisorSettings supervisorSettings,
+      ActorRef<NodeLedger.Command> ledger,
+      ActorRef<RouteTable.Command> routeTable) {
+    return Behaviors.setup(
+        ctx -> new NodeAgent(ctx, settings, supervisorSettings, ledger, routeTable));
+  }
+
+  private NodeAgent(
+      ActorContext<Command> ctx,
+      NodeSettings settings,
+      SupervisorSettings supervisorSettings,
+      ActorRef<NodeLedger.Command> ledger,
+      ActorRef<RouteTable.Command> routeTable) {
+    super(ctx);
+    this.settings = settings;
+    this.supervisorSettings = supervisorSettings;
+    this.ledger = ledger;
+    this.routeTable = routeTable;
+    this.store = new ArtifactStore(settings.home());
+    this.blocking =
+        ctx.getSystem()
+            .dispatchers()
+            .lookup(DispatcherSelector.fromConfig("tako.blocking-dispatcher"));
+    this.endpointsAdapter = ctx.messageAdapter(EndpointsChanged.class, Endpoints::new);
+    ctx.getSystem()
+        .receptionist()
+        .tell(Receptionist.register(key(settings.server()), ctx.getSelf()));
+    ctx.ask(
+        NodeLedger.State.class,
+        ledger,
+        settings.askTimeout().multipliedBy(6),
+        NodeLedger.Get::new,
+        (state, failure) -> {
+          if (failure != null) {
+            throw new IllegalStateException("cannot read the node ledger", failure);
+          }
+          return new LedgerLoaded(state);
+        });
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(LedgerLoaded.class, this::onLedgerLoaded)
+        .onMessage(Prepare.class, this::onPrepare)
+        .onMessage(Prepared.class, this::onPrepared)
+        .onMessage(Recorded.class, this::onRecorded)
+        .onMessage(Refreshed.class, this::onRefreshed)
+        .onMessage(StartRelease.class, this::onStart)
+        .onMessage(CandidateDone.class, this::onCandidateDone)
+        .onMessage(Switch.class, this::onSwitch)
+        .onMessage(SwitchDone.class, this::onSwitchDone)
+        .onMessage(Abort.class, this::onAbort)
+        .onMessage(Endpoints.class, this::onEndpoints)
+        .onMessage(GetStatus.class, this::onGetStatus)
+        .onMessage(RunDeploy.class, this::onRunDeploy)
+        .onMessage(StopApps.class, this::onStopApps)
+        .build();
+  }
+
+  private static String appKey(String app, String env) {
+    return app + "/" + env;
+  }
+
+  /** After a (re)start: every app with a current release runs again at its desired scale. */
+  private Behavior<Command> onLedgerLoaded(LedgerLoaded msg) {
+    ledgerState = msg.state();
+    for (NodeLedger.AppState app : ledgerState.apps().values()) {
+      app.currentRelease()
+          .ifPresent(
+              rec -> {
+                getContext()
+                    .getLog()
+                    .info(
+                        "restoring {}/{} release {} with {} instance(s)",
+                        app.app(),
+                        app.env(),
+                        rec.id(),
+                        app.effectiveDesired());
+                supervisor(app.app(), app.env())
+                    .tell(new AppSupervisor.Restore(spec(rec.request()), app.effectiveDesired()));
+              });
+    }
+    return this;
+  }
+
+  private Behavior<Command> onPrepare(Prepare msg) {
+    DeployRequest req = msg.request();
+    boolean unchanged =
+        ledgerState != null
+            && ledgerState
+                .app(req.app(), req.env())
+                .map(a -> req.release().equals(a.current()))
+                .orElse(false);
+    if (unchanged) {
+      msg.replyTo().tell(new StepResult(settings.server(), true, true, null, List.of()));
+      return this;
+    }
+    CompletionStage<Void> work =
+        CompletableFuture.runAsync(
+            () -> {
+              try {
+                store.verify(req.artifactSha256());
+                store.extract(req.artifactSha256(), req.app(), req.env(), req.release());
+              } catch (ArtifactException e) {
+                throw new java.util.concurrent.CompletionException(e);
+              }
+            },
+            blocking);
+    getContext()
+        .pipeToSelf(
+            work,
+            (ok, failure) ->
+                new Prepared(
+                    req, msg.replyTo(), failure == null ? null : rootMessage(failure), false));
+    return this;
+  }
+
+  private Behavior<Command> onPrepared(Prepared msg) {
+    if (msg.error() != null) {
+      msg.replyTo().tell(StepResult.failed(settings.server(), msg.error()));
+      return this;
+    }
+    DeployRequest req = msg.request();
+    NodeLedger.ReleaseRecord record =
+        new NodeLedger.ReleaseRecord(req.release(), req, req.created(), req.by());
+    getContext()
+        .ask(
+            Done.class,
+            ledger,
+            settings.askTimeout(),
+            r -> new NodeLedger.RecordRelease(record, r),
+            (done, failure) ->
+                failure != null
+                    ? new Recorded(
+                        msg.replyTo(),
+                        StepResult.failed(
+                            settings.server(), "could not record the release: " + failure))
+                    : new Recorded(msg.replyTo(), StepResult.ok(settings.server())));
+    return this;
+  }
+
+  private Behavior<Command> onRecorded(Recorded msg) {
+    getContext()
+        .ask(
+            NodeLedger.State.class,
+            ledger,
+            settings.askTimeout(),
+            NodeLedger.Get::new,
+            (state, failure) -> new Refreshed(state, msg.replyTo(), msg.result()));
+    return this;
+  }
+
+  private Behavior<Command> onRefreshed(Refreshed msg) {
+    if (msg.state() != null) {
+      ledgerState = msg.state();
+    }
+    msg.replyTo().tell(msg.result());
+    return this;
+  }
+
+  private Behavior<Command> onStart(StartRelease msg) {
+    DeployRequest req = releaseRequest(msg.app(), msg.env(), msg.release());
+    if (req == null) {
+      msg.replyTo()
+          .tell(
+              StepResult.failed(
+                  settings.server(), "release " + msg.release() + " was not prepared here"));
+      return this;
+    }
+    int desired =
+        ledgerState
+            .app(msg.app(), msg.env())
+            .map(a -> a.desired() != null ? a.desired() : req.instances())
+            .orElse(req.instances());
+    if (desired > settings.maxInstances()) {
+      desired = settings.maxInstances();
+    }
+    int instances = Math.max(1, desired);
+    getContext()
+        .ask(
+            AppSupervisor.CandidateResult.class,
+            supervisor(msg.app(), msg.env()),
+            supervisorSettings
+                .startTimeout()
+                .plus(supervisorSettings.stabilityWindow())
+                .plusSeconds(15),
+            r -> new AppSupervisor.StartCandidate(spec(req), instances, r),
+            (result, failure) -> new CandidateDone(msg.replyTo(), result, failure));
+    return this;
+  }
+
+  private Behavior<Command> onCandidateDone(CandidateDone msg) {
+    if (msg.failure() != null) {
+      msg.replyTo()
+          .tell(StepResult.failed(settings.server(), "starting timed out: " + msg.failure()));
+    } else if (msg.result() instanceof AppSupervisor.CandidateFailed f) {
+      String error = f.reason() + (f.exitCode() != null ? " (exit code " + f.exitCode() + ")" : "");
+      msg.replyTo().tell(new StepResult(settings.server(), false, false, error, f.lastStderr()));
+    } else {
+      msg.replyTo().tell(StepResult.ok(settings.server()));
+    }
+    return this;
+  }
+
+  private Behavior<Command> onSwitch(Switch msg) {
+    ActorRef<AppSupervisor.Command> sup = supervisors.get(appKey(msg.app(), msg.env()));
+    if (sup == null) {
+      msg.replyTo().tell(StepResult.failed(settings.server(), "nothing was started to switch to"));
+      return this;
+    }
+    getContext()
+        .ask(
+            Done.class,
+            sup,
+            settings.askTimeout(),
+            AppSupervisor.PromoteCandidate::new,
+            (done, failure) ->
+                new SwitchDone(msg.app(), msg.env(), msg.release(), msg.replyTo(), failure));
+    return this;
+  }
+
+  private Behavior<Command> onSwitchDone(SwitchDone msg) {
+    if (msg.failure() != null) {
+      msg.replyTo()
+          .tell(
+              StepResult.failed(settings.server(), "switch failed: " + msg.failure().getMessage()));
+      return this;
+    }
+    getContext()
+        .askWithStatus(
+            Done.class,
+            ledger,
+            settings.askTimeout(),
+            r -> new NodeLedger.Activate(msg.app(), msg.env(), msg.release(), r),
+            (done, failure) ->
+                new Recorded(
+                    msg.replyTo(),
+                    failure == null
+                        ? StepResult.ok(settings.server())
+                        : StepResult.failed(
+                            settings.server(), "could not record the switch: " + failure)));
+    return this;
+  }
+
+  private Behavior<Command> onAbort(Abort msg) {
+    ActorRef<AppSupervisor.Command> sup = supervisors.get(appKey(msg.app(), msg.env()));
+    if (sup == null) {
+      msg.replyTo().tell(StepResult.ok(settings.server()));
+      return this;
+    }
+    getContext()
+        .ask(
+            Done.class,
+            sup,
+            supervisorSettings.termGrace().plus(settings.askTimeout()),
+            AppSupervisor.AbortCandidate::new,
+            (done, failure) ->
+                new Recorded(
+                    msg.replyTo(),
+                    failure == null
+                        ? StepResult.ok(settings.server())
+                        : StepResult.failed(settings.server(), "abort failed: " + failure)));
+    return this;
+  }
+
+  /** Ready instances of a current release changed: publish them to the proxy with its routes. */
+  private Behavior<Command> onEndpoints(Endpoints msg) {
+    EndpointsChanged change = msg.change();
+    DeployRequest req = releaseRequest(change.app(), change.env(), change.release());
+    List<String> routes = req == null ? List.of() : req.routes();
+    List<Upstream> upstreams = new ArrayList<>();
+    change.endpoints().forEach(e -> upstreams.add(new Upstream(e.host(), e.port())));
+    routeTable.tell(
+        new RouteTable.SetApp(appKey(change.app(), change.env()), routes, List.copyOf(upstreams)));
+    return this;
+  }
+
+  private Behavior<Command> onStopApps(StopApps msg) {
+    Duration timeout = supervisorSettings.termGrace().plusSeconds(2);
+    CompletableFuture<?>[] stops =
+        supervisors.values().stream()
+            .map(
+                sup ->
+                    AskPattern.<AppSupervisor.Command, Done>ask(
+                            sup,
+                            AppSupervisor.StopAll::new,
+                            timeout,
+                            getContext().getSystem().scheduler())
+                        .toCompletableFuture())
+            .toArray(CompletableFuture[]::new);
+    CompletableFuture.allOf(stops).whenComplete((v, e) -> msg.replyTo().tell(Done.getInstance()));
+    return this;
+  }
+
+  private Behavior<Command> onRunDeploy(RunDeploy msg) {
+    rollouts++;
+    getContext()
+        .spawn(
+            Rollout.create(msg.request(), msg.replyTo(), settings, supervisorSettings),
+            "rollout-" + rollouts + "-" + msg.request().app());
+    return this;
+  }
+
+  /**
+   * Gathers every supervisor's status; the asks run outside the actor, the reply goes straight
+   * back.
+   */
+  private Behavior<Command> onGetStatus(GetStatus msg) {
+    Map<String, CompletionStage<AppSupervisor.AppStatus>> asks = new LinkedHashMap<>();
+    Duration timeout = settings.askTimeout();
+    supervisors.forEach(
+        (key, sup) ->
+            asks.put(
+                key,
+                AskPattern.ask(
+                        sup,
+                        AppSupervisor.GetStatus::new,
+                        timeout,
+                        getContext().getSystem().scheduler())
+                    .exceptionally(e -> null)));
+    NodeLedger.State state = ledgerState;
+    CompletableFuture.allOf(
+            asks.values().stream()
+                .map(CompletionStage::toCompletableFuture)
+                .toArray(CompletableFuture[]::new))
+        .thenRun(() -> msg.replyTo().tell(buildStatus(state, asks)));
+    return this;
+  }
+
+  private ServerStatus buildStatus(
+      NodeLedger.State state, Map<String, CompletionStage<AppSupervisor.AppStatus>> asks) {
+    List<AppOnServer> apps = new ArrayList<>();
+    if (state != null) {
+      for (NodeLedger.AppState app : state.apps().values()) {
+        var current = app.currentRelease();
+        if (current.isEmpty()) {
+          continue;
+        }
+        AppSupervisor.AppStatus st =
+            asks.containsKey(appKey(app.app(), app.env()))
+                ? asks.get(appKey(app.app(), app.env())).toCompletableFuture().getNow(null)
+                : null;
+        List<StatusView.InstanceView> instances = new ArrayList<>();
+        if (st != null) {
+          Instant now = Instant.now();
+          for (var i : st.instances()) {
+            long uptime =
+                i.startedAt() == null
+                    ? 0
+                    : Math.max(0, Duration.between(i.startedAt(), now).getSeconds());
+            instances.add(
+                new StatusView.InstanceView(
+                    i.id(),
+                    i.pid(),
+                    i.port(),
+                    i.state(),
+                    i.healthy(),
+                    i.restarts(),
+                    i.release(),
+                    uptime,
+                    i.exitCode(),
+                    i.reason(),
+                    i.lastStderr()));
+          }
+        }
+        apps.add(
+            new AppOnServer(
+                app.app(),
+                app.env(),
+                current.get().request().routes(),
+                new StatusView.ServerAppView(
+                    settings.server(),
+                    settings.region(),
+                    app.current(),
+                    app.effectiveDesired(),
+                    settings.url(),
+                    false,
+                    instances)));
+      }
+    }
+    return new ServerStatus(settings.server(), settings.region(), apps);
+  }
+
+  private ActorRef<AppSupervisor.Command> supervisor(String app, String env) {
+    return supervisors.computeIfAbsent(
+        appKey(app, env),
+        k ->
+            getContext()
+                .spawn(
+                    AppSupervisor.create(app, env, supervisorSettings, endpointsAdapter),
+                    "app-" + app + "-" + env));
+  }
+
+  private DeployRequest releaseRequest(String app, String env, String release) {
+    if (ledgerState == null) {
+      return null;
+    }
+    return ledgerState
+        .app(app, env)
+        .flatMap(a -> a.release(release))
+        .map(NodeLedger.ReleaseRecord::request)
+        .orElse(null);
+  }
+
+  /** The process contract of SPEC §4 for a release on this server. */
+  private ReleaseSpec spec(DeployRequest req) {
+    Path releaseDir = store.releaseDir(req.app(), req.env(), req.release());
+    Map<String, String> env = new LinkedHashMap<>(req.vars());
+    env.put("TAKO_APP", req.app());
+    env.put("TAKO_ENV", req.env());
+    env.put("TAKO_RELEASE", req.release());
+    env.put("TAKO_SERVER", settings.server());
+    env.put("TAKO_REGION", settings.region());
+    env.put("TAKO_DATA_DIR", store.dataDir(req.app(), req.env()).toString());
+    return new ReleaseSpec(
+        req.app(),
+        req.env(),
+        req.release(),
+        releaseDir,
+        req.start(),
+        Map.copyOf(env),
+        req.health(),
+        store.logsDir(req.app(), req.env()),
+        settings.home().resolve("run"));
+  }
+
+  private static String rootMessage(Throwable t) {
+    Throwable c = t;
+    while (c.getCause() != null && c != c.getCause()) {
+      c = c.getCause();
+    }
+    return c.getMessage() != null ? c.getMessage() : c.toString();
+  }
+}

@@ -1,0 +1,70 @@
+package dev.tako.node;
+
+import com.typesafe.config.Config;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * This node's identity and ports, read from the {@code tako} section of its {@code node.conf}.
+ *
+ * @param publicHost the host visitors use to reach this server's proxy (for status URLs)
+ * @param sshPort the playground's embedded SSH/SFTP port, 0 on a real server (OpenSSH serves)
+ * @param maxInstances per-app cap on instances on this server
+ */
+public record NodeSettings(
+    String server,
+    String region,
+    Path home,
+    String publicHost,
+    String proxyInterface,
+    int apiPort,
+    int httpPort,
+    int httpsPort,
+    int metricsPort,
+    int sshPort,
+    String clusterHost,
+    int clusterPort,
+    List<String> seeds,
+    int maxInstances,
+    Duration askTimeout,
+    Duration deployTimeout) {
+
+  public NodeSettings {
+    seeds = List.copyOf(seeds);
+  }
+
+  public static NodeSettings fromConfig(Config config, Path home) {
+    Config t = config.getConfig("tako");
+    int maxInstances = t.getInt("max-instances");
+    if (maxInstances <= 0) {
+      maxInstances = 2 * Runtime.getRuntime().availableProcessors();
+    }
+    return new NodeSettings(
+        t.getString("server"),
+        t.hasPath("region") ? t.getString("region") : t.getString("server"),
+        home,
+        t.getString("public-host"),
+        t.getString("proxy-interface"),
+        t.getInt("api-port"),
+        t.getInt("http-port"),
+        t.getInt("https-port"),
+        t.getInt("metrics-port"),
+        t.getInt("playground.ssh-port"),
+        t.getString("cluster.host"),
+        t.getInt("cluster.port"),
+        t.getStringList("cluster.seeds"),
+        maxInstances,
+        t.getDuration("ask-timeout"),
+        t.getDuration("deploy-timeout"));
+  }
+
+  /** The base URL of this server's proxy, as shown by {@code tako status}. */
+  public String url() {
+    return "http://" + publicHost + ":" + httpPort;
+  }
+
+  public String clusterAddress() {
+    return clusterHost + ":" + clusterPort;
+  }
+}

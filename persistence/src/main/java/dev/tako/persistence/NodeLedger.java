@@ -1,0 +1,321 @@
+package dev.tako.persistence;
+
+import dev.tako.protocol.CborSerializable;
+import dev.tako.protocol.api.DeployRequest;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.pattern.StatusReply;
+import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandler;
+import org.apache.pekko.persistence.typed.javadsl.Effect;
+import org.apache.pekko.persistence.typed.javadsl.EventHandler;
+import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehavior;
+import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
+
+/**
+ * The node's durable record, one per server ({@code tako-node-ledger-<server>}): per app/env the
+ * releases this server holds (newest last, the last {@value #KEEP_RELEASES} kept, never the current
+ * one nor the one before it), which release is current, and the desired instance count set by
+ * {@code tako scale}. Only the NodeAgent writes to it.
+ *
+ * <p>Expected failures (activating an unknown release, scaling an unknown app) are error replies
+ * and change nothing. A journal failure stops the behavior (Pekko's persistence semantics); its
+ * parent decides whether to restart it, and recovery replays the journal from the last snapshot.
+ */
+public final class NodeLedger
+    extends EventSourcedBehavior<NodeLedger.Command, NodeLedger.Event, NodeLedger.State> {
+
+  /** How many releases an app/env keeps on a server (DESIGN.md, "Keep 10 releases"). */
+  public static final int KEEP_RELEASES = 10;
+
+  // --- protocol ---
+
+  /** What the ledger accepts. Serializable so tests can force message serialization. */
+  public interface Command extends CborSerializable {}
+
+  /** Records a release (its artifact already extracted); idempotent when the id is known. */
+  public record RecordRelease(ReleaseRecord record, ActorRef<Done> replyTo) implements Command {}
+
+  /** Makes a recorded release the current one; an error reply when it is not recorded. */
+  public record Activate(
+      String app, String env, String releaseId, ActorRef<StatusReply<Done>> replyTo)
+      implements Command {}
+
+  /** Overrides the instance count across deploys and restarts; an error for an unknown app/env. */
+  public record SetDesired(String app, String env, int desired, ActorRef<StatusReply<Done>> replyTo)
+      implements Command {}
+
+  /** Forgets an app/env entirely; replies {@code Done} also when it was unknown. */
+  public record RemoveApp(String app, String env, ActorRef<Done> replyTo) implements Command {}
+
+  /** Replies with the whole state. */
+  public record Get(ActorRef<State> replyTo) implements Command {}
+
+  /** What the journal holds. */
+  public interface Event extends CborSerializable {}
+
+  public record ReleaseRecorded(ReleaseRecord record) implements Event {}
+
+  public record ReleaseActivated(String app, String env, String releaseId) implements Event {}
+
+  public record DesiredSet(String app, String env, int desired) implements Event {}
+
+  public record AppRemoved(String app, String env) implements Event {}
+
+  // --- state ---
+
+  /**
+   * One release as this server knows it.
+   *
+   * @param id the release id, equal to {@code request.release()}
+   * @param created ISO-8601 instant of the deploy
+   * @param by who deployed, "user@host"
+   */
+  public record ReleaseRecord(String id, DeployRequest request, String created, String by)
+      implements CborSerializable {
+    public ReleaseRecord {
+      Objects.requireNonNull(id, "id");
+      Objects.requireNonNull(request, "request");
+    }
+  }
+
+  /**
+   * One app/env on this server.
+   *
+   * @param releases newest last
+   * @param current the id of the current release, or null before the first activation
+   * @param desired a {@code tako scale} override, or null to use the current release's instances
+   */
+  public record AppState(
+      String app, String env, List<ReleaseRecord> releases, String current, Integer desired)
+      implements CborSerializable {
+    public AppState {
+      releases = List.copyOf(releases);
+    }
+
+    public Optional<ReleaseRecord> release(String id) {
+      return releases.stream().filter(r -> r.id().equals(id)).findFirst();
+    }
+
+    public Optional<ReleaseRecord> currentRelease() {
+      return current == null ? Optional.empty() : release(current);
+    }
+
+    /** The override if set, else the current release's instances, else 0 (nothing to run). */
+    public int effectiveDesired() {
+      if (desired != null) {
+        return desired;
+      }
+      return currentRelease().map(r -> r.request().instances()).orElse(0);
+    }
+
+    AppState withRecorded(ReleaseRecord record) {
+      List<ReleaseRecord> next = new ArrayList<>(releases);
+      next.add(record);
+      return new AppState(app, env, retain(next, current), current, desired);
+    }
+
+    AppState withCurrent(String releaseId) {
+      return new AppState(app, env, releases, releaseId, desired);
+    }
+
+    AppState withDesired(int count) {
+      return new AppState(app, env, releases, current, count);
+    }
+
+    /**
+     * Drops the oldest releases beyond {@link #KEEP_RELEASES}, never the current one nor the one
+     * recorded just before it (the rollback target).
+     */
+    static List<ReleaseRecord> retain(List<ReleaseRecord> releases, String current) {
+      List<ReleaseRecord> kept = new ArrayList<>(releases);
+      int currentIndex = -1;
+      for (int i = 0; i < kept.size(); i++) {
+        if (kept.get(i).id().equals(current)) {
+          currentIndex = i;
+        }
+      }
+      String previous = currentIndex > 0 ? kept.get(currentIndex - 1).id() : null;
+      for (int i = 0; kept.size() > KEEP_RELEASES && i < kept.size(); ) {
+        String id = kept.get(i).id();
+        if (id.equals(current) || id.equals(previous)) {
+          i++;
+        } else {
+          kept.remove(i);
+        }
+      }
+      return kept;
+    }
+  }
+
+  /**
+   * Everything the ledger holds, keyed by {@code "app/env"}.
+   *
+   * @param apps keyed by {@link #key(String, String)}
+   */
+  public record State(Map<String, AppState> apps) implements CborSerializable {
+    public State {
+      apps = Map.copyOf(apps);
+    }
+
+    public static State empty() {
+      return new State(Map.of());
+    }
+
+    public static String key(String app, String env) {
+      return app + "/" + env;
+    }
+
+    public Optional<AppState> app(String app, String env) {
+      return Optional.ofNullable(apps.get(key(app, env)));
+    }
+
+    State with(AppState appState) {
+      Map<String, AppState> next = new HashMap<>(apps);
+      next.put(key(appState.app(), appState.env()), appState);
+      return new State(next);
+    }
+
+    State without(String app, String env) {
+      Map<String, AppState> next = new HashMap<>(apps);
+      next.remove(key(app, env));
+      return new State(next);
+    }
+  }
+
+  // --- behavior ---
+
+  public static Behavior<Command> create(String serverName) {
+    return new NodeLedger(PersistenceId.ofUniqueId("tako-node-ledger-" + serverName));
+  }
+
+  private NodeLedger(PersistenceId persistenceId) {
+    super(persistenceId);
+  }
+
+  @Override
+  public State emptyState() {
+    return State.empty();
+  }
+
+  @Override
+  public RetentionCriteria retentionCriteria() {
+    return RetentionCriteria.snapshotEvery(100, 2);
+  }
+
+  @Override
+  public CommandHandler<Command, Event, State> commandHandler() {
+    return newCommandHandlerBuilder()
+        .forAnyState()
+        .onCommand(RecordRelease.class, this::onRecordRelease)
+        .onCommand(Activate.class, this::onActivate)
+        .onCommand(SetDesired.class, this::onSetDesired)
+        .onCommand(RemoveApp.class, this::onRemoveApp)
+        .onCommand(Get.class, (state, cmd) -> Effect().reply(cmd.replyTo(), state))
+        .build();
+  }
+
+  private Effect<Event, State> onRecordRelease(State state, RecordRelease cmd) {
+    DeployRequest request = cmd.record().request();
+    boolean known =
+        state
+            .app(request.app(), request.env())
+            .flatMap(a -> a.release(cmd.record().id()))
+            .isPresent();
+    if (known) {
+      return Effect().reply(cmd.replyTo(), Done.getInstance());
+    }
+    return Effect()
+        .persist(new ReleaseRecorded(cmd.record()))
+        .thenReply(cmd.replyTo(), s -> Done.getInstance());
+  }
+
+  private Effect<Event, State> onActivate(State state, Activate cmd) {
+    Optional<AppState> app = state.app(cmd.app(), cmd.env());
+    if (app.flatMap(a -> a.release(cmd.releaseId())).isEmpty()) {
+      return Effect()
+          .reply(
+              cmd.replyTo(),
+              StatusReply.error(
+                  "release "
+                      + cmd.releaseId()
+                      + " of "
+                      + State.key(cmd.app(), cmd.env())
+                      + " is not recorded on this server; deploy it first"));
+    }
+    if (cmd.releaseId().equals(app.get().current())) {
+      return Effect().reply(cmd.replyTo(), StatusReply.ack());
+    }
+    return Effect()
+        .persist(new ReleaseActivated(cmd.app(), cmd.env(), cmd.releaseId()))
+        .thenReply(cmd.replyTo(), s -> StatusReply.ack());
+  }
+
+  private Effect<Event, State> onSetDesired(State state, SetDesired cmd) {
+    if (cmd.desired() < 0) {
+      return Effect()
+          .reply(
+              cmd.replyTo(),
+              StatusReply.error("instances must be 0 or more, not " + cmd.desired()));
+    }
+    if (state.app(cmd.app(), cmd.env()).isEmpty()) {
+      return Effect()
+          .reply(
+              cmd.replyTo(),
+              StatusReply.error(
+                  State.key(cmd.app(), cmd.env())
+                      + " is not deployed on this server; run tako deploy first"));
+    }
+    return Effect()
+        .persist(new DesiredSet(cmd.app(), cmd.env(), cmd.desired()))
+        .thenReply(cmd.replyTo(), s -> StatusReply.ack());
+  }
+
+  private Effect<Event, State> onRemoveApp(State state, RemoveApp cmd) {
+    if (state.app(cmd.app(), cmd.env()).isEmpty()) {
+      return Effect().reply(cmd.replyTo(), Done.getInstance());
+    }
+    return Effect()
+        .persist(new AppRemoved(cmd.app(), cmd.env()))
+        .thenReply(cmd.replyTo(), s -> Done.getInstance());
+  }
+
+  @Override
+  public EventHandler<State, Event> eventHandler() {
+    return newEventHandlerBuilder()
+        .forAnyState()
+        .onEvent(ReleaseRecorded.class, NodeLedger::applyRecorded)
+        .onEvent(
+            ReleaseActivated.class,
+            (state, e) ->
+                state
+                    .app(e.app(), e.env())
+                    .map(a -> state.with(a.withCurrent(e.releaseId())))
+                    .orElse(state))
+        .onEvent(
+            DesiredSet.class,
+            (state, e) ->
+                state
+                    .app(e.app(), e.env())
+                    .map(a -> state.with(a.withDesired(e.desired())))
+                    .orElse(state))
+        .onEvent(AppRemoved.class, (state, e) -> state.without(e.app(), e.env()))
+        .build();
+  }
+
+  private static State applyRecorded(State state, ReleaseRecorded e) {
+    DeployRequest request = e.record().request();
+    AppState app =
+        state
+            .app(request.app(), request.env())
+            .orElseGet(() -> new AppState(request.app(), request.env(), List.of(), null, null));
+    return state.with(app.withRecorded(e.record()));
+  }
+}

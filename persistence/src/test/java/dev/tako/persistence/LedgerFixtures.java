@@ -1,0 +1,43 @@
+package dev.tako.persistence;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import dev.tako.protocol.api.DeployRequest;
+import java.util.List;
+import java.util.Map;
+
+/** Releases and configuration shared by the ledger tests. */
+final class LedgerFixtures {
+
+  /** The serialization binding the node uses. */
+  static final Config CBOR =
+      ConfigFactory.parseString(
+          "pekko.actor.serialization-bindings {\n"
+              + "  \"dev.tako.protocol.CborSerializable\" = jackson-cbor\n"
+              + "}\n");
+
+  private LedgerFixtures() {}
+
+  static NodeLedger.ReleaseRecord release(String app, String env, String id, int instances) {
+    DeployRequest request =
+        new DeployRequest(
+            app,
+            env,
+            id,
+            "a".repeat(64),
+            List.of("bin/server", "--port", "$PORT"),
+            "/health",
+            instances,
+            "5m",
+            null,
+            Map.of("MODE", "prod"),
+            List.of(app + ".example.com"),
+            List.of("la", "nyc"),
+            "atomic",
+            null,
+            "auto",
+            "ada@laptop",
+            "2025-01-01T00:00:00Z");
+    return new NodeLedger.ReleaseRecord(id, request, "2025-01-01T00:00:00Z", "ada@laptop");
+  }
+}

@@ -1,0 +1,65 @@
+package dev.tako.protocol;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Release identity of SPEC §3: {@code r} + the first 10 hex digits of a SHA-256 over the artifact's
+ * SHA-256 and the effective configuration. CLI and node must agree on it byte for byte, so the
+ * serialization is fixed here and versioned by a leading tag. It does not fail for any input except
+ * null arguments (NullPointerException).
+ */
+public final class ReleaseIds {
+  // Bump when the serialization changes: every id changes with it, which is the honest outcome.
+  private static final String TAG = "tako-release-v1";
+
+  private ReleaseIds() {}
+
+  /** Computes the release id; equal inputs give equal ids, vars in any map order. */
+  public static String compute(
+      String artifactSha256Hex,
+      List<String> start,
+      Map<String, String> vars,
+      String health,
+      List<String> routes) {
+    StringBuilder canon = new StringBuilder();
+    field(canon, TAG);
+    field(canon, artifactSha256Hex.toLowerCase(java.util.Locale.ROOT));
+    list(canon, start);
+    Map<String, String> sorted = new TreeMap<>(vars);
+    canon.append(sorted.size()).append('{');
+    sorted.forEach(
+        (k, v) -> {
+          field(canon, k);
+          field(canon, v);
+        });
+    field(canon, health);
+    list(canon, routes);
+    byte[] digest = sha256(canon.toString().getBytes(StandardCharsets.UTF_8));
+    return "r" + HexFormat.of().formatHex(digest).substring(0, 10);
+  }
+
+  // Length-prefixed strings and counted lists: no value can imitate a separator, so
+  // (["a b"]) and (["a", "b"]) never serialize alike.
+  private static void field(StringBuilder out, String value) {
+    out.append(value.length()).append(':').append(value).append(';');
+  }
+
+  private static void list(StringBuilder out, List<String> values) {
+    out.append(values.size()).append('[');
+    values.forEach(v -> field(out, v));
+  }
+
+  private static byte[] sha256(byte[] bytes) {
+    try {
+      return MessageDigest.getInstance("SHA-256").digest(bytes);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every Java runtime has SHA-256", e);
+    }
+  }
+}

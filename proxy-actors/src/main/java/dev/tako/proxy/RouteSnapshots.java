@@ -1,0 +1,19 @@
+package dev.tako.proxy;
+
+/**
+ * The one place the proxy's hot path reads routes from: a volatile reference to the latest
+ * immutable {@link RouteSnapshot}. Only the {@link RouteTable} actor writes it (package-private
+ * setter), so readers never lock and never ask an actor per request. Starts as {@link
+ * RouteSnapshot#EMPTY}.
+ */
+public final class RouteSnapshots {
+  private volatile RouteSnapshot current = RouteSnapshot.EMPTY;
+
+  public RouteSnapshot current() {
+    return current;
+  }
+
+  void publish(RouteSnapshot snapshot) {
+    current = snapshot;
+  }
+}

@@ -1,0 +1,66 @@
+package dev.tako.proxy;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The app a request was routed to and its upstreams, with round-robin balancing. One instance per
+ * app in a {@link RouteSnapshot}, shared by all of that app's routes; its counter is the only
+ * mutable part of a snapshot and starts over with every new snapshot.
+ */
+public final class Target {
+  private final String appKey;
+  private final List<Upstream> upstreams;
+  private final AtomicInteger counter = new AtomicInteger();
+
+  public Target(String appKey, List<Upstream> upstreams) {
+    this.appKey = appKey;
+    this.upstreams = List.copyOf(upstreams);
+  }
+
+  public String appKey() {
+    return appKey;
+  }
+
+  public List<Upstream> upstreams() {
+    return upstreams;
+  }
+
+  public boolean isEmpty() {
+    return upstreams.isEmpty();
+  }
+
+  /**
+   * The next upstream in round-robin order.
+   *
+   * @throws IllegalStateException when there is no upstream (check {@link #isEmpty()} first)
+   */
+  public Upstream next() {
+    if (upstreams.isEmpty()) {
+      throw new IllegalStateException("app " + appKey + " has no upstream");
+    }
+    int size = upstreams.size();
+    return size == 1
+        ? upstreams.get(0)
+        : upstreams.get(Math.floorMod(counter.getAndIncrement(), size));
+  }
+
+  /**
+   * The upstream that follows {@code failed} in the list, for one retry after a refused connection;
+   * empty when there is no other one.
+   */
+  public Optional<Upstream> after(Upstream failed) {
+    int size = upstreams.size();
+    if (size < 2) {
+      return Optional.empty();
+    }
+    int index = upstreams.indexOf(failed);
+    return Optional.of(upstreams.get(Math.floorMod(index + 1, size)));
+  }
+
+  @Override
+  public String toString() {
+    return "Target[" + appKey + " -> " + upstreams + "]";
+  }
+}

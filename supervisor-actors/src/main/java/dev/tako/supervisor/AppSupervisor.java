@@ -1,0 +1,687 @@
+package dev.tako.supervisor;
+
+import dev.tako.protocol.CborSerializable;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+
+/**
+ * The instances of one app/env on this node: those of the current release, those of an optional
+ * candidate release being started for a deploy, and old ones being drained and stopped. One {@link
+ * Instance} child per OS process; a slot (an instance id) outlives its processes across restarts.
+ *
+ * <p>It owns the desired instance count of the current release, restarts a current instance that
+ * exits or needs replacement with the {@link RestartPolicy} backoff (showing {@code failed} after
+ * {@link RestartPolicy#FAILED_AFTER} consecutive failures while it keeps retrying), tells the
+ * listener the ready and healthy endpoints of the current release whenever they change, and answers
+ * status queries. A candidate that fails to start is reported as {@link CandidateFailed} and its
+ * instances are stopped; nothing of the current release changes. The supervisor stops itself after
+ * {@link StopAll} once every process is gone.
+ *
+ * <p>Slots are mutable objects confined to this actor; everything it sends out is immutable.
+ */
+public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command> {
+
+  public interface Command {}
+
+  /**
+   * Start {@code max(1, instances)} instances of {@code spec} beside the current ones. Replies
+   * {@link CandidateReady} when all are ready (at once if {@code spec} is already current) or
+   * {@link CandidateFailed} at the first failure (the failing process is gone by then).
+   */
+  public record StartCandidate(ReleaseSpec spec, int instances, ActorRef<CandidateResult> replyTo)
+      implements Command {}
+
+  /**
+   * Make the candidate current: old instances leave the endpoints at once and are stopped after the
+   * drain delay. Replies after the switch.
+   */
+  public record PromoteCandidate(ActorRef<Done> replyTo) implements Command {}
+
+  /** Stop the candidate's instances; replies when their processes are gone. */
+  public record AbortCandidate(ActorRef<Done> replyTo) implements Command {}
+
+  /** Desired instance count of the current release (0 stops them all). */
+  public record Scale(int instances) implements Command {}
+
+  /** After a node restart: run {@code spec} as the current release directly. */
+  public record Restore(ReleaseSpec spec, int instances) implements Command {}
+
+  /** Stop every instance; replies when every process is gone, then the supervisor stops. */
+  public record StopAll(ActorRef<Done> replyTo) implements Command {}
+
+  public record GetStatus(ActorRef<AppStatus> replyTo) implements Command {}
+
+  public sealed interface CandidateResult extends CborSerializable {}
+
+  public record CandidateReady(String release, List<Endpoint> endpoints)
+      implements CandidateResult {
+    public CandidateReady {
+      endpoints = List.copyOf(endpoints);
+    }
+  }
+
+  public record CandidateFailed(
+      String release, String reason, Integer exitCode, List<String> lastStderr)
+      implements CandidateResult {
+    public CandidateFailed {
+      lastStderr = List.copyOf(lastStderr);
+    }
+  }
+
+  public record AppStatus(String release, int desired, List<InstanceStatus> instances)
+      implements CborSerializable {
+    public AppStatus {
+      instances = List.copyOf(instances);
+    }
+  }
+
+  /** One instance; {@code state} is starting, ready, draining, stopped or failed. */
+  public record InstanceStatus(
+      String id,
+      Long pid,
+      int port,
+      String state,
+      boolean healthy,
+      int restarts,
+      String release,
+      Instant startedAt,
+      Integer exitCode,
+      String reason,
+      List<String> lastStderr)
+      implements CborSerializable {
+    public InstanceStatus {
+      lastStderr = List.copyOf(lastStderr);
+    }
+  }
+
+  /** The ready and healthy endpoints of the current release (possibly none). */
+  public record EndpointsChanged(String app, String env, String release, List<Endpoint> endpoints)
+      implements CborSerializable {
+    public EndpointsChanged {
+      endpoints = List.copyOf(endpoints);
+    }
+  }
+
+  private record FromInstance(Instance.Event event) implements Command {}
+
+  private record InstanceGone(String id, long generation) implements Command {}
+
+  private record RestartDue(String id) implements Command {}
+
+  private record DrainElapsed(String id) implements Command {}
+
+  private enum Role {
+    CURRENT,
+    CANDIDATE,
+    RETIRING
+  }
+
+  private static final class Slot {
+    final String id;
+    final ReleaseSpec spec;
+    final boolean wasCandidate;
+    Role role;
+    ActorRef<Instance.Command> ref;
+    long generation;
+    Long pid;
+    int port;
+    String state = "starting";
+    boolean ready;
+    boolean healthy;
+    boolean stopSent;
+    boolean terminalSeen;
+    int restarts;
+    int failures;
+    Instant startedAt;
+    Instant readySince;
+    Integer exitCode;
+    String reason;
+    List<String> lastStderr = List.of();
+
+    Slot(String id, ReleaseSpec spec, Role role) {
+      this.id = id;
+      this.spec = spec;
+      this.role = role;
+      this.wasCandidate = role == Role.CANDIDATE;
+    }
+
+    boolean routable() {
+      return ready && healthy;
+    }
+
+    Endpoint endpoint() {
+      return new Endpoint("127.0.0.1", port, id);
+    }
+  }
+
+  private static final class Candidate {
+    final ReleaseSpec spec;
+    final int instances;
+    final List<ActorRef<CandidateResult>> waiters = new ArrayList<>();
+    boolean answered;
+
+    Candidate(ReleaseSpec spec, int instances) {
+      this.spec = spec;
+      this.instances = instances;
+    }
+  }
+
+  private record DoneWaiter(Set<String> ids, ActorRef<Done> replyTo) {}
+
+  private final String app;
+  private final String env;
+  private final SupervisorSettings settings;
+  private final ActorRef<EndpointsChanged> listener;
+  private final TimerScheduler<Command> timers;
+  private final RestartPolicy restartPolicy;
+  private final HealthProbe probe;
+  private final ActorRef<Instance.Event> instanceAdapter;
+
+  private final Map<String, Slot> slots = new LinkedHashMap<>();
+  private final List<DoneWaiter> doneWaiters = new ArrayList<>();
+  private ReleaseSpec current;
+  private int desired;
+  private Candidate candidate;
+  private boolean stopping;
+  private EndpointsChanged published;
+
+  public static Behavior<Command> create(
+      String app, String env, SupervisorSettings settings, ActorRef<EndpointsChanged> listener) {
+    return Behaviors.setup(
+        context ->
+            Behaviors.withTimers(
+                timers -> new AppSupervisor(context, timers, app, env, settings, listener)));
+  }
+
+  private AppSupervisor(
+      ActorContext<Command> context,
+      TimerScheduler<Command> timers,
+      String app,
+      String env,
+      SupervisorSettings settings,
+      ActorRef<EndpointsChanged> listener) {
+    super(context);
+    this.app = app;
+    this.env = env;
+    this.settings = settings;
+    this.listener = listener;
+    this.timers = timers;
+    this.restartPolicy = RestartPolicy.of(settings);
+    this.probe = new HealthProbe(settings.probeTimeout());
+    this.instanceAdapter = context.messageAdapter(Instance.Event.class, FromInstance::new);
+    this.published = new EndpointsChanged(app, env, null, List.of());
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(StartCandidate.class, this::onStartCandidate)
+        .onMessage(PromoteCandidate.class, this::onPromote)
+        .onMessage(AbortCandidate.class, this::onAbort)
+        .onMessage(Scale.class, this::onScale)
+        .onMessage(Restore.class, this::onRestore)
+        .onMessage(StopAll.class, this::onStopAll)
+        .onMessage(GetStatus.class, this::onGetStatus)
+        .onMessage(FromInstance.class, this::onInstanceEvent)
+        .onMessage(InstanceGone.class, this::onInstanceGone)
+        .onMessage(RestartDue.class, this::onRestartDue)
+        .onMessage(DrainElapsed.class, this::onDrainElapsed)
+        .build();
+  }
+
+  // ---- commands ----
+
+  private Behavior<Command> onStartCandidate(StartCandidate msg) {
+    ReleaseSpec spec = msg.spec();
+    if (stopping) {
+      msg.replyTo()
+          .tell(new CandidateFailed(spec.release(), "the app is being stopped", null, List.of()));
+      return this;
+    }
+    if (current != null && current.release().equals(spec.release())) {
+      msg.replyTo().tell(new CandidateReady(spec.release(), endpoints(Role.CURRENT)));
+      return this;
+    }
+    if (candidate != null) {
+      if (candidate.spec.release().equals(spec.release())) {
+        if (candidate.answered) {
+          msg.replyTo().tell(new CandidateReady(spec.release(), endpoints(Role.CANDIDATE)));
+        } else {
+          candidate.waiters.add(msg.replyTo());
+        }
+        return this;
+      }
+      failCandidate(
+          new CandidateFailed(
+              candidate.spec.release(),
+              "superseded by release " + spec.release(),
+              null,
+              List.of()));
+    }
+    int instances = Math.max(1, msg.instances());
+    candidate = new Candidate(spec, instances);
+    candidate.waiters.add(msg.replyTo());
+    getContext()
+        .getLog()
+        .info("{}/{}: starting {} instance(s) of {}", app, env, instances, spec.release());
+    for (int i = 0; i < instances; i++) {
+      addSlot(spec, Role.CANDIDATE);
+    }
+    return this;
+  }
+
+  private Behavior<Command> onPromote(PromoteCandidate msg) {
+    if (candidate == null || stopping) {
+      msg.replyTo().tell(Done.getInstance());
+      return this;
+    }
+    Candidate promoted = candidate;
+    candidate = null;
+    if (!promoted.answered) {
+      promoted.waiters.forEach(
+          w ->
+              w.tell(
+                  new CandidateFailed(
+                      promoted.spec.release(), "promoted before it was ready", null, List.of())));
+    }
+    for (Slot s : List.copyOf(slots.values())) {
+      if (s.role == Role.CURRENT) {
+        retire(s, true);
+      } else if (s.role == Role.CANDIDATE) {
+        s.role = Role.CURRENT;
+      }
+    }
+    current = promoted.spec;
+    desired = promoted.instances;
+    getContext().getLog().info("{}/{}: {} is now current", app, env, current.release());
+    reconcile();
+    publish();
+    msg.replyTo().tell(Done.getInstance());
+    return this;
+  }
+
+  private Behavior<Command> onAbort(AbortCandidate msg) {
+    if (candidate != null) {
+      failCandidate(new CandidateFailed(candidate.spec.release(), "aborted", null, List.of()));
+    }
+    Set<String> ids = new HashSet<>();
+    for (Slot s : slots.values()) {
+      if (s.wasCandidate && s.role == Role.RETIRING) {
+        ids.add(s.id);
+      }
+    }
+    awaitGone(ids, msg.replyTo());
+    return this;
+  }
+
+  private Behavior<Command> onScale(Scale msg) {
+    if (stopping) {
+      return this;
+    }
+    if (current == null) {
+      getContext().getLog().warn("{}/{}: no current release to scale", app, env);
+      return this;
+    }
+    desired = Math.max(0, msg.instances());
+    reconcile();
+    publish();
+    return this;
+  }
+
+  private Behavior<Command> onRestore(Restore msg) {
+    if (stopping) {
+      return this;
+    }
+    if (current == null || !current.release().equals(msg.spec().release())) {
+      for (Slot s : List.copyOf(slots.values())) {
+        if (s.role == Role.CURRENT) {
+          retire(s, true);
+        }
+      }
+      current = msg.spec();
+    }
+    desired = Math.max(0, msg.instances());
+    reconcile();
+    publish();
+    return this;
+  }
+
+  private Behavior<Command> onStopAll(StopAll msg) {
+    stopping = true;
+    desired = 0;
+    if (candidate != null) {
+      failCandidate(
+          new CandidateFailed(
+              candidate.spec.release(), "the app is being stopped", null, List.of()));
+    }
+    for (Slot s : List.copyOf(slots.values())) {
+      retire(s, false);
+      sendStop(s); // also those already draining
+    }
+    awaitGone(new HashSet<>(slots.keySet()), msg.replyTo());
+    publish();
+    return stopWhenEmpty();
+  }
+
+  private Behavior<Command> onGetStatus(GetStatus msg) {
+    List<InstanceStatus> instances = new ArrayList<>();
+    for (Slot s : slots.values()) {
+      instances.add(
+          new InstanceStatus(
+              s.id,
+              s.pid,
+              s.port,
+              s.state,
+              s.routable(),
+              s.restarts,
+              s.spec.release(),
+              s.startedAt,
+              s.exitCode,
+              s.reason,
+              s.lastStderr));
+    }
+    msg.replyTo()
+        .tell(new AppStatus(current == null ? null : current.release(), desired, instances));
+    return this;
+  }
+
+  // ---- instance lifecycle ----
+
+  private Behavior<Command> onInstanceEvent(FromInstance msg) {
+    Instance.Event event = msg.event();
+    Slot s = slots.get(event.id());
+    if (s == null) {
+      return this;
+    }
+    if (event instanceof Instance.Started e) {
+      s.pid = e.pid();
+      s.port = e.port();
+      s.startedAt = Instant.now();
+    } else if (event instanceof Instance.Ready) {
+      s.ready = true;
+      s.healthy = true;
+      s.readySince = Instant.now();
+      s.exitCode = null;
+      s.reason = null;
+      s.lastStderr = List.of();
+      if (s.role != Role.RETIRING) {
+        s.state = "ready";
+      }
+      if (s.role == Role.CANDIDATE) {
+        checkCandidateReady();
+      }
+    } else if (event instanceof Instance.Unhealthy e) {
+      s.healthy = false;
+      s.reason = e.reason();
+    } else if (event instanceof Instance.Healthy) {
+      s.healthy = true;
+      s.reason = null;
+    } else if (event instanceof Instance.NeedsReplacement e) {
+      if (s.role != Role.RETIRING) {
+        failed(s, e.reason(), null, List.of());
+        sendStop(s);
+      }
+    } else if (event instanceof Instance.StartFailed e) {
+      s.terminalSeen = true;
+      failed(s, e.reason(), e.exitCode(), e.lastStderr());
+    } else if (event instanceof Instance.Exited e) {
+      s.terminalSeen = true;
+      failed(s, "exited with code " + e.exitCode(), e.exitCode(), e.lastStderr());
+    } else if (event instanceof Instance.Stopped e) {
+      s.terminalSeen = true;
+      s.ready = false;
+      if (s.role == Role.RETIRING) {
+        s.state = "stopped";
+        s.exitCode = e.exitCode();
+      }
+    }
+    publish();
+    return this;
+  }
+
+  private Behavior<Command> onInstanceGone(InstanceGone msg) {
+    Slot s = slots.get(msg.id());
+    if (s == null || s.generation != msg.generation()) {
+      return this;
+    }
+    s.ref = null;
+    s.ready = false;
+    if (s.role == Role.RETIRING) {
+      slots.remove(s.id);
+      answerDoneWaiters();
+    } else {
+      if (!s.terminalSeen) {
+        failed(s, "instance supervision stopped unexpectedly", null, List.of());
+      }
+      if (s.role != Role.RETIRING) {
+        Duration delay = restartPolicy.delay(Math.max(1, s.failures));
+        timers.startSingleTimer("restart-" + s.id, new RestartDue(s.id), delay);
+      }
+    }
+    publish();
+    return stopWhenEmpty();
+  }
+
+  private Behavior<Command> onRestartDue(RestartDue msg) {
+    Slot s = slots.get(msg.id());
+    if (s != null && s.role != Role.RETIRING && s.ref == null && !stopping) {
+      s.restarts++;
+      getContext()
+          .getLog()
+          .info("{}/{}: restarting instance {} (restart {})", app, env, s.id, s.restarts);
+      spawn(s);
+    }
+    return this;
+  }
+
+  private Behavior<Command> onDrainElapsed(DrainElapsed msg) {
+    Slot s = slots.get(msg.id());
+    if (s != null && s.role == Role.RETIRING) {
+      sendStop(s);
+    }
+    return this;
+  }
+
+  // ---- helpers ----
+
+  /** Records a failure of a live slot; a not yet answered candidate fails as a whole. */
+  private void failed(Slot s, String reason, Integer exitCode, List<String> lastStderr) {
+    Duration readyFor =
+        s.readySince == null ? Duration.ZERO : Duration.between(s.readySince, Instant.now());
+    s.ready = false;
+    s.healthy = false;
+    s.readySince = null;
+    if (exitCode != null) {
+      s.exitCode = exitCode;
+    }
+    s.reason = reason;
+    if (!lastStderr.isEmpty()) {
+      s.lastStderr = List.copyOf(lastStderr);
+    }
+    if (s.role == Role.RETIRING) {
+      s.state = "stopped";
+      return;
+    }
+    if (s.role == Role.CANDIDATE && candidate != null && !candidate.answered) {
+      failCandidate(
+          new CandidateFailed(
+              s.spec.release(), "instance " + s.id + " " + reason, exitCode, s.lastStderr));
+      return;
+    }
+    s.failures = restartPolicy.afterFailure(s.failures, readyFor);
+    s.state = restartPolicy.failed(s.failures) ? "failed" : "starting";
+    getContext()
+        .getLog()
+        .warn(
+            "{}/{}: instance {} of {} failed ({} in a row): {}",
+            app,
+            env,
+            s.id,
+            s.spec.release(),
+            s.failures,
+            reason);
+  }
+
+  private void failCandidate(CandidateFailed failure) {
+    Candidate c = candidate;
+    candidate = null;
+    getContext()
+        .getLog()
+        .warn("{}/{}: candidate {} failed: {}", app, env, failure.release(), failure.reason());
+    c.waiters.forEach(w -> w.tell(failure));
+    for (Slot s : List.copyOf(slots.values())) {
+      if (s.role == Role.CANDIDATE) {
+        retire(s, false);
+      }
+    }
+  }
+
+  private void checkCandidateReady() {
+    if (candidate == null || candidate.answered) {
+      return;
+    }
+    boolean allReady =
+        slots.values().stream().filter(s -> s.role == Role.CANDIDATE).allMatch(s -> s.ready);
+    if (allReady) {
+      candidate.answered = true;
+      CandidateReady ready =
+          new CandidateReady(candidate.spec.release(), endpoints(Role.CANDIDATE));
+      candidate.waiters.forEach(w -> w.tell(ready));
+      candidate.waiters.clear();
+    }
+  }
+
+  /** Starts or retires current slots until their count matches {@code desired}. */
+  private void reconcile() {
+    if (current == null) {
+      return;
+    }
+    List<Slot> live = slots.values().stream().filter(s -> s.role == Role.CURRENT).toList();
+    for (int i = live.size(); i < desired; i++) {
+      addSlot(current, Role.CURRENT);
+    }
+    if (live.size() > desired) {
+      // Retire the least useful first: not routable ones, then the newest.
+      List<Slot> order = new ArrayList<>(live);
+      java.util.Collections.reverse(order);
+      order.sort(Comparator.comparing(Slot::routable));
+      order.subList(0, live.size() - desired).forEach(s -> retire(s, true));
+    }
+  }
+
+  private void addSlot(ReleaseSpec spec, Role role) {
+    String id;
+    do {
+      id = Instance.newId(ThreadLocalRandom.current());
+    } while (slots.containsKey(id));
+    Slot s = new Slot(id, spec, role);
+    slots.put(id, s);
+    spawn(s);
+  }
+
+  private void spawn(Slot s) {
+    s.generation++;
+    s.ref =
+        getContext()
+            .spawn(
+                Instance.create(s.id, s.spec, settings, probe, instanceAdapter),
+                "instance-" + s.id + "-" + s.generation);
+    getContext().watchWith(s.ref, new InstanceGone(s.id, s.generation));
+    s.ready = false;
+    s.healthy = false;
+    s.stopSent = false;
+    s.terminalSeen = false;
+    s.readySince = null;
+    if (!restartPolicy.failed(s.failures)) {
+      s.state = "starting";
+    }
+  }
+
+  /** Takes a slot out of service: drained (endpoints first, SIGTERM later) or stopped now. */
+  private void retire(Slot s, boolean drain) {
+    timers.cancel("restart-" + s.id);
+    boolean wasRoutable = s.role == Role.CURRENT && s.routable();
+    s.role = Role.RETIRING;
+    if (s.ref == null) {
+      slots.remove(s.id);
+      answerDoneWaiters();
+      return;
+    }
+    if (!"stopped".equals(s.state)) {
+      s.state = "draining";
+    }
+    if (drain && wasRoutable && settings.drainDelay().compareTo(Duration.ZERO) > 0) {
+      timers.startSingleTimer("drain-" + s.id, new DrainElapsed(s.id), settings.drainDelay());
+    } else {
+      sendStop(s);
+    }
+  }
+
+  private void sendStop(Slot s) {
+    timers.cancel("drain-" + s.id);
+    // After a terminal event the instance stops by itself: its process is already gone.
+    if (s.ref != null && !s.stopSent && !s.terminalSeen) {
+      s.stopSent = true;
+      s.ref.tell(Instance.Stop.INSTANCE);
+    }
+  }
+
+  private void awaitGone(Set<String> ids, ActorRef<Done> replyTo) {
+    doneWaiters.add(new DoneWaiter(Set.copyOf(ids), replyTo));
+    answerDoneWaiters();
+  }
+
+  private void answerDoneWaiters() {
+    doneWaiters.removeIf(
+        w -> {
+          if (w.ids().stream().noneMatch(slots::containsKey)) {
+            w.replyTo().tell(Done.getInstance());
+            return true;
+          }
+          return false;
+        });
+  }
+
+  private Behavior<Command> stopWhenEmpty() {
+    if (stopping && slots.isEmpty()) {
+      getContext().getLog().info("{}/{}: all instances stopped", app, env);
+      return Behaviors.stopped();
+    }
+    return this;
+  }
+
+  private List<Endpoint> endpoints(Role role) {
+    return slots.values().stream()
+        .filter(s -> s.role == role && s.routable())
+        .map(Slot::endpoint)
+        .toList();
+  }
+
+  /** Tells the listener when the routable endpoints of the current release changed. */
+  private void publish() {
+    EndpointsChanged now =
+        new EndpointsChanged(
+            app, env, current == null ? null : current.release(), endpoints(Role.CURRENT));
+    if (!Objects.equals(now, published)) {
+      published = now;
+      listener.tell(now);
+    }
+  }
+}

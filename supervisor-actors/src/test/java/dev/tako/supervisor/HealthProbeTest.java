@@ -1,0 +1,66 @@
+package dev.tako.supervisor;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.sun.net.httpserver.HttpServer;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class HealthProbeTest {
+
+  private HttpServer server;
+  private final HealthProbe probe = new HealthProbe(Duration.ofSeconds(1));
+
+  @BeforeEach
+  void start() throws Exception {
+    server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    server.createContext(
+        "/ok",
+        exchange -> {
+          exchange.sendResponseHeaders(204, -1);
+          exchange.close();
+        });
+    server.createContext(
+        "/down",
+        exchange -> {
+          exchange.sendResponseHeaders(503, -1);
+          exchange.close();
+        });
+    server.start();
+  }
+
+  @AfterEach
+  void stop() {
+    server.stop(0);
+  }
+
+  private HealthProbe.Outcome check(int port, String path) throws Exception {
+    return probe.check(port, path).toCompletableFuture().get(5, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void any2xxIsHealthy() throws Exception {
+    assertTrue(check(server.getAddress().getPort(), "/ok").healthy());
+  }
+
+  @Test
+  void otherStatusesAreNot() throws Exception {
+    HealthProbe.Outcome outcome = check(server.getAddress().getPort(), "/down");
+    assertFalse(outcome.healthy());
+    assertEquals("HTTP 503", outcome.detail());
+  }
+
+  @Test
+  void connectionErrorsAreUnhealthyOutcomesNotFailures() throws Exception {
+    int closed = ProcessLaunch.freePort();
+    HealthProbe.Outcome outcome = check(closed, "/ok");
+    assertFalse(outcome.healthy());
+    assertTrue(outcome.detail().contains("ConnectException"), outcome.detail());
+  }
+}
