@@ -287,14 +287,13 @@ public final class Deployer {
       out.line(out.bold("deployed " + app + " " + result.release()));
       return 0;
     }
-    if (!out.json()) {
-      System.err.println(
-          "error: the deploy of "
-              + app
-              + " "
-              + result.release()
-              + " failed; nothing was switched, the previous release keeps serving");
-    }
+    // A diagnostic, so on stderr also with --json (SPEC §2); the JSON on stdout has the details.
+    out.progress(
+        "error: the deploy of "
+            + app
+            + " "
+            + result.release()
+            + " failed; nothing was switched, the previous release keeps serving");
     return CliException.FAILED;
   }
 }

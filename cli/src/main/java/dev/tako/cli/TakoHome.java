@@ -7,12 +7,19 @@ import java.nio.file.Path;
  * inventory, known hosts, the cluster CA, secrets keys and the playground.
  */
 public record TakoHome(Path dir) {
+  /**
+   * The system property {@code tako.home} (lets tests and embedders point the CLI elsewhere without
+   * environment variables), else {@code TAKO_HOME}, else {@code ~/.tako}.
+   */
   public static TakoHome fromEnvironment() {
+    String prop = System.getProperty("tako.home");
     String env = System.getenv("TAKO_HOME");
     Path dir =
-        env != null && !env.isBlank()
-            ? Path.of(env)
-            : Path.of(System.getProperty("user.home"), ".tako");
+        prop != null && !prop.isBlank()
+            ? Path.of(prop)
+            : env != null && !env.isBlank()
+                ? Path.of(env)
+                : Path.of(System.getProperty("user.home"), ".tako");
     return new TakoHome(dir.toAbsolutePath().normalize());
   }
 

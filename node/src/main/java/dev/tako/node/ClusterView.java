@@ -108,12 +108,16 @@ public final class ClusterView {
   private StatusView assemble(
       List<StatusView.Member> members, Map<String, NodeAgent.ServerStatus> answered) {
     Map<String, StatusView.AppView> apps = new java.util.TreeMap<>();
-    Map<String, List<StatusView.ServerAppView>> servers = new java.util.HashMap<>();
-    for (StatusView.Member m : members) {
-      NodeAgent.ServerStatus s = answered.get(m.server());
+    Map<String, List<StatusView.ServerAppView>> byApp = new java.util.HashMap<>();
+    // Servers that answered before but are no members now (stopped, left) keep their last apps.
+    List<String> servers = new ArrayList<>();
+    members.forEach(m -> servers.add(m.server()));
+    lastKnown.keySet().stream().filter(k -> !servers.contains(k)).sorted().forEach(servers::add);
+    for (String server : servers) {
+      NodeAgent.ServerStatus s = answered.get(server);
       boolean stale = false;
       if (s == null) {
-        s = lastKnown.get(m.server());
+        s = lastKnown.get(server);
         stale = true;
       }
       if (s == null) {
@@ -128,7 +132,7 @@ public final class ClusterView {
               new StatusView.ServerAppView(
                   v.server(), v.region(), v.release(), v.desired(), v.url(), true, v.instances());
         }
-        servers.computeIfAbsent(key, k -> new ArrayList<>()).add(v);
+        byApp.computeIfAbsent(key, k -> new ArrayList<>()).add(v);
       }
     }
     List<StatusView.AppView> out = new ArrayList<>();
@@ -136,7 +140,7 @@ public final class ClusterView {
         (key, a) ->
             out.add(
                 new StatusView.AppView(
-                    a.app(), a.env(), a.routes(), servers.getOrDefault(key, List.of()))));
+                    a.app(), a.env(), a.routes(), byApp.getOrDefault(key, List.of()))));
     return new StatusView(new StatusView.Cluster(members), out);
   }
 }

@@ -31,7 +31,8 @@ public record RoutePattern(String host, boolean wildcard, String pathPrefix) {
     if (route == null || route.isBlank()) {
       throw new IllegalArgumentException("a route is a host name, *.host or host/path/*");
     }
-    String text = route.trim().toLowerCase(Locale.ROOT);
+    // Hosts are case-insensitive, paths are not.
+    String text = route.trim();
     String hostPart = text;
     String prefix = "";
     int slash = text.indexOf('/');
@@ -51,6 +52,7 @@ public record RoutePattern(String host, boolean wildcard, String pathPrefix) {
       }
       prefix = path;
     }
+    hostPart = hostPart.toLowerCase(Locale.ROOT);
     boolean wildcard = hostPart.startsWith("*.");
     String host = wildcard ? hostPart.substring(2) : hostPart;
     if (host.isEmpty() || host.length() > 253) {

@@ -104,6 +104,20 @@ public final class Packer {
     Files.createDirectories(outDir);
     Path tmp = Files.createTempFile(outDir, "pack-", ".tar.gz.tmp");
     MessageDigest sha = sha256();
+    try {
+      writeTar(dir, files, tmp, sha);
+    } catch (IOException | RuntimeException e) {
+      Files.deleteIfExists(tmp);
+      throw e;
+    }
+    String hex = HexFormat.of().formatHex(sha.digest());
+    Path target = outDir.resolve(hex + ".tar.gz");
+    Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    return new Artifact(target, hex, Files.size(target), files.size());
+  }
+
+  private static void writeTar(Path dir, List<String> files, Path tmp, MessageDigest sha)
+      throws IOException {
     try (OutputStream fileOut = Files.newOutputStream(tmp);
         DigestOutputStream digestOut = new DigestOutputStream(fileOut, sha);
         GZIPOutputStream gz = new GZIPOutputStream(digestOut, 64 * 1024);
@@ -127,10 +141,6 @@ public final class Packer {
         tar.closeArchiveEntry();
       }
     }
-    String hex = HexFormat.of().formatHex(sha.digest());
-    Path target = outDir.resolve(hex + ".tar.gz");
-    Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    return new Artifact(target, hex, Files.size(target), files.size());
   }
 
   private static MessageDigest sha256() {
@@ -174,12 +184,18 @@ public final class Packer {
             return FileVisitResult.CONTINUE;
           }
         });
+    // Both build streams are copied to our stderr: stdout is reserved for the result (--json).
+    // Redirect.to("/dev/stderr") would reopen fd 2 with O_TRUNC and clobber a `2> file` log.
     ProcessBuilder pb = new ProcessBuilder("sh", "-c", run).directory(copy.toFile());
-    pb.redirectOutput(ProcessBuilder.Redirect.to(new java.io.File("/dev/stderr")));
-    pb.redirectError(ProcessBuilder.Redirect.INHERIT);
+    pb.redirectErrorStream(true);
     pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
     try {
-      int code = pb.start().waitFor();
+      Process p = pb.start();
+      try (InputStream in = p.getInputStream()) {
+        in.transferTo(System.err);
+      }
+      System.err.flush();
+      int code = p.waitFor();
       if (code != 0) {
         throw CliException.failed(
             "the build failed (exit code "

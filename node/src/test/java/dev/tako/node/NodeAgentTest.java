@@ -1,0 +1,364 @@
+package dev.tako.node;
+
+import static dev.tako.node.NodeTesting.APP;
+import static dev.tako.node.NodeTesting.ENV;
+import static dev.tako.node.NodeTesting.ROUTE;
+import static dev.tako.node.NodeTesting.SERVER_JS;
+import static dev.tako.node.NodeTesting.alivePids;
+import static dev.tako.node.NodeTesting.pack;
+import static dev.tako.node.NodeTesting.request;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.typesafe.config.Config;
+import dev.tako.node.NodeAgent.StepResult;
+import dev.tako.persistence.NodeLedger;
+import dev.tako.protocol.api.DeployRequest;
+import dev.tako.protocol.api.StatusView;
+import dev.tako.proxy.RouteSnapshots;
+import dev.tako.proxy.RouteTable;
+import dev.tako.proxy.Target;
+import dev.tako.proxy.Upstream;
+import dev.tako.supervisor.SupervisorSettings;
+import java.io.IOException;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.JUnit5TestKitBuilder;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestKitJUnit5Extension;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The NodeAgent with a real ledger (in-memory journal), a real route table and real Node.js
+ * processes, every message serialized on send.
+ */
+@ExtendWith(TestKitJUnit5Extension.class)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class NodeAgentTest {
+  private static final Duration WAIT = Duration.ofSeconds(20);
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final Config config = NodeTesting.localConfig(tempDir("node-agent-snapshots"));
+
+  @JUnit5TestKit
+  public final ActorTestKit testKit = new JUnit5TestKitBuilder().withCustomConfig(config).build();
+
+  private final SupervisorSettings supervisorSettings = SupervisorSettings.fromConfig(config);
+  private final AtomicInteger names = new AtomicInteger();
+  private final List<Node> nodes = new ArrayList<>();
+  private final List<Path> homes = new ArrayList<>();
+
+  /** One node's actors; the ledger's persistence id is per server, so each test has its own. */
+  record Node(
+      String server,
+      ActorRef<NodeLedger.Command> ledger,
+      RouteSnapshots routes,
+      ActorRef<RouteTable.Command> routeTable,
+      ActorRef<NodeAgent.Command> agent) {}
+
+  private static Path tempDir(String prefix) {
+    try {
+      Path dir = Files.createTempDirectory(prefix);
+      dir.toFile().deleteOnExit();
+      return dir;
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  @AfterEach
+  void stopEverything() {
+    TestProbe<Done> done = testKit.createTestProbe(Done.class);
+    for (Node node : nodes) {
+      node.agent().tell(new NodeAgent.StopApps(done.ref()));
+      done.receiveMessage(WAIT);
+      testKit.stop(node.agent(), WAIT);
+      testKit.stop(node.ledger(), WAIT);
+      testKit.stop(node.routeTable(), WAIT);
+    }
+    nodes.clear();
+    homes.forEach(NodeTesting::killLeftovers);
+    homes.clear();
+  }
+
+  private String uniqueServer() {
+    return "n" + names.incrementAndGet();
+  }
+
+  private Node start(String server, Path home) {
+    homes.add(home);
+    int n = names.incrementAndGet();
+    ActorRef<NodeLedger.Command> ledger =
+        testKit.spawn(NodeLedger.create(server), "ledger-" + server + "-" + n);
+    RouteSnapshots routes = new RouteSnapshots();
+    ActorRef<RouteTable.Command> routeTable =
+        testKit.spawn(RouteTable.create(routes), "routes-" + server + "-" + n);
+    ActorRef<NodeAgent.Command> agent =
+        testKit.spawn(
+            NodeAgent.create(
+                NodeTesting.nodeSettings(server, home), supervisorSettings, ledger, routeTable),
+            "agent-" + server + "-" + n);
+    Node node = new Node(server, ledger, routes, routeTable, agent);
+    nodes.add(node);
+    return node;
+  }
+
+  private StepResult step(Node node, Function<ActorRef<StepResult>, NodeAgent.Command> message) {
+    TestProbe<StepResult> probe = testKit.createTestProbe(StepResult.class);
+    node.agent().tell(message.apply(probe.ref()));
+    return probe.receiveMessage(WAIT);
+  }
+
+  private void deploy(Node node, DeployRequest req) {
+    StepResult prepared = step(node, r -> new NodeAgent.Prepare(req, r));
+    assertTrue(prepared.ok(), () -> "prepare: " + prepared);
+    assertFalse(prepared.unchanged());
+    StepResult started = step(node, r -> new NodeAgent.StartRelease(APP, ENV, req.release(), r));
+    assertTrue(started.ok(), () -> "start: " + started);
+    StepResult switched = step(node, r -> new NodeAgent.Switch(APP, ENV, req.release(), r));
+    assertTrue(switched.ok(), () -> "switch: " + switched);
+  }
+
+  private Optional<Target> target(Node node) {
+    return node.routes().current().match(ROUTE, "/");
+  }
+
+  /** Waits until the route's target has exactly one upstream and returns it. */
+  private Upstream awaitUpstream(Node node) {
+    return testKit
+        .createTestProbe()
+        .awaitAssert(
+            WAIT,
+            Duration.ofMillis(20),
+            () -> {
+              Target t = target(node).orElseThrow(() -> new AssertionError("no target"));
+              assertEquals(1, t.upstreams().size(), () -> "upstreams of " + t);
+              return t.upstreams().get(0);
+            });
+  }
+
+  private void awaitNoProcess(Path home) {
+    testKit
+        .createTestProbe()
+        .awaitAssert(
+            WAIT,
+            Duration.ofMillis(20),
+            () -> {
+              assertEquals(List.of(), alivePids(home), "processes still running");
+              return null;
+            });
+  }
+
+  private static JsonNode call(Upstream upstream) throws IOException, InterruptedException {
+    HttpResponse<String> response = NodeTesting.get(upstream.host(), upstream.port(), "/");
+    assertEquals(200, response.statusCode());
+    return JSON.readTree(response.body());
+  }
+
+  private NodeAgent.ServerStatus status(Node node) {
+    TestProbe<NodeAgent.ServerStatus> probe = testKit.createTestProbe(NodeAgent.ServerStatus.class);
+    node.agent().tell(new NodeAgent.GetStatus(probe.ref()));
+    return probe.receiveMessage(WAIT);
+  }
+
+  @Test
+  void preparesStartsAndSwitchesARelease(@TempDir Path home) throws Exception {
+    String server = uniqueServer();
+    Node node = start(server, home);
+    String sha = pack(home, Map.of("server.js", SERVER_JS));
+
+    DeployRequest req = request("r1", sha, List.of(server));
+    StepResult prepared = step(node, r -> new NodeAgent.Prepare(req, r));
+    assertEquals(new StepResult(server, true, false, null, List.of()), prepared);
+    StepResult started = step(node, r -> new NodeAgent.StartRelease(APP, ENV, "r1", r));
+    assertTrue(started.ok(), started::toString);
+    assertTrue(target(node).isEmpty(), "no traffic to a release before its switch");
+
+    StepResult switched = step(node, r -> new NodeAgent.Switch(APP, ENV, "r1", r));
+    assertTrue(switched.ok(), switched::toString);
+    Upstream upstream = awaitUpstream(node);
+    assertEquals("127.0.0.1", upstream.host());
+    JsonNode answer = call(upstream);
+    JsonNode env = answer.get("env");
+    assertEquals(APP, env.get("TAKO_APP").asText());
+    assertEquals(ENV, env.get("TAKO_ENV").asText());
+    assertEquals("r1", env.get("TAKO_RELEASE").asText());
+    assertEquals(server, env.get("TAKO_SERVER").asText());
+    assertEquals("region-" + server, env.get("TAKO_REGION").asText());
+    assertEquals(
+        home.resolve("apps/hello/production/data").toAbsolutePath().normalize().toString(),
+        env.get("TAKO_DATA_DIR").asText());
+    assertNotNull(env.get("TAKO_INSTANCE"));
+    assertEquals("hi", env.get("GREETING").asText());
+    long pid = answer.get("pid").asLong();
+
+    StepResult again = step(node, r -> new NodeAgent.Prepare(req, r));
+    assertTrue(again.ok() && again.unchanged(), again::toString);
+
+    NodeAgent.ServerStatus status = status(node);
+    assertEquals(server, status.server());
+    assertEquals("region-" + server, status.region());
+    assertEquals(1, status.apps().size());
+    NodeAgent.AppOnServer app = status.apps().get(0);
+    assertEquals(APP, app.app());
+    assertEquals(ENV, app.env());
+    assertEquals(List.of(ROUTE), app.routes());
+    assertEquals("r1", app.view().release());
+    assertEquals(1, app.view().desired());
+    assertEquals(1, app.view().instances().size());
+    StatusView.InstanceView instance = app.view().instances().get(0);
+    assertEquals(pid, instance.pid());
+    assertEquals(upstream.port(), instance.port());
+    assertEquals("ready", instance.state());
+    assertTrue(instance.healthy());
+    assertEquals("r1", instance.release());
+
+    TestProbe<Done> done = testKit.createTestProbe(Done.class);
+    node.agent().tell(new NodeAgent.StopApps(done.ref()));
+    done.receiveMessage(WAIT);
+    assertEquals(List.of(), alivePids(home), "StopApps replies once every process is gone");
+  }
+
+  @Test
+  void switchingToANewReleaseMovesTrafficAndStopsTheOldProcess(@TempDir Path home)
+      throws Exception {
+    String server = uniqueServer();
+    Node node = start(server, home);
+    String sha = pack(home, Map.of("server.js", SERVER_JS));
+    deploy(node, request("r1", sha, List.of(server)));
+    long oldPid = call(awaitUpstream(node)).get("pid").asLong();
+
+    deploy(node, request("r2", sha, List.of(server)));
+    JsonNode answer =
+        testKit
+            .createTestProbe()
+            .awaitAssert(
+                WAIT,
+                Duration.ofMillis(20),
+                () -> {
+                  JsonNode a = call(awaitUpstream(node));
+                  assertEquals("r2", a.get("env").get("TAKO_RELEASE").asText());
+                  return a;
+                });
+    assertNotEquals(oldPid, answer.get("pid").asLong());
+    testKit
+        .createTestProbe()
+        .awaitAssert(
+            WAIT,
+            Duration.ofMillis(20),
+            () -> {
+              assertEquals(List.of(answer.get("pid").asLong()), alivePids(home));
+              return null;
+            });
+  }
+
+  @Test
+  void aCorruptArtifactFailsPrepare(@TempDir Path home) throws Exception {
+    String server = uniqueServer();
+    Node node = start(server, home);
+    String sha = pack(home, Map.of("server.js", SERVER_JS));
+    Path artifact = home.resolve("artifacts").resolve(sha + ".tar.gz");
+    Files.write(artifact, new byte[] {1, 2, 3}, StandardOpenOption.APPEND);
+
+    StepResult prepared = step(node, r -> new NodeAgent.Prepare(request("r1", sha, List.of()), r));
+    assertFalse(prepared.ok());
+    assertEquals(server, prepared.server());
+    assertTrue(prepared.error().contains("corrupt"), prepared.error());
+    assertTrue(prepared.error().contains("run tako deploy again"), prepared.error());
+    assertFalse(Files.exists(artifact), "a corrupt artifact is deleted");
+    assertFalse(Files.exists(home.resolve("apps/hello/production/releases/r1")));
+
+    StepResult started = step(node, r -> new NodeAgent.StartRelease(APP, ENV, "r1", r));
+    assertFalse(started.ok());
+    assertTrue(started.error().contains("not prepared"), started.error());
+  }
+
+  @Test
+  void aStartFailureRepliesWithTheLastStderrLines(@TempDir Path home) {
+    String server = uniqueServer();
+    Node node = start(server, home);
+    String sha = pack(home, Map.of("server.js", SERVER_JS));
+    DeployRequest req = request("r1", sha, List.of(server), Map.of("CRASH_ON", server));
+    assertTrue(step(node, r -> new NodeAgent.Prepare(req, r)).ok());
+
+    StepResult started = step(node, r -> new NodeAgent.StartRelease(APP, ENV, "r1", r));
+    assertFalse(started.ok());
+    assertTrue(started.error().contains("exit code 3"), started.error());
+    assertTrue(
+        started.lastStderr().stream().anyMatch(l -> l.contains("boom: refusing to start")),
+        started::toString);
+    assertEquals(1, NodeTesting.pids(home).size(), "the app ran once");
+    awaitNoProcess(home);
+    assertTrue(target(node).isEmpty());
+  }
+
+  @Test
+  void abortStopsTheStartedInstances(@TempDir Path home) {
+    String server = uniqueServer();
+    Node node = start(server, home);
+    String sha = pack(home, Map.of("server.js", SERVER_JS));
+    DeployRequest req = request("r1", sha, List.of(server));
+    assertTrue(step(node, r -> new NodeAgent.Prepare(req, r)).ok());
+    assertTrue(step(node, r -> new NodeAgent.StartRelease(APP, ENV, "r1", r)).ok());
+    assertEquals(1, alivePids(home).size(), "the candidate runs");
+
+    StepResult aborted = step(node, r -> new NodeAgent.Abort(APP, ENV, "r1", r));
+    assertTrue(aborted.ok(), aborted::toString);
+    assertEquals(List.of(), alivePids(home), "Abort replies once the candidate is gone");
+    assertTrue(target(node).isEmpty());
+    assertEquals(List.of(), status(node).apps(), "an aborted release is not current");
+  }
+
+  @Test
+  void aRestartedAgentRestoresItsAppsFromTheLedger(@TempDir Path home) throws Exception {
+    String server = uniqueServer();
+    Node first = start(server, home);
+    String sha = pack(home, Map.of("server.js", SERVER_JS));
+    deploy(first, request("r1", sha, List.of(server)));
+    long oldPid = call(awaitUpstream(first)).get("pid").asLong();
+
+    // The node goes down: apps stopped, then the agent (with its supervisors) and the ledger.
+    TestProbe<Done> done = testKit.createTestProbe(Done.class);
+    first.agent().tell(new NodeAgent.StopApps(done.ref()));
+    done.receiveMessage(WAIT);
+    assertEquals(List.of(), alivePids(home));
+    testKit.stop(first.agent(), WAIT);
+    testKit.stop(first.ledger(), WAIT);
+    testKit.stop(first.routeTable(), WAIT);
+    nodes.remove(first);
+
+    Node second = start(server, home);
+    JsonNode answer = call(awaitUpstream(second));
+    assertEquals("r1", answer.get("env").get("TAKO_RELEASE").asText());
+    assertNotEquals(oldPid, answer.get("pid").asLong());
+    NodeAgent.ServerStatus status = status(second);
+    assertEquals("r1", status.apps().get(0).view().release());
+    assertEquals(1, status.apps().get(0).view().instances().size());
+
+    StepResult again =
+        step(second, r -> new NodeAgent.Prepare(request("r1", sha, List.of(server)), r));
+    assertTrue(again.unchanged(), "the restored ledger still knows r1 is current");
+  }
+}
