@@ -1,0 +1,211 @@
+package dev.tako.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code tako servers add --install} against Debian's real OpenSSH {@code sshd} on a loopback port:
+ * the CLI uploads the node distribution over SFTP, starts the node over SSH, waits until it formed
+ * its cluster, then deploys an app to it and the app answers through the node's proxy. Also: a
+ * changed host key is refused.
+ */
+class InstallOverOpenSshIT {
+  @TempDir static Path tmp;
+  static Process sshd;
+  static int sshPort;
+  static Path nodeHome;
+  static TakoCli tako;
+
+  @BeforeAll
+  static void startSshd() throws Exception {
+    assumeTrue(
+        Files.isExecutable(Path.of("/usr/sbin/sshd")),
+        "OpenSSH sshd is installed (.ci/run installs it)");
+    assumeTrue("root".equals(System.getProperty("user.name")), "sshd logins need root here");
+    run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", tmp.resolve("host_key").toString());
+    run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", tmp.resolve("client_key").toString());
+    Files.copy(tmp.resolve("client_key.pub"), tmp.resolve("authorized_keys"));
+    sshPort = PlaygroundIT.freePort();
+    Path config = tmp.resolve("sshd_config");
+    Files.writeString(
+        config,
+        String.join(
+            "\n",
+            "Port " + sshPort,
+            "ListenAddress 127.0.0.1",
+            "HostKey " + tmp.resolve("host_key"),
+            "PidFile " + tmp.resolve("sshd.pid"),
+            "AuthorizedKeysFile " + tmp.resolve("authorized_keys"),
+            "PasswordAuthentication no",
+            "KbdInteractiveAuthentication no",
+            "PermitRootLogin prohibit-password",
+            "UsePAM no",
+            "StrictModes no",
+            "AllowTcpForwarding local",
+            "Subsystem sftp internal-sftp",
+            ""));
+    Files.createDirectories(Path.of("/run/sshd"));
+    sshd =
+        new ProcessBuilder("/usr/sbin/sshd", "-D", "-e", "-f", config.toString())
+            .redirectErrorStream(true)
+            .redirectOutput(tmp.resolve("sshd.log").toFile())
+            .start();
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> Files.readString(tmp.resolve("sshd.log")).contains("Server listening"));
+    nodeHome = tmp.resolve("opt-tako");
+    tako = new TakoCli(Files.createDirectories(tmp.resolve("tako-home")), Map.of());
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (nodeHome != null && Files.exists(nodeHome.resolve("node.pid"))) {
+      long pid = Long.parseLong(Files.readString(nodeHome.resolve("node.pid")).trim());
+      ProcessHandle.of(pid)
+          .ifPresent(
+              h -> {
+                h.destroy();
+                try {
+                  h.onExit().get(40, TimeUnit.SECONDS);
+                } catch (Exception e) {
+                  h.destroyForcibly();
+                }
+              });
+    }
+    if (sshd != null) {
+      sshd.destroy();
+      sshd.waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+
+  private static void run(String... cmd) throws IOException, InterruptedException {
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes());
+    assertEquals(0, p.waitFor(), String.join(" ", cmd) + ": " + out);
+  }
+
+  @Test
+  void installsANodeOverSshThenDeploysToIt() throws Exception {
+    int httpPort = PlaygroundIT.freePort();
+    TakoCli.Result unknownKey =
+        tako.run(
+            tmp,
+            "servers",
+            "add",
+            "box",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "" + sshPort,
+            "--identity",
+            tmp.resolve("client_key").toString(),
+            "--home",
+            nodeHome.toString());
+    assertEquals(3, unknownKey.exit(), unknownKey::toString);
+    assertTrue(unknownKey.err().contains("--accept-new-host-key"), unknownKey::toString);
+
+    TakoCli.Result add =
+        tako.run(
+            tmp,
+            Duration.ofMinutes(4),
+            "servers",
+            "add",
+            "box",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "" + sshPort,
+            "--user",
+            "root",
+            "--region",
+            "fra",
+            "--identity",
+            tmp.resolve("client_key").toString(),
+            "--home",
+            nodeHome.toString(),
+            "--api-port",
+            "" + PlaygroundIT.freePort(),
+            "--http-port",
+            "" + httpPort,
+            "--https-port",
+            "" + PlaygroundIT.freePort(),
+            "--cluster-port",
+            "" + PlaygroundIT.freePort(),
+            "--install",
+            "--accept-new-host-key");
+    assertEquals(0, add.exit(), add::toString);
+    assertTrue(
+        Files.readString(tako.home.resolve("known_hosts")).contains("[127.0.0.1]:" + sshPort));
+    assertTrue(Files.exists(nodeHome.resolve("node.conf")));
+    assertTrue(Files.exists(nodeHome.resolve("tls/node.key")));
+    assertEquals(
+        "rw-------",
+        java.nio.file.attribute.PosixFilePermissions.toString(
+            Files.getPosixFilePermissions(nodeHome.resolve("admin.token"))));
+
+    TakoCli.Result ls = tako.run(tmp, "servers", "ls", "--json");
+    JsonNode server = ls.json().get("servers").get(0);
+    assertEquals("box", server.get("name").asText());
+    assertEquals(sshPort, server.get("port").asInt());
+    assertEquals("fra", server.get("region").asText());
+
+    Path app = Apps.write(tmp.resolve("app"), "boxed", "from-box", "", List.of("box"));
+    TakoCli.Result deploy = tako.run(app, "deploy", "--json");
+    assertEquals(0, deploy.exit(), deploy::toString);
+    assertEquals("switched", deploy.json().get("servers").get(0).get("result").asText());
+    HttpResponse<String> r = Http.get(httpPort, "boxed.localhost", "/");
+    assertEquals(200, r.statusCode(), r::body);
+    assertTrue(r.body().startsWith("from-box|box|"), r.body());
+
+    TakoCli.Result status = tako.run(tmp, "status", "--json");
+    assertEquals(0, status.exit(), status::toString);
+    JsonNode member = status.json().get("cluster").get("members").get(0);
+    assertEquals("box", member.get("server").asText());
+    assertEquals("fra", member.get("region").asText());
+    assertEquals("up", member.get("status").asText());
+  }
+
+  @Test
+  void aChangedHostKeyIsRefused() throws Exception {
+    Path home = Files.createDirectories(tmp.resolve("other-home"));
+    run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", tmp.resolve("impostor").toString());
+    String impostor = Files.readString(tmp.resolve("impostor.pub")).trim().split(" ")[1];
+    Files.writeString(
+        home.resolve("known_hosts"), "[127.0.0.1]:" + sshPort + " ssh-ed25519 " + impostor + "\n");
+    TakoCli other = new TakoCli(home, Map.of());
+    TakoCli.Result add =
+        other.run(
+            tmp,
+            "servers",
+            "add",
+            "box",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "" + sshPort,
+            "--identity",
+            tmp.resolve("client_key").toString(),
+            "--accept-new-host-key");
+    assertEquals(3, add.exit(), add::toString);
+    assertTrue(
+        add.err().toLowerCase().contains("changed") || add.err().contains("does not match"),
+        add::toString);
+    assertTrue(add.err().contains("SHA256:"), add::toString);
+  }
+}
