@@ -7,6 +7,7 @@ import dev.tako.protocol.Durations;
 import dev.tako.protocol.ReleaseIds;
 import dev.tako.protocol.api.DeployRequest;
 import dev.tako.protocol.api.DeployResult;
+import dev.tako.protocol.api.RolloutEvent;
 import dev.tako.protocol.config.AppConfig;
 import dev.tako.protocol.config.AppConfigLoader;
 import dev.tako.protocol.config.ConfigError;
@@ -44,7 +45,8 @@ public final class Deployer {
   }
 
   /** Options of one deploy. */
-  public record Options(Path configFile, String env, String strategy, String canary) {}
+  public record Options(
+      Path configFile, String env, String strategy, String canary, boolean waitForLock) {}
 
   /** Loads and validates tako.toml and the environment's servers; exit 2 on any error. */
   public static AppConfig loadConfig(Path configFile) {
@@ -160,7 +162,12 @@ public final class Deployer {
       out.progress(
           "rolling out " + release + " (" + strategy + ") via " + coordinator.server().name());
       DeployResult result =
-          coordinator.post("/v1/deploy", req, DeployResult.class, Duration.ofMinutes(16));
+          coordinator.rollout("/v1/deploy", req, Duration.ofMinutes(16), Deployer::progress);
+      while (result.locked() && opts.waitForLock()) {
+        out.progress("waiting: " + result.error());
+        pollPause();
+        result = coordinator.rollout("/v1/deploy", req, Duration.ofMinutes(16), Deployer::progress);
+      }
       long tDone = System.nanoTime();
       out.progress(
           String.format(
@@ -175,6 +182,26 @@ public final class Deployer {
     }
   }
 
+  /** Progress lines on stderr as the rollout reports them. */
+  public static void progress(RolloutEvent ev) {
+    System.err.println(
+        "  "
+            + ev.server()
+            + ": "
+            + ev.phase()
+            + (ev.detail() == null ? "" : " (" + ev.detail().lines().findFirst().orElse("") + ")"));
+  }
+
+  /** The interval between two tries of a locked deploy with --wait. */
+  static void pollPause() {
+    try {
+      java.util.concurrent.TimeUnit.SECONDS.sleep(2);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw CliException.failed("interrupted while waiting for the other deploy");
+    }
+  }
+
   private static double secs(long from, long to) {
     return (to - from) / 1e9;
   }
@@ -183,8 +210,9 @@ public final class Deployer {
   private Map<String, NodeClient> uploadAll(List<ServerEntry> targets, Packer.Artifact artifact) {
     ExecutorService pool = Executors.newFixedThreadPool(Math.min(8, targets.size()));
     Map<String, Future<NodeClient>> futures = new LinkedHashMap<>();
+    ProgressBar bar = new ProgressBar(out, "uploading", artifact.size() * targets.size());
     for (ServerEntry s : targets) {
-      futures.put(s.name(), pool.submit(() -> upload(s, artifact)));
+      futures.put(s.name(), pool.submit(() -> upload(s, artifact, bar)));
     }
     Map<String, NodeClient> clients = new LinkedHashMap<>();
     List<String> problems = new ArrayList<>();
@@ -204,6 +232,7 @@ public final class Deployer {
       }
     }
     pool.shutdown();
+    bar.close();
     if (!problems.isEmpty()) {
       clients.values().forEach(NodeClient::close);
       int code = unreachable == targets.size() ? CliException.UNREACHABLE : CliException.FAILED;
@@ -215,18 +244,27 @@ public final class Deployer {
     return clients;
   }
 
-  private NodeClient upload(ServerEntry s, Packer.Artifact artifact) {
+  private NodeClient upload(ServerEntry s, Packer.Artifact artifact, ProgressBar bar) {
     NodeClient c = NodeClient.connect(s, home, HostKeyPolicy.STRICT);
     try {
       String dir = NodeClient.homePath(s, "artifacts");
       String remote = dir + "/" + artifact.sha256() + ".tar.gz";
       if (c.ssh().exists(remote)) {
+        bar.add(artifact.size());
         out.progress("  " + s.name() + ": artifact already there, upload skipped");
         return c;
       }
       c.ssh().mkdirs(dir);
       long t = System.nanoTime();
-      c.ssh().upload(artifact.file(), remote, n -> {});
+      long[] last = {0};
+      c.ssh()
+          .upload(
+              artifact.file(),
+              remote,
+              n -> {
+                bar.add(n - last[0]);
+                last[0] = n;
+              });
       out.progress(
           String.format(
               "  %s: uploaded %s in %.1fs",
@@ -241,7 +279,7 @@ public final class Deployer {
     }
   }
 
-  static String who() {
+  public static String who() {
     String user = System.getProperty("user.name", "unknown");
     String host;
     try {
@@ -265,6 +303,10 @@ public final class Deployer {
   /** Prints a deploy result for people and returns the exit code. */
   public static int report(DeployResult result, Output out, String app) {
     out.result(result);
+    if (result.error() != null) {
+      System.err.println("error: " + result.error());
+      return CliException.FAILED;
+    }
     int width = 4;
     for (var s : result.servers()) {
       width = Math.max(width, s.server().length());

@@ -4,6 +4,8 @@ import dev.tako.cli.commands.DemoCommand;
 import dev.tako.cli.commands.DeployCommand;
 import dev.tako.cli.commands.InitCommand;
 import dev.tako.cli.commands.PlaygroundCommand;
+import dev.tako.cli.commands.ReleasesCommand;
+import dev.tako.cli.commands.ScaleCommand;
 import dev.tako.cli.commands.ServersCommand;
 import dev.tako.cli.commands.StatusCommand;
 import dev.tako.protocol.Version;
@@ -28,6 +30,8 @@ import picocli.CommandLine.Option;
       ServersCommand.class,
       DeployCommand.class,
       StatusCommand.class,
+      ScaleCommand.class,
+      ReleasesCommand.class,
       PlaygroundCommand.class,
       DemoCommand.class
     })

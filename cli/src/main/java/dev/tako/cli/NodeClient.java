@@ -7,6 +7,8 @@ import dev.tako.cli.ssh.SshException;
 import dev.tako.cli.ssh.SshSession;
 import dev.tako.protocol.Json;
 import dev.tako.protocol.api.ApiError;
+import dev.tako.protocol.api.DeployResult;
+import dev.tako.protocol.api.RolloutEvent;
 import dev.tako.protocol.config.ServerEntry;
 import java.io.IOException;
 import java.net.URI;
@@ -17,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * A conversation with one node, exactly as with a real server: an SSH connection (known hosts,
@@ -130,6 +133,81 @@ public final class NodeClient implements AutoCloseable {
             .POST(HttpRequest.BodyPublishers.ofString(Json.write(body))),
         type,
         timeout);
+  }
+
+  /**
+   * POSTs a deploy or rollback and follows its NDJSON stream: each progress event goes to {@code
+   * onProgress}, the final result is returned.
+   */
+  public DeployResult rollout(
+      String path, Object body, Duration timeout, Consumer<RolloutEvent> onProgress) {
+    HttpRequest req =
+        HttpRequest.newBuilder(uri(path))
+            .header("Content-Type", "application/json")
+            .header("Accept", "application/x-ndjson")
+            .header("Authorization", "Bearer " + token)
+            .timeout(timeout)
+            .POST(HttpRequest.BodyPublishers.ofString(Json.write(body)))
+            .build();
+    HttpResponse<java.util.stream.Stream<String>> resp;
+    try {
+      resp = http.send(req, HttpResponse.BodyHandlers.ofLines());
+    } catch (IOException e) {
+      throw new CliException(
+          CliException.UNREACHABLE,
+          "the node API of " + server.name() + " did not answer: " + e.getMessage(),
+          e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new CliException(CliException.FAILED, "interrupted");
+    }
+    try (var lines = resp.body()) {
+      if (resp.statusCode() / 100 != 2) {
+        String text = String.join("\n", lines.toList());
+        ApiError err = Json.lenient().readValue(text, ApiError.class);
+        throw new CliException(
+            CliException.FAILED,
+            server.name()
+                + " refused the request (HTTP "
+                + resp.statusCode()
+                + "): "
+                + err.error());
+      }
+      DeployResult result = null;
+      for (String line : (Iterable<String>) lines::iterator) {
+        if (line.isBlank()) {
+          continue;
+        }
+        RolloutEvent ev = Json.lenient().readValue(line, RolloutEvent.class);
+        if ("result".equals(ev.event())) {
+          result = ev.result();
+        } else {
+          onProgress.accept(ev);
+        }
+      }
+      if (result == null) {
+        throw new CliException(
+            CliException.FAILED,
+            "the connection to "
+                + server.name()
+                + " ended before the rollout reported its result; check tako status");
+      }
+      return result;
+    } catch (JsonProcessingException e) {
+      throw new CliException(
+          CliException.FAILED,
+          "unexpected answer from " + server.name() + ": " + e.getOriginalMessage(),
+          e);
+    } catch (java.io.UncheckedIOException e) {
+      throw new CliException(
+          CliException.FAILED,
+          "the connection to "
+              + server.name()
+              + " broke during the rollout ("
+              + e.getCause().getMessage()
+              + "); check tako status",
+          e);
+    }
   }
 
   private URI uri(String path) {

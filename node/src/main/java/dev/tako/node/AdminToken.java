@@ -43,7 +43,12 @@ public final class AdminToken {
               + "); run: chmod 600 "
               + file);
     }
-    return new AdminToken(Files.readString(file).trim());
+    String token = Files.readString(file).trim();
+    if (token.isEmpty()) {
+      // An empty token would accept "Bearer " from anyone on this host.
+      throw new IOException(file + " is empty; delete it and start the node again to create one");
+    }
+    return new AdminToken(token);
   }
 
   private static Set<PosixFilePermission> ownerOnly() {

@@ -1,6 +1,5 @@
 package dev.tako.node;
 
-import dev.tako.protocol.Version;
 import dev.tako.protocol.api.StatusView;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -12,6 +11,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
+import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
@@ -49,7 +49,8 @@ public final class ClusterView {
       }
       String status = unreachable.contains(m) ? "unreachable" : statusName(m.status());
       String address = m.address().host().getOrElse(() -> "?") + ":" + m.address().port().get();
-      out.add(new StatusView.Member(server, m.dataCenter(), address, status, Version.VALUE));
+      out.add(
+          new StatusView.Member(server, m.dataCenter(), address, status, m.appVersion().version()));
     }
     out.sort(Comparator.comparing(StatusView.Member::server));
     return out;
@@ -90,6 +91,15 @@ public final class ClusterView {
   }
 
   private CompletionStage<NodeAgent.ServerStatus> ask(String server) {
+    return askAgent(server, NodeAgent.GetStatus::new).exceptionally(e -> null);
+  }
+
+  /**
+   * Asks the NodeAgent of a server (found through the Receptionist) with the timeout; fails when
+   * the server has no agent in the cluster or does not answer in time.
+   */
+  public <T> CompletionStage<T> askAgent(
+      String server, java.util.function.Function<ActorRef<T>, NodeAgent.Command> message) {
     var key = NodeAgent.key(server);
     return AskPattern.<Receptionist.Command, Receptionist.Listing>ask(
             system.receptionist(), r -> Receptionist.find(key, r), timeout, system.scheduler())
@@ -97,12 +107,39 @@ public final class ClusterView {
             listing -> {
               var refs = listing.getServiceInstances(key);
               if (refs.isEmpty()) {
-                return CompletableFuture.completedFuture(null);
+                return CompletableFuture.failedFuture(
+                    new IllegalStateException(
+                        "server " + server + " is not in the cluster (see tako status)"));
               }
-              return AskPattern.ask(
-                  refs.iterator().next(), NodeAgent.GetStatus::new, timeout, system.scheduler());
-            })
-        .exceptionally(e -> null);
+              return AskPattern.<NodeAgent.Command, T>ask(
+                  refs.iterator().next(), message::apply, timeout, system.scheduler());
+            });
+  }
+
+  /** The releases of an app/env merged across every member that answers. */
+  public CompletionStage<dev.tako.protocol.api.ReleasesView> releases(String app, String env) {
+    List<CompletableFuture<NodeAgent.ReleasesOnServer>> asks = new ArrayList<>();
+    for (StatusView.Member m : members()) {
+      if (m.status().equals("up")) {
+        asks.add(
+            this.<NodeAgent.ReleasesOnServer>askAgent(
+                    m.server(), r -> new NodeAgent.GetReleases(app, env, r))
+                .exceptionally(e -> null)
+                .toCompletableFuture());
+      }
+    }
+    return CompletableFuture.allOf(asks.toArray(CompletableFuture[]::new))
+        .thenApply(
+            v -> {
+              Map<String, List<ReleaseHistory.Known>> byServer = new java.util.TreeMap<>();
+              for (var f : asks) {
+                NodeAgent.ReleasesOnServer r = f.getNow(null);
+                if (r != null && !r.releases().isEmpty()) {
+                  byServer.put(r.server(), r.releases());
+                }
+              }
+              return ReleaseHistory.merge(byServer);
+            });
   }
 
   private StatusView assemble(

@@ -8,22 +8,41 @@ import dev.tako.protocol.Version;
 import dev.tako.protocol.api.ApiError;
 import dev.tako.protocol.api.DeployRequest;
 import dev.tako.protocol.api.DeployResult;
+import dev.tako.protocol.api.RollbackRequest;
+import dev.tako.protocol.api.RolloutEvent;
+import dev.tako.protocol.api.ScaleRequest;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.stream.Collectors;
+import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Leave;
+import org.apache.pekko.http.javadsl.model.ContentType;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpCharsets;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.MediaTypes;
 import org.apache.pekko.http.javadsl.model.StatusCode;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
+import org.apache.pekko.http.javadsl.server.MalformedRequestContentRejection;
+import org.apache.pekko.http.javadsl.server.MethodRejection;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
+import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
+import org.apache.pekko.japi.Pair;
+import org.apache.pekko.stream.OverflowStrategy;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.stream.typed.javadsl.ActorSource;
+import org.apache.pekko.util.ByteString;
 
 /**
  * The management API the CLI reaches through its SSH tunnel (bound to 127.0.0.1 only). Every
@@ -56,6 +75,20 @@ public final class ManagementRoutes extends AllDirectives {
     return handleRejections(
         org.apache.pekko.http.javadsl.server.RejectionHandler.newBuilder()
             .handleNotFound(json(StatusCodes.NOT_FOUND, ApiError.of("no such API path")))
+            // The default handler's special cases, which a custom handler loses: a body over the
+            // limit is 413 (not 400), a wrong method 405.
+            .handle(MalformedRequestContentRejection.class, ManagementRoutes::unreadableBody)
+            .handleAll(
+                MethodRejection.class,
+                rejections ->
+                    json(
+                        StatusCodes.METHOD_NOT_ALLOWED,
+                        ApiError.of(
+                            "method not allowed here; use "
+                                + rejections.stream()
+                                    .map(r -> r.supported().name())
+                                    .distinct()
+                                    .collect(Collectors.joining(" or ")))))
             .handleAll(
                 org.apache.pekko.http.javadsl.server.Rejection.class,
                 rejections ->
@@ -70,6 +103,23 @@ public final class ManagementRoutes extends AllDirectives {
                         : json(
                             StatusCodes.UNAUTHORIZED,
                             ApiError.of("missing or wrong bearer token"))));
+  }
+
+  private static Route unreadableBody(MalformedRequestContentRejection rejection) {
+    for (Throwable t = rejection.getCause(); t != null; t = t.getCause()) {
+      if (t instanceof EntityStreamSizeException) {
+        return json(
+            StatusCodes.PAYLOAD_TOO_LARGE,
+            ApiError.of(
+                "request body over "
+                    + MAX_BODY / (1024 * 1024)
+                    + " MiB; the management API takes small JSON requests only"));
+      }
+      if (t.getCause() == t) {
+        break;
+      }
+    }
+    return json(StatusCodes.BAD_REQUEST, ApiError.of("unreadable body: " + rejection.message()));
   }
 
   private Route authorized() {
@@ -96,12 +146,53 @@ public final class ManagementRoutes extends AllDirectives {
                     () ->
                         post(
                             () ->
-                                withRequestTimeout(
-                                    settings.deployTimeout().plusMinutes(1),
-                                    () ->
-                                        body(
-                                            DeployRequest.class,
-                                            req -> onSuccess(deploy(req), this::deployed))))),
+                                body(
+                                    DeployRequest.class,
+                                    req ->
+                                        req.servers().isEmpty()
+                                            ? json(
+                                                StatusCodes.BAD_REQUEST,
+                                                new ApiError(
+                                                    "a deploy names at least one server",
+                                                    "servers"))
+                                            : rollout(ev -> new NodeAgent.RunDeploy(req, ev))))),
+                path(
+                    "rollback",
+                    () ->
+                        post(
+                            () ->
+                                body(
+                                    RollbackRequest.class,
+                                    req ->
+                                        req.servers().isEmpty()
+                                            ? json(
+                                                StatusCodes.BAD_REQUEST,
+                                                new ApiError(
+                                                    "a rollback names at least one server",
+                                                    "servers"))
+                                            : rollout(ev -> new NodeAgent.RunRollback(req, ev))))),
+                path(
+                    "releases",
+                    () ->
+                        get(
+                            () ->
+                                parameter(
+                                    "app",
+                                    app ->
+                                        parameter(
+                                            "env",
+                                            env ->
+                                                onSuccess(
+                                                    clusterView.releases(app, env),
+                                                    v -> json(StatusCodes.OK, v)))))),
+                path(
+                    "scale",
+                    () ->
+                        post(
+                            () ->
+                                body(
+                                    ScaleRequest.class,
+                                    req -> onSuccess(scale(req), r -> json(StatusCodes.OK, r))))),
                 path(
                     "leave",
                     () ->
@@ -140,16 +231,79 @@ public final class ManagementRoutes extends AllDirectives {
         Cluster.get(system).selfMember().status() == org.apache.pekko.cluster.MemberStatus.up());
   }
 
-  private CompletionStage<DeployResult> deploy(DeployRequest req) {
-    return AskPattern.ask(
-        agent,
-        (ActorRef<DeployResult> r) -> new NodeAgent.RunDeploy(req, r),
-        settings.deployTimeout(),
-        system.scheduler());
+  /**
+   * Starts a rollout on the agent and answers with its events: an NDJSON stream (progress as it
+   * happens, then the result) when the client accepts {@code application/x-ndjson}, else the final
+   * {@link DeployResult} as one JSON object. Streaming also keeps a long rollout's connection busy.
+   */
+  private Route rollout(
+      java.util.function.Function<ActorRef<RolloutEvent>, NodeAgent.Command> command) {
+    return optionalHeaderValueByName(
+        "Accept",
+        accept -> {
+          Pair<ActorRef<RolloutEvent>, Source<RolloutEvent, NotUsed>> events =
+              ActorSource.<RolloutEvent>actorRef(
+                      ev -> "end".equals(ev.event()),
+                      ev -> Optional.empty(),
+                      1024,
+                      OverflowStrategy.dropHead())
+                  .preMaterialize(system);
+          agent.tell(command.apply(events.first()));
+          if (accept.orElse("").contains("application/x-ndjson")) {
+            Source<ByteString, NotUsed> lines =
+                events.second().map(ev -> ByteString.fromString(Json.write(ev) + "\n"));
+            return complete(
+                HttpResponse.create().withEntity(HttpEntities.createChunked(NDJSON, lines)));
+          }
+          CompletionStage<RolloutEvent> result =
+              events
+                  .second()
+                  .filter(ev -> "result".equals(ev.event()))
+                  .runWith(Sink.head(), system);
+          return withRequestTimeout(
+              settings.deployTimeout().plusMinutes(1),
+              () -> onSuccess(result, ev -> json(StatusCodes.OK, ev.result())));
+        });
   }
 
-  private Route deployed(DeployResult result) {
-    return json(StatusCodes.OK, result);
+  private static final ContentType NDJSON =
+      ContentTypes.create(
+          MediaTypes.customWithFixedCharset(
+              "application", "x-ndjson", HttpCharsets.UTF_8, new java.util.HashMap<>(), false));
+
+  /** Sets the desired instances on each named server; each answers for itself. */
+  private CompletionStage<DeployResult> scale(ScaleRequest req) {
+    List<CompletableFuture<DeployResult.ServerResult>> asks = new ArrayList<>();
+    for (String server : req.servers()) {
+      asks.add(
+          clusterView
+              .<NodeAgent.StepResult>askAgent(
+                  server, r -> new NodeAgent.SetScale(req.app(), req.env(), req.instances(), r))
+              .handle(
+                  (r, e) ->
+                      e != null
+                          ? new DeployResult.ServerResult(server, "failed", rootMessage(e))
+                          : r.ok()
+                              ? new DeployResult.ServerResult(server, "scaled", null)
+                              : new DeployResult.ServerResult(server, "failed", r.error()))
+              .toCompletableFuture());
+    }
+    return CompletableFuture.allOf(asks.toArray(CompletableFuture[]::new))
+        .thenApply(
+            v -> {
+              List<DeployResult.ServerResult> results =
+                  asks.stream().map(f -> f.getNow(null)).toList();
+              boolean ok = results.stream().allMatch(r -> r.result().equals("scaled"));
+              return new DeployResult(ok, null, results);
+            });
+  }
+
+  private static String rootMessage(Throwable t) {
+    Throwable c = t;
+    while (c.getCause() != null && c.getCause() != c) {
+      c = c.getCause();
+    }
+    return c.getMessage() != null ? c.getMessage() : c.toString();
   }
 
   /** Parses a JSON body strictly; a bad body is a 400 naming the field. */

@@ -6,6 +6,8 @@ import dev.tako.persistence.NodeLedger;
 import dev.tako.protocol.CborSerializable;
 import dev.tako.protocol.api.DeployRequest;
 import dev.tako.protocol.api.DeployResult;
+import dev.tako.protocol.api.RollbackRequest;
+import dev.tako.protocol.api.RolloutEvent;
 import dev.tako.protocol.api.StatusView;
 import dev.tako.proxy.RouteTable;
 import dev.tako.proxy.Upstream;
@@ -25,6 +27,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import org.apache.pekko.Done;
+import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.DispatcherSelector;
@@ -79,18 +82,65 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
   public record GetStatus(ActorRef<ServerStatus> replyTo) implements Command, CborSerializable {}
 
   /** Coordinate a deploy across the request's servers from this node. */
-  public record RunDeploy(DeployRequest request, ActorRef<DeployResult> replyTo)
+  public record RunDeploy(DeployRequest request, ActorRef<RolloutEvent> events)
       implements Command, CborSerializable {}
 
-  /** Stop every app process on this node (the node is shutting down). */
-  public record StopApps(ActorRef<Done> replyTo) implements Command {}
+  /** Coordinate a rollback: the target release comes from this node's ledger. */
+  public record RunRollback(RollbackRequest request, ActorRef<RolloutEvent> events)
+      implements Command, CborSerializable {}
+
+  /** Take or renew the deploy lock of an app/env on this server. */
+  public record AcquireLease(
+      String app, String env, Leases.Holder holder, long ttlMillis, ActorRef<StepResult> replyTo)
+      implements Command, CborSerializable {}
+
+  /** Give the lock back (the rollout ended). */
+  public record ReleaseLease(String app, String env, String rolloutId)
+      implements Command, CborSerializable {}
+
+  /** Run tako.toml's {@code release} command once here, with the release's environment. */
+  public record RunReleaseCommand(
+      String app, String env, String release, ActorRef<StepResult> replyTo)
+      implements Command, CborSerializable {}
+
+  /** The releases of an app/env this server holds. */
+  public record GetReleases(String app, String env, ActorRef<ReleasesOnServer> replyTo)
+      implements Command, CborSerializable {}
+
+  public record ReleasesOnServer(String server, List<ReleaseHistory.Known> releases)
+      implements CborSerializable {
+    public ReleasesOnServer {
+      releases = List.copyOf(releases);
+    }
+  }
+
+  /** Set the desired instances of an app/env here (persisted; survives deploys and restarts). */
+  public record SetScale(String app, String env, int instances, ActorRef<StepResult> replyTo)
+      implements Command, CborSerializable {}
+
+  /**
+   * Stop every app process on this node (the node is shutting down). Local only: sent by this
+   * node's own shutdown task, so it is exempt from forced serialization in tests.
+   */
+  public record StopApps(ActorRef<Done> replyTo)
+      implements Command, NoSerializationVerificationNeeded {}
 
   /** The outcome of one step on one server. */
   public record StepResult(
-      String server, boolean ok, boolean unchanged, String error, List<String> lastStderr)
+      String server,
+      boolean ok,
+      boolean unchanged,
+      String error,
+      List<String> lastStderr,
+      String previous)
       implements CborSerializable {
     public StepResult {
       lastStderr = lastStderr == null ? List.of() : List.copyOf(lastStderr);
+    }
+
+    public StepResult(
+        String server, boolean ok, boolean unchanged, String error, List<String> lastStderr) {
+      this(server, ok, unchanged, error, lastStderr, null);
     }
 
     static StepResult ok(String server) {
@@ -121,7 +171,10 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
   private record LedgerLoaded(NodeLedger.State state) implements Command {}
 
   private record Prepared(
-      DeployRequest request, ActorRef<StepResult> replyTo, String error, boolean unchanged)
+      DeployRequest request, ActorRef<StepResult> replyTo, String error, String previous)
+      implements Command {}
+
+  private record ReleaseCommandDone(ActorRef<StepResult> replyTo, StepResult result)
       implements Command {}
 
   /** A ledger write finished: read the ledger again, then answer. */
@@ -148,6 +201,15 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
   private final Executor blocking;
   private final ActorRef<EndpointsChanged> endpointsAdapter;
   private final Map<String, ActorRef<AppSupervisor.Command>> supervisors = new HashMap<>();
+
+  /**
+   * appKey → the release last started beside the current one and not yet switched or aborted. A
+   * supervisor has one candidate at a time, so Switch and Abort act only when they name it: a
+   * second deploy of the same app must neither switch to nor stop the other deploy's instances.
+   */
+  private final Map<String, String> started = new HashMap<>();
+
+  private final Leases leases = new Leases();
   private NodeLedger.State ledgerState;
   private int rollouts;
 
@@ -209,6 +271,18 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
         .onMessage(Endpoints.class, this::onEndpoints)
         .onMessage(GetStatus.class, this::onGetStatus)
         .onMessage(RunDeploy.class, this::onRunDeploy)
+        .onMessage(RunRollback.class, this::onRunRollback)
+        .onMessage(AcquireLease.class, this::onAcquireLease)
+        .onMessage(ReleaseLease.class, this::onReleaseLease)
+        .onMessage(RunReleaseCommand.class, this::onRunReleaseCommand)
+        .onMessage(
+            ReleaseCommandDone.class,
+            m -> {
+              m.replyTo().tell(m.result());
+              return this;
+            })
+        .onMessage(GetReleases.class, this::onGetReleases)
+        .onMessage(SetScale.class, this::onSetScale)
         .onMessage(StopApps.class, this::onStopApps)
         .build();
   }
@@ -251,6 +325,10 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
       msg.replyTo().tell(new StepResult(settings.server(), true, true, null, List.of()));
       return this;
     }
+    String previous =
+        ledgerState == null
+            ? null
+            : ledgerState.app(req.app(), req.env()).map(NodeLedger.AppState::current).orElse(null);
     CompletionStage<Void> work =
         CompletableFuture.runAsync(
             () -> {
@@ -267,7 +345,7 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
             work,
             (ok, failure) ->
                 new Prepared(
-                    req, msg.replyTo(), failure == null ? null : rootMessage(failure), false));
+                    req, msg.replyTo(), failure == null ? null : rootMessage(failure), previous));
     return this;
   }
 
@@ -291,7 +369,10 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
                         msg.replyTo(),
                         StepResult.failed(
                             settings.server(), "could not record the release: " + failure))
-                    : new Recorded(msg.replyTo(), StepResult.ok(settings.server())));
+                    : new Recorded(
+                        msg.replyTo(),
+                        new StepResult(
+                            settings.server(), true, false, null, List.of(), msg.previous())));
     return this;
   }
 
@@ -332,6 +413,7 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
       desired = settings.maxInstances();
     }
     int instances = Math.max(1, desired);
+    started.put(appKey(msg.app(), msg.env()), msg.release());
     getContext()
         .ask(
             AppSupervisor.CandidateResult.class,
@@ -359,11 +441,23 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
   }
 
   private Behavior<Command> onSwitch(Switch msg) {
-    ActorRef<AppSupervisor.Command> sup = supervisors.get(appKey(msg.app(), msg.env()));
-    if (sup == null) {
-      msg.replyTo().tell(StepResult.failed(settings.server(), "nothing was started to switch to"));
+    String key = appKey(msg.app(), msg.env());
+    ActorRef<AppSupervisor.Command> sup = supervisors.get(key);
+    String candidate = started.get(key);
+    if (sup == null || !msg.release().equals(candidate)) {
+      msg.replyTo()
+          .tell(
+              StepResult.failed(
+                  settings.server(),
+                  "release "
+                      + msg.release()
+                      + " was not started here, nothing to switch to"
+                      + (candidate == null
+                          ? ""
+                          : "; release " + candidate + " is being deployed; wait and retry")));
       return this;
     }
+    started.remove(key);
     getContext()
         .ask(
             Done.class,
@@ -399,11 +493,14 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
   }
 
   private Behavior<Command> onAbort(Abort msg) {
-    ActorRef<AppSupervisor.Command> sup = supervisors.get(appKey(msg.app(), msg.env()));
-    if (sup == null) {
+    String key = appKey(msg.app(), msg.env());
+    ActorRef<AppSupervisor.Command> sup = supervisors.get(key);
+    if (sup == null || !msg.release().equals(started.get(key))) {
+      // Nothing of this release runs beside the current one (or another deploy's does: keep it).
       msg.replyTo().tell(StepResult.ok(settings.server()));
       return this;
     }
+    started.remove(key);
     getContext()
         .ask(
             Done.class,
@@ -452,8 +549,174 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
     rollouts++;
     getContext()
         .spawn(
-            Rollout.create(msg.request(), msg.replyTo(), settings, supervisorSettings),
+            Rollout.create(msg.request(), msg.events(), null, settings, supervisorSettings),
             "rollout-" + rollouts + "-" + msg.request().app());
+    return this;
+  }
+
+  /**
+   * A rollback is a deploy of a recorded release: its original request, to the servers asked for.
+   * The target is the named release, or the one before the current here.
+   */
+  private Behavior<Command> onRunRollback(RunRollback msg) {
+    RollbackRequest rb = msg.request();
+    var app =
+        ledgerState == null
+            ? java.util.Optional.<NodeLedger.AppState>empty()
+            : ledgerState.app(rb.app(), rb.env());
+    String error = null;
+    NodeLedger.ReleaseRecord target = null;
+    if (app.isEmpty() || app.get().current() == null) {
+      error = rb.app() + "/" + rb.env() + " is not deployed on " + settings.server();
+    } else if (rb.release() != null) {
+      target = app.get().release(rb.release()).orElse(null);
+      if (target == null) {
+        error =
+            "release "
+                + rb.release()
+                + " is not known on "
+                + settings.server()
+                + " (see tako releases ls; each server keeps the last 10)";
+      }
+    } else {
+      List<NodeLedger.ReleaseRecord> releases = app.get().releases();
+      for (int i = releases.size() - 1; i > 0; i--) {
+        if (releases.get(i).id().equals(app.get().current())) {
+          target = releases.get(i - 1);
+          break;
+        }
+      }
+      if (target == null) {
+        error = "there is no release before " + app.get().current() + " on " + settings.server();
+      }
+    }
+    if (error != null) {
+      DeployResult r = new DeployResult(false, rb.release(), List.of(), error, false);
+      msg.events().tell(RolloutEvent.done(r));
+      msg.events().tell(Rollout.END);
+      return this;
+    }
+    DeployRequest o = target.request();
+    DeployRequest req =
+        new DeployRequest(
+            o.app(),
+            o.env(),
+            o.release(),
+            o.artifactSha256(),
+            o.start(),
+            o.health(),
+            o.instances(),
+            o.idleTimeout(),
+            null,
+            o.vars(),
+            o.routes(),
+            rb.servers(),
+            o.strategy(),
+            null,
+            o.tls(),
+            o.by(),
+            o.created());
+    rollouts++;
+    getContext()
+        .spawn(
+            Rollout.create(req, msg.events(), null, settings, supervisorSettings),
+            "rollback-" + rollouts + "-" + rb.app());
+    return this;
+  }
+
+  private Behavior<Command> onAcquireLease(AcquireLease msg) {
+    var holder =
+        leases.acquire(
+            appKey(msg.app(), msg.env()),
+            msg.holder(),
+            Duration.ofMillis(msg.ttlMillis()),
+            Instant.now());
+    msg.replyTo()
+        .tell(
+            holder.isEmpty()
+                ? StepResult.ok(settings.server())
+                : StepResult.failed(
+                    settings.server(),
+                    holder.get().describe() + " holds it on " + settings.server()));
+    return this;
+  }
+
+  private Behavior<Command> onReleaseLease(ReleaseLease msg) {
+    leases.release(appKey(msg.app(), msg.env()), msg.rolloutId());
+    return this;
+  }
+
+  private Behavior<Command> onRunReleaseCommand(RunReleaseCommand msg) {
+    DeployRequest req = releaseRequest(msg.app(), msg.env(), msg.release());
+    if (req == null || req.releaseCommand() == null) {
+      msg.replyTo().tell(StepResult.failed(settings.server(), "no release command to run"));
+      return this;
+    }
+    ReleaseSpec spec = spec(req);
+    CompletionStage<StepResult> run =
+        CompletableFuture.supplyAsync(
+            () -> ReleaseCommand.run(spec, req.releaseCommand(), settings), blocking);
+    getContext()
+        .pipeToSelf(
+            run,
+            (result, failure) ->
+                new ReleaseCommandDone(
+                    msg.replyTo(),
+                    failure == null
+                        ? result
+                        : StepResult.failed(
+                            settings.server(),
+                            "the release command failed: " + rootMessage(failure))));
+    return this;
+  }
+
+  private Behavior<Command> onGetReleases(GetReleases msg) {
+    List<ReleaseHistory.Known> known = new ArrayList<>();
+    if (ledgerState != null) {
+      ledgerState
+          .app(msg.app(), msg.env())
+          .ifPresent(
+              a ->
+                  a.releases()
+                      .forEach(
+                          r ->
+                              known.add(
+                                  new ReleaseHistory.Known(
+                                      r.id(), r.created(), r.by(), r.id().equals(a.current())))));
+    }
+    msg.replyTo().tell(new ReleasesOnServer(settings.server(), known));
+    return this;
+  }
+
+  private Behavior<Command> onSetScale(SetScale msg) {
+    if (msg.instances() > settings.maxInstances()) {
+      msg.replyTo()
+          .tell(
+              StepResult.failed(
+                  settings.server(),
+                  msg.instances()
+                      + " instances is above this server's cap of "
+                      + settings.maxInstances()
+                      + " (2 x CPUs unless node.conf sets tako.max-instances)"));
+      return this;
+    }
+    ActorRef<AppSupervisor.Command> sup = supervisors.get(appKey(msg.app(), msg.env()));
+    getContext()
+        .askWithStatus(
+            Done.class,
+            ledger,
+            settings.askTimeout(),
+            r -> new NodeLedger.SetDesired(msg.app(), msg.env(), msg.instances(), r),
+            (done, failure) -> {
+              if (failure == null && sup != null) {
+                sup.tell(new AppSupervisor.Scale(msg.instances()));
+              }
+              return new Recorded(
+                  msg.replyTo(),
+                  failure == null
+                      ? StepResult.ok(settings.server())
+                      : StepResult.failed(settings.server(), rootMessage(failure)));
+            });
     return this;
   }
 

@@ -26,6 +26,10 @@ public final class NodeConfig {
           "no node.conf in " + home + "; a node's home is prepared by `tako servers add`");
     }
     Config own = ConfigFactory.parseFile(file.toFile());
+    if (!own.hasPath("tako.server")) {
+      throw new IllegalArgumentException(
+          file + ": tako.server is missing; it names this server (`tako servers add` writes it)");
+    }
     Config base = own.withFallback(ConfigFactory.defaultReference()).resolve();
     String server = base.getString("tako.server");
     String region = base.hasPath("tako.region") ? base.getString("tako.region") : server;
@@ -47,6 +51,10 @@ public final class NodeConfig {
                 ConfigValueFactory.fromAnyRef(region))
             .withValue(
                 "pekko.cluster.roles", ConfigValueFactory.fromIterable(List.of(serverRole(server))))
+            // Each member's own version, for tako status.
+            .withValue(
+                "pekko.cluster.app-version",
+                ConfigValueFactory.fromAnyRef(dev.tako.protocol.Version.VALUE))
             .withValue(
                 "pekko.remote.artery.ssl.rotating-keys-engine.key-file",
                 ConfigValueFactory.fromAnyRef(tls.resolve("node.key").toString()))

@@ -28,7 +28,9 @@ public record NodeSettings(
     List<String> seeds,
     int maxInstances,
     Duration askTimeout,
-    Duration deployTimeout) {
+    Duration deployTimeout,
+    Duration leaseTtl,
+    Duration releaseCommandTimeout) {
 
   public NodeSettings {
     seeds = List.copyOf(seeds);
@@ -56,7 +58,9 @@ public record NodeSettings(
         t.getStringList("cluster.seeds"),
         maxInstances,
         t.getDuration("ask-timeout"),
-        t.getDuration("deploy-timeout"));
+        t.getDuration("deploy-timeout"),
+        t.getDuration("lease-ttl"),
+        t.getDuration("release-command-timeout"));
   }
 
   /** The base URL of this server's proxy, as shown by {@code tako status}. */

@@ -2,8 +2,10 @@ package dev.tako.node;
 
 import dev.tako.protocol.api.DeployRequest;
 import dev.tako.protocol.api.DeployResult;
+import dev.tako.protocol.api.RolloutEvent;
 import dev.tako.supervisor.SupervisorSettings;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -11,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.function.BiFunction;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -18,25 +21,39 @@ import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
 
 /**
- * One deploy, coordinated from the node the CLI reached: finds the NodeAgent of every target server
- * in the cluster, has each prepare the release, starts it everywhere beside the running one, and
- * switches traffic only when every server reported its new instances ready (atomic). When any
- * server fails before the switch, nothing switches anywhere: the started instances are stopped and
- * the old release keeps serving. Every ask has a timeout, so an unreachable server fails the deploy
- * instead of hanging it. Replies exactly once with a {@link DeployResult}, then stops.
+ * One deploy (or rollback), coordinated from the node the CLI reached. It finds the NodeAgent of
+ * every target server, takes the app/env lease on each (refused at once when another rollout holds
+ * it; renewed while this one lives, so a dead coordinator's leases simply expire), has each server
+ * prepare the release, runs the release command once, then:
+ *
+ * <ul>
+ *   <li>atomic: starts the release everywhere beside the running one and switches only when every
+ *       server reported it ready; any failure before that stops what started and nothing switches;
+ *   <li>rolling: server by server (a canary first), start then switch; the first failure stops the
+ *       rollout and the servers that already switched are switched back to their previous release.
+ * </ul>
+ *
+ * Progress goes to {@code events} as it happens; the final result goes there too (then an "end"
+ * marker) and to {@code replyTo} when given. Every ask has a timeout, so an unreachable server
+ * fails the rollout instead of hanging it.
  */
 public final class Rollout extends AbstractBehavior<Rollout.Command> {
 
   interface Command {}
 
   private enum Phase {
+    LOCK,
     PREPARE,
+    RELEASE_COMMAND,
     START,
     SWITCH,
-    ABORT
+    ABORT,
+    REVERT_START,
+    REVERT_SWITCH
   }
 
   private record Located(String server, Set<ActorRef<NodeAgent.Command>> agents)
@@ -45,40 +62,95 @@ public final class Rollout extends AbstractBehavior<Rollout.Command> {
   private record Stepped(Phase phase, String server, NodeAgent.StepResult result)
       implements Command {}
 
+  private enum Renew implements Command {
+    INSTANCE
+  }
+
+  /** The marker after the result event: the stream of events ends there. */
+  public static final RolloutEvent END = new RolloutEvent("end", null, null, null, null);
+
   private final DeployRequest request;
+  private final ActorRef<RolloutEvent> events;
   private final ActorRef<DeployResult> replyTo;
   private final NodeSettings settings;
   private final SupervisorSettings supervisorSettings;
+  private final TimerScheduler<Command> timers;
+  private final Leases.Holder holder;
   private final Map<String, ActorRef<NodeAgent.Command>> agents = new HashMap<>();
   private final Set<String> pending = new HashSet<>();
   private final Map<String, String> errors = new LinkedHashMap<>();
   private final Set<String> unchanged = new HashSet<>();
-  private final Set<String> switched = new HashSet<>();
-  private Phase phase = Phase.PREPARE;
+  private final Map<String, String> previous = new HashMap<>();
+  private final List<String> switched = new ArrayList<>();
+  private final Set<String> rolledBack = new HashSet<>();
+  private final Set<String> revertStarted = new HashSet<>();
+  private final Set<String> locked = new HashSet<>();
+  private String lockError;
+  private Phase phase = Phase.LOCK;
   private int located;
+  private int rollingIndex = -1;
 
   public static Behavior<Command> create(
       DeployRequest request,
       ActorRef<DeployResult> replyTo,
       NodeSettings settings,
       SupervisorSettings supervisorSettings) {
-    return Behaviors.setup(ctx -> new Rollout(ctx, request, replyTo, settings, supervisorSettings));
+    return create(request, null, replyTo, settings, supervisorSettings);
+  }
+
+  public static Behavior<Command> create(
+      DeployRequest request,
+      ActorRef<RolloutEvent> events,
+      ActorRef<DeployResult> replyTo,
+      NodeSettings settings,
+      SupervisorSettings supervisorSettings) {
+    return Behaviors.setup(
+        ctx ->
+            Behaviors.withTimers(
+                timers -> {
+                  ActorRef<RolloutEvent> ev = events != null ? events : ctx.getSystem().ignoreRef();
+                  if (request.servers().isEmpty()) {
+                    // Nothing would ever answer: reply now rather than leave the caller waiting.
+                    DeployResult r =
+                        new DeployResult(
+                            false, request.release(), List.of(), "no servers to deploy to", false);
+                    ev.tell(RolloutEvent.done(r));
+                    ev.tell(END);
+                    if (replyTo != null) {
+                      replyTo.tell(r);
+                    }
+                    return Behaviors.stopped();
+                  }
+                  return new Rollout(
+                      ctx, timers, request, ev, replyTo, settings, supervisorSettings);
+                }));
   }
 
   private Rollout(
       ActorContext<Command> ctx,
+      TimerScheduler<Command> timers,
       DeployRequest request,
+      ActorRef<RolloutEvent> events,
       ActorRef<DeployResult> replyTo,
       NodeSettings settings,
       SupervisorSettings supervisorSettings) {
     super(ctx);
+    this.timers = timers;
     this.request = request;
+    this.events = events;
     this.replyTo = replyTo;
     this.settings = settings;
     this.supervisorSettings = supervisorSettings;
+    this.holder =
+        new Leases.Holder(
+            UUID.randomUUID().toString(),
+            settings.server(),
+            request.by(),
+            Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
     ctx.getLog()
         .info(
-            "deploy {}/{} release {} to {}",
+            "{} {}/{} release {} to {}",
+            request.strategy(),
             request.app(),
             request.env(),
             request.release(),
@@ -101,13 +173,18 @@ public final class Rollout extends AbstractBehavior<Rollout.Command> {
     return newReceiveBuilder()
         .onMessage(Located.class, this::onLocated)
         .onMessage(Stepped.class, this::onStepped)
+        .onMessageEquals(Renew.INSTANCE, this::onRenew)
         .build();
+  }
+
+  private boolean rolling() {
+    return "rolling".equals(request.strategy());
   }
 
   private Behavior<Command> onLocated(Located msg) {
     located++;
     if (msg.agents().isEmpty()) {
-      errors.put(
+      fail(
           msg.server(),
           "server "
               + msg.server()
@@ -121,11 +198,38 @@ public final class Rollout extends AbstractBehavior<Rollout.Command> {
     if (!errors.isEmpty()) {
       return finish();
     }
+    Duration ttl = settings.leaseTtl();
+    timers.startTimerWithFixedDelay(Renew.INSTANCE, ttl.dividedBy(3));
     return ask(
-        Phase.PREPARE,
+        Phase.LOCK,
         request.servers(),
-        Duration.ofMinutes(5),
-        (server, r) -> new NodeAgent.Prepare(request, r));
+        settings.askTimeout(),
+        (server, r) ->
+            new NodeAgent.AcquireLease(request.app(), request.env(), holder, ttl.toMillis(), r));
+  }
+
+  private Behavior<Command> onRenew() {
+    for (String server : locked) {
+      agents
+          .get(server)
+          .tell(
+              new NodeAgent.AcquireLease(
+                  request.app(),
+                  request.env(),
+                  holder,
+                  settings.leaseTtl().toMillis(),
+                  getContext().getSystem().ignoreRef()));
+    }
+    return this;
+  }
+
+  private void fail(String server, String error) {
+    errors.putIfAbsent(server, error);
+    progress(server, "failed", error);
+  }
+
+  private void progress(String server, String phase, String detail) {
+    events.tell(RolloutEvent.progress(server, phase, detail));
   }
 
   private Behavior<Command> onStepped(Stepped msg) {
@@ -133,63 +237,188 @@ public final class Rollout extends AbstractBehavior<Rollout.Command> {
       return this;
     }
     NodeAgent.StepResult result = msg.result();
+    String server = msg.server();
     if (!result.ok()) {
       String error = result.error();
       if (!result.lastStderr().isEmpty()) {
         error += "\nlast stderr lines:\n  " + String.join("\n  ", result.lastStderr());
       }
-      errors.putIfAbsent(msg.server(), error);
-    } else if (phase == Phase.PREPARE && result.unchanged()) {
-      unchanged.add(msg.server());
-    } else if (phase == Phase.SWITCH) {
-      switched.add(msg.server());
+      if (phase == Phase.LOCK) {
+        lockError = error;
+      } else if (phase == Phase.ABORT
+          || phase == Phase.REVERT_START
+          || phase == Phase.REVERT_SWITCH) {
+        getContext().getLog().warn("{} on {} failed: {}", phase, server, error);
+      } else {
+        fail(server, error);
+      }
+    } else {
+      switch (phase) {
+        case LOCK -> locked.add(server);
+        case PREPARE -> {
+          if (result.unchanged()) {
+            unchanged.add(server);
+            progress(server, "unchanged", null);
+          } else {
+            previous.put(server, result.previous());
+            progress(server, "prepared", null);
+          }
+        }
+        case RELEASE_COMMAND -> progress(server, "release command done", null);
+        case START -> progress(server, "healthy", null);
+        case REVERT_START -> revertStarted.add(server);
+        case SWITCH -> {
+          switched.add(server);
+          progress(server, "switched", null);
+        }
+        case REVERT_SWITCH -> {
+          rolledBack.add(server);
+          progress(server, "rolled-back", previous.get(server));
+        }
+        default -> {}
+      }
     }
-    if (phase == Phase.START && !errors.isEmpty()) {
-      return abort();
+    // Atomic: the first start failure aborts everything at once.
+    if (phase == Phase.START && !errors.isEmpty() && !rolling()) {
+      return abort(changedServers());
     }
     if (!pending.isEmpty()) {
       return this;
     }
+    return next();
+  }
+
+  /** The current phase is complete on every server it asked: decide what comes next. */
+  private Behavior<Command> next() {
     switch (phase) {
+      case LOCK:
+        if (lockError != null) {
+          return finishLocked();
+        }
+        return ask(
+            Phase.PREPARE,
+            request.servers(),
+            Duration.ofMinutes(5),
+            (server, r) -> new NodeAgent.Prepare(request, r));
       case PREPARE:
+        if (!errors.isEmpty() || changedServers().isEmpty()) {
+          return finish();
+        }
+        if (request.releaseCommand() != null && !request.releaseCommand().isBlank()) {
+          String first = changedServers().get(0);
+          progress(first, "running the release command", request.releaseCommand());
+          return ask(
+              Phase.RELEASE_COMMAND,
+              List.of(first),
+              settings.releaseCommandTimeout().plusSeconds(15),
+              (server, r) ->
+                  new NodeAgent.RunReleaseCommand(
+                      request.app(), request.env(), request.release(), r));
+        }
+        return startPhase();
+      case RELEASE_COMMAND:
         if (!errors.isEmpty()) {
           return finish();
         }
-        List<String> toStart = changedServers();
-        if (toStart.isEmpty()) {
-          return finish();
+        return startPhase();
+      case START:
+        if (!errors.isEmpty()) {
+          // Rolling: the failing server's candidate is stopped, then what switched goes back.
+          return abort(List.of(changedServers().get(rollingIndex)));
         }
         return ask(
-            Phase.START,
-            toStart,
-            supervisorSettings
-                .startTimeout()
-                .plus(supervisorSettings.stabilityWindow())
-                .plusSeconds(30),
-            (server, r) ->
-                new NodeAgent.StartRelease(request.app(), request.env(), request.release(), r));
-      case START:
-        return ask(
             Phase.SWITCH,
-            changedServers(),
+            rolling() ? List.of(changedServers().get(rollingIndex)) : changedServers(),
             settings.askTimeout().multipliedBy(3),
             (server, r) ->
                 new NodeAgent.Switch(request.app(), request.env(), request.release(), r));
+      case SWITCH:
+        if (!errors.isEmpty()) {
+          return revert();
+        }
+        if (rolling() && rollingIndex + 1 < changedServers().size()) {
+          return startPhase();
+        }
+        return finish();
+      case ABORT:
+        return rolling() ? revert() : finish();
+      case REVERT_START:
+        List<String> ready = new ArrayList<>();
+        for (String s : revertable()) {
+          if (revertStarted.contains(s)) {
+            ready.add(s);
+          }
+        }
+        return ready.isEmpty()
+            ? finish()
+            : ask(
+                Phase.REVERT_SWITCH,
+                ready,
+                settings.askTimeout().multipliedBy(3),
+                (server, r) ->
+                    new NodeAgent.Switch(request.app(), request.env(), previous.get(server), r));
       default:
         return finish();
     }
   }
 
-  /** Atomic: one server failed before the switch, so no server switches; stop what started. */
-  private Behavior<Command> abort() {
+  private Behavior<Command> startPhase() {
+    List<String> servers;
+    if (rolling()) {
+      rollingIndex++;
+      servers = List.of(changedServers().get(rollingIndex));
+    } else {
+      servers = changedServers();
+    }
+    servers.forEach(s -> progress(s, "starting", null));
+    return ask(
+        Phase.START,
+        servers,
+        supervisorSettings
+            .startTimeout()
+            .plus(supervisorSettings.stabilityWindow())
+            .plusSeconds(30),
+        (server, r) ->
+            new NodeAgent.StartRelease(request.app(), request.env(), request.release(), r));
+  }
+
+  /** Stop the started, not switched, instances of this release. */
+  private Behavior<Command> abort(List<String> servers) {
     getContext()
         .getLog()
-        .warn("deploy {}/{} failed before the switch: {}", request.app(), request.env(), errors);
+        .warn("{}/{} failed before the switch: {}", request.app(), request.env(), errors);
     return ask(
         Phase.ABORT,
-        changedServers(),
+        servers,
         supervisorSettings.termGrace().plus(settings.askTimeout()),
         (server, r) -> new NodeAgent.Abort(request.app(), request.env(), request.release(), r));
+  }
+
+  /** Rolling: switch the servers that already switched back to their previous release. */
+  private Behavior<Command> revert() {
+    List<String> servers = revertable();
+    if (servers.isEmpty()) {
+      return finish();
+    }
+    return ask(
+        Phase.REVERT_START,
+        servers,
+        supervisorSettings
+            .startTimeout()
+            .plus(supervisorSettings.stabilityWindow())
+            .plusSeconds(30),
+        (server, r) ->
+            new NodeAgent.StartRelease(request.app(), request.env(), previous.get(server), r));
+  }
+
+  private List<String> revertable() {
+    List<String> out = new ArrayList<>();
+    for (String s : switched) {
+      if (previous.get(s) != null && !errors.containsKey(s)) {
+        out.add(s);
+      }
+    }
+    return out;
   }
 
   private List<String> changedServers() {
@@ -230,21 +459,46 @@ public final class Rollout extends AbstractBehavior<Rollout.Command> {
                                   + " within "
                                   + timeout.toSeconds()
                                   + " s ("
-                                  + next.name().toLowerCase()
+                                  + next.name().toLowerCase().replace('_', ' ')
                                   + ")")));
     }
     return this;
   }
 
+  private void releaseLeases() {
+    timers.cancelAll();
+    for (String server : locked) {
+      agents
+          .get(server)
+          .tell(new NodeAgent.ReleaseLease(request.app(), request.env(), holder.rolloutId()));
+    }
+  }
+
+  private Behavior<Command> finishLocked() {
+    releaseLeases();
+    String error =
+        request.app()
+            + "/"
+            + request.env()
+            + " is being deployed: "
+            + lockError
+            + "; wait for it to finish, or run again with --wait";
+    return reply(new DeployResult(false, request.release(), List.of(), error, true));
+  }
+
   private Behavior<Command> finish() {
+    releaseLeases();
     boolean ok = errors.isEmpty();
     List<DeployResult.ServerResult> results = new ArrayList<>();
+    // request.servers() is the rollout order: a canary first, then the environment's order.
     for (String server : request.servers()) {
       String result;
       if (errors.containsKey(server)) {
         result = "failed";
       } else if (unchanged.contains(server)) {
         result = "unchanged";
+      } else if (rolledBack.contains(server)) {
+        result = "rolled-back";
       } else if (switched.contains(server)) {
         result = "switched";
       } else {
@@ -255,13 +509,21 @@ public final class Rollout extends AbstractBehavior<Rollout.Command> {
     getContext()
         .getLog()
         .info(
-            "deploy {}/{} release {} {}: {}",
+            "{}/{} release {} {}: {}",
             request.app(),
             request.env(),
             request.release(),
             ok ? "done" : "failed",
             results);
-    replyTo.tell(new DeployResult(ok, request.release(), results));
+    return reply(new DeployResult(ok, request.release(), results));
+  }
+
+  private Behavior<Command> reply(DeployResult result) {
+    events.tell(RolloutEvent.done(result));
+    events.tell(END);
+    if (replyTo != null) {
+      replyTo.tell(result);
+    }
     return Behaviors.stopped();
   }
 }

@@ -7,6 +7,7 @@ import static dev.tako.node.NodeTesting.SERVER_JS;
 import static dev.tako.node.NodeTesting.alivePids;
 import static dev.tako.node.NodeTesting.pack;
 import static dev.tako.node.NodeTesting.request;
+import static dev.tako.node.TestNodes.WAIT;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -14,28 +15,21 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.Config;
 import dev.tako.node.NodeAgent.StepResult;
-import dev.tako.persistence.NodeLedger;
+import dev.tako.node.TestNodes.Node;
 import dev.tako.protocol.api.DeployRequest;
 import dev.tako.protocol.api.StatusView;
-import dev.tako.proxy.RouteSnapshots;
-import dev.tako.proxy.RouteTable;
-import dev.tako.proxy.Target;
 import dev.tako.proxy.Upstream;
 import dev.tako.supervisor.SupervisorSettings;
 import java.io.IOException;
-import java.net.http.HttpResponse;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
@@ -57,78 +51,34 @@ import org.junit.jupiter.api.io.TempDir;
 @ExtendWith(TestKitJUnit5Extension.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class NodeAgentTest {
-  private static final Duration WAIT = Duration.ofSeconds(20);
-  private static final ObjectMapper JSON = new ObjectMapper();
-
   private final Config config = NodeTesting.localConfig(tempDir("node-agent-snapshots"));
 
   @JUnit5TestKit
   public final ActorTestKit testKit = new JUnit5TestKitBuilder().withCustomConfig(config).build();
 
-  private final SupervisorSettings supervisorSettings = SupervisorSettings.fromConfig(config);
-  private final AtomicInteger names = new AtomicInteger();
-  private final List<Node> nodes = new ArrayList<>();
-  private final List<Path> homes = new ArrayList<>();
+  private final TestNodes nodes = new TestNodes(testKit, SupervisorSettings.fromConfig(config));
 
-  /** One node's actors; the ledger's persistence id is per server, so each test has its own. */
-  record Node(
-      String server,
-      ActorRef<NodeLedger.Command> ledger,
-      RouteSnapshots routes,
-      ActorRef<RouteTable.Command> routeTable,
-      ActorRef<NodeAgent.Command> agent) {}
-
-  private static Path tempDir(String prefix) {
+  static Path tempDir(String prefix) {
     try {
       Path dir = Files.createTempDirectory(prefix);
       dir.toFile().deleteOnExit();
       return dir;
     } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
+      throw new UncheckedIOException(e);
     }
   }
 
   @AfterEach
   void stopEverything() {
-    TestProbe<Done> done = testKit.createTestProbe(Done.class);
-    for (Node node : nodes) {
-      node.agent().tell(new NodeAgent.StopApps(done.ref()));
-      done.receiveMessage(WAIT);
-      testKit.stop(node.agent(), WAIT);
-      testKit.stop(node.ledger(), WAIT);
-      testKit.stop(node.routeTable(), WAIT);
-    }
-    nodes.clear();
-    homes.forEach(NodeTesting::killLeftovers);
-    homes.clear();
+    nodes.stopAll();
   }
 
-  private String uniqueServer() {
-    return "n" + names.incrementAndGet();
-  }
-
-  private Node start(String server, Path home) {
-    homes.add(home);
-    int n = names.incrementAndGet();
-    ActorRef<NodeLedger.Command> ledger =
-        testKit.spawn(NodeLedger.create(server), "ledger-" + server + "-" + n);
-    RouteSnapshots routes = new RouteSnapshots();
-    ActorRef<RouteTable.Command> routeTable =
-        testKit.spawn(RouteTable.create(routes), "routes-" + server + "-" + n);
-    ActorRef<NodeAgent.Command> agent =
-        testKit.spawn(
-            NodeAgent.create(
-                NodeTesting.nodeSettings(server, home), supervisorSettings, ledger, routeTable),
-            "agent-" + server + "-" + n);
-    Node node = new Node(server, ledger, routes, routeTable, agent);
-    nodes.add(node);
-    return node;
+  private Node start(Path home) {
+    return nodes.start(TestNodes.uniqueServer("n"), home);
   }
 
   private StepResult step(Node node, Function<ActorRef<StepResult>, NodeAgent.Command> message) {
-    TestProbe<StepResult> probe = testKit.createTestProbe(StepResult.class);
-    node.agent().tell(message.apply(probe.ref()));
-    return probe.receiveMessage(WAIT);
+    return nodes.step(node, message);
   }
 
   private void deploy(Node node, DeployRequest req) {
@@ -141,52 +91,10 @@ class NodeAgentTest {
     assertTrue(switched.ok(), () -> "switch: " + switched);
   }
 
-  private Optional<Target> target(Node node) {
-    return node.routes().current().match(ROUTE, "/");
-  }
-
-  /** Waits until the route's target has exactly one upstream and returns it. */
-  private Upstream awaitUpstream(Node node) {
-    return testKit
-        .createTestProbe()
-        .awaitAssert(
-            WAIT,
-            Duration.ofMillis(20),
-            () -> {
-              Target t = target(node).orElseThrow(() -> new AssertionError("no target"));
-              assertEquals(1, t.upstreams().size(), () -> "upstreams of " + t);
-              return t.upstreams().get(0);
-            });
-  }
-
-  private void awaitNoProcess(Path home) {
-    testKit
-        .createTestProbe()
-        .awaitAssert(
-            WAIT,
-            Duration.ofMillis(20),
-            () -> {
-              assertEquals(List.of(), alivePids(home), "processes still running");
-              return null;
-            });
-  }
-
-  private static JsonNode call(Upstream upstream) throws IOException, InterruptedException {
-    HttpResponse<String> response = NodeTesting.get(upstream.host(), upstream.port(), "/");
-    assertEquals(200, response.statusCode());
-    return JSON.readTree(response.body());
-  }
-
-  private NodeAgent.ServerStatus status(Node node) {
-    TestProbe<NodeAgent.ServerStatus> probe = testKit.createTestProbe(NodeAgent.ServerStatus.class);
-    node.agent().tell(new NodeAgent.GetStatus(probe.ref()));
-    return probe.receiveMessage(WAIT);
-  }
-
   @Test
   void preparesStartsAndSwitchesARelease(@TempDir Path home) throws Exception {
-    String server = uniqueServer();
-    Node node = start(server, home);
+    Node node = start(home);
+    String server = node.server();
     String sha = pack(home, Map.of("server.js", SERVER_JS));
 
     DeployRequest req = request("r1", sha, List.of(server));
@@ -194,13 +102,13 @@ class NodeAgentTest {
     assertEquals(new StepResult(server, true, false, null, List.of()), prepared);
     StepResult started = step(node, r -> new NodeAgent.StartRelease(APP, ENV, "r1", r));
     assertTrue(started.ok(), started::toString);
-    assertTrue(target(node).isEmpty(), "no traffic to a release before its switch");
+    assertTrue(TestNodes.target(node).isEmpty(), "no traffic to a release before its switch");
 
     StepResult switched = step(node, r -> new NodeAgent.Switch(APP, ENV, "r1", r));
     assertTrue(switched.ok(), switched::toString);
-    Upstream upstream = awaitUpstream(node);
+    Upstream upstream = nodes.awaitUpstream(node);
     assertEquals("127.0.0.1", upstream.host());
-    JsonNode answer = call(upstream);
+    JsonNode answer = TestNodes.call(upstream);
     JsonNode env = answer.get("env");
     assertEquals(APP, env.get("TAKO_APP").asText());
     assertEquals(ENV, env.get("TAKO_ENV").asText());
@@ -217,7 +125,7 @@ class NodeAgentTest {
     StepResult again = step(node, r -> new NodeAgent.Prepare(req, r));
     assertTrue(again.ok() && again.unchanged(), again::toString);
 
-    NodeAgent.ServerStatus status = status(node);
+    NodeAgent.ServerStatus status = nodes.status(node);
     assertEquals(server, status.server());
     assertEquals("region-" + server, status.region());
     assertEquals(1, status.apps().size());
@@ -244,11 +152,11 @@ class NodeAgentTest {
   @Test
   void switchingToANewReleaseMovesTrafficAndStopsTheOldProcess(@TempDir Path home)
       throws Exception {
-    String server = uniqueServer();
-    Node node = start(server, home);
+    Node node = start(home);
+    String server = node.server();
     String sha = pack(home, Map.of("server.js", SERVER_JS));
     deploy(node, request("r1", sha, List.of(server)));
-    long oldPid = call(awaitUpstream(node)).get("pid").asLong();
+    long oldPid = TestNodes.call(nodes.awaitUpstream(node)).get("pid").asLong();
 
     deploy(node, request("r2", sha, List.of(server)));
     JsonNode answer =
@@ -258,26 +166,18 @@ class NodeAgentTest {
                 WAIT,
                 Duration.ofMillis(20),
                 () -> {
-                  JsonNode a = call(awaitUpstream(node));
+                  JsonNode a = TestNodes.call(nodes.awaitUpstream(node));
                   assertEquals("r2", a.get("env").get("TAKO_RELEASE").asText());
                   return a;
                 });
     assertNotEquals(oldPid, answer.get("pid").asLong());
-    testKit
-        .createTestProbe()
-        .awaitAssert(
-            WAIT,
-            Duration.ofMillis(20),
-            () -> {
-              assertEquals(List.of(answer.get("pid").asLong()), alivePids(home));
-              return null;
-            });
+    nodes.awaitAlive(home, List.of(answer.get("pid").asLong()));
   }
 
   @Test
   void aCorruptArtifactFailsPrepare(@TempDir Path home) throws Exception {
-    String server = uniqueServer();
-    Node node = start(server, home);
+    Node node = start(home);
+    String server = node.server();
     String sha = pack(home, Map.of("server.js", SERVER_JS));
     Path artifact = home.resolve("artifacts").resolve(sha + ".tar.gz");
     Files.write(artifact, new byte[] {1, 2, 3}, StandardOpenOption.APPEND);
@@ -297,8 +197,8 @@ class NodeAgentTest {
 
   @Test
   void aStartFailureRepliesWithTheLastStderrLines(@TempDir Path home) {
-    String server = uniqueServer();
-    Node node = start(server, home);
+    Node node = start(home);
+    String server = node.server();
     String sha = pack(home, Map.of("server.js", SERVER_JS));
     DeployRequest req = request("r1", sha, List.of(server), Map.of("CRASH_ON", server));
     assertTrue(step(node, r -> new NodeAgent.Prepare(req, r)).ok());
@@ -310,14 +210,14 @@ class NodeAgentTest {
         started.lastStderr().stream().anyMatch(l -> l.contains("boom: refusing to start")),
         started::toString);
     assertEquals(1, NodeTesting.pids(home).size(), "the app ran once");
-    awaitNoProcess(home);
-    assertTrue(target(node).isEmpty());
+    nodes.awaitAlive(home, List.of());
+    assertTrue(TestNodes.target(node).isEmpty());
   }
 
   @Test
   void abortStopsTheStartedInstances(@TempDir Path home) {
-    String server = uniqueServer();
-    Node node = start(server, home);
+    Node node = start(home);
+    String server = node.server();
     String sha = pack(home, Map.of("server.js", SERVER_JS));
     DeployRequest req = request("r1", sha, List.of(server));
     assertTrue(step(node, r -> new NodeAgent.Prepare(req, r)).ok());
@@ -327,33 +227,54 @@ class NodeAgentTest {
     StepResult aborted = step(node, r -> new NodeAgent.Abort(APP, ENV, "r1", r));
     assertTrue(aborted.ok(), aborted::toString);
     assertEquals(List.of(), alivePids(home), "Abort replies once the candidate is gone");
-    assertTrue(target(node).isEmpty());
-    assertEquals(List.of(), status(node).apps(), "an aborted release is not current");
+    assertTrue(TestNodes.target(node).isEmpty());
+    assertEquals(List.of(), nodes.status(node).apps(), "an aborted release is not current");
+  }
+
+  @Test
+  void switchAndAbortActOnlyOnTheReleaseThatWasStarted(@TempDir Path home) throws Exception {
+    Node node = start(home);
+    String server = node.server();
+    String sha = pack(home, Map.of("server.js", SERVER_JS));
+    for (String release : List.of("r1", "r2")) {
+      DeployRequest req = request(release, sha, List.of(server));
+      assertTrue(step(node, r -> new NodeAgent.Prepare(req, r)).ok());
+    }
+    assertTrue(step(node, r -> new NodeAgent.StartRelease(APP, ENV, "r1", r)).ok());
+    List<Long> candidate = alivePids(home);
+    assertEquals(1, candidate.size());
+
+    // Another deploy's steps for r2: the r1 candidate is neither switched to nor stopped.
+    StepResult switched = step(node, r -> new NodeAgent.Switch(APP, ENV, "r2", r));
+    assertFalse(switched.ok());
+    assertTrue(switched.error().contains("release r1 is being deployed"), switched.error());
+    assertTrue(step(node, r -> new NodeAgent.Abort(APP, ENV, "r2", r)).ok());
+    assertEquals(candidate, alivePids(home));
+    assertTrue(TestNodes.target(node).isEmpty());
+    assertEquals(List.of(), nodes.status(node).apps(), "nothing became current");
+
+    assertTrue(step(node, r -> new NodeAgent.Switch(APP, ENV, "r1", r)).ok());
+    assertEquals(
+        "r1", TestNodes.call(nodes.awaitUpstream(node)).get("env").get("TAKO_RELEASE").asText());
   }
 
   @Test
   void aRestartedAgentRestoresItsAppsFromTheLedger(@TempDir Path home) throws Exception {
-    String server = uniqueServer();
-    Node first = start(server, home);
+    Node first = start(home);
+    String server = first.server();
     String sha = pack(home, Map.of("server.js", SERVER_JS));
     deploy(first, request("r1", sha, List.of(server)));
-    long oldPid = call(awaitUpstream(first)).get("pid").asLong();
+    long oldPid = TestNodes.call(nodes.awaitUpstream(first)).get("pid").asLong();
 
     // The node goes down: apps stopped, then the agent (with its supervisors) and the ledger.
-    TestProbe<Done> done = testKit.createTestProbe(Done.class);
-    first.agent().tell(new NodeAgent.StopApps(done.ref()));
-    done.receiveMessage(WAIT);
-    assertEquals(List.of(), alivePids(home));
-    testKit.stop(first.agent(), WAIT);
-    testKit.stop(first.ledger(), WAIT);
-    testKit.stop(first.routeTable(), WAIT);
-    nodes.remove(first);
+    nodes.stop(first);
+    assertEquals(List.of(), alivePids(home), "StopApps replies once every process is gone");
 
-    Node second = start(server, home);
-    JsonNode answer = call(awaitUpstream(second));
+    Node second = nodes.start(server, home);
+    JsonNode answer = TestNodes.call(nodes.awaitUpstream(second));
     assertEquals("r1", answer.get("env").get("TAKO_RELEASE").asText());
     assertNotEquals(oldPid, answer.get("pid").asLong());
-    NodeAgent.ServerStatus status = status(second);
+    NodeAgent.ServerStatus status = nodes.status(second);
     assertEquals("r1", status.apps().get(0).view().release());
     assertEquals(1, status.apps().get(0).view().instances().size());
 

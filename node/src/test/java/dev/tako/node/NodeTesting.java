@@ -107,7 +107,9 @@ final class NodeTesting {
         List.of(),
         4,
         Duration.ofSeconds(5),
-        Duration.ofMinutes(2));
+        Duration.ofMinutes(2),
+        Duration.ofSeconds(30),
+        Duration.ofMinutes(1));
   }
 
   /**

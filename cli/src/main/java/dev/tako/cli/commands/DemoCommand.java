@@ -37,7 +37,8 @@ public final class DemoCommand implements Callable<Integer> {
     out.progress("deploying " + example + " ...");
     DeployResult result =
         new Deployer(home, out)
-            .deploy(new Deployer.Options(example.resolve("tako.toml"), "production", null, null));
+            .deploy(
+                new Deployer.Options(example.resolve("tako.toml"), "production", null, null, true));
     int code = Deployer.report(result, out, "hello");
     if (code != 0) {
       return code;

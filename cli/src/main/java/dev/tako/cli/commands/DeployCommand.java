@@ -51,7 +51,7 @@ public final class DeployCommand implements Callable<Integer> {
     }
     Output out = new Output(json);
     Deployer deployer = new Deployer(TakoHome.fromEnvironment(), out);
-    var result = deployer.deploy(new Deployer.Options(config, env, strategy, canary));
+    var result = deployer.deploy(new Deployer.Options(config, env, strategy, canary, waitForLock));
     return Deployer.report(result, out, Deployer.loadConfig(config).name());
   }
 }

@@ -1,0 +1,280 @@
+package dev.tako.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import dev.tako.protocol.Json;
+import dev.tako.protocol.Version;
+import dev.tako.protocol.api.DeployResult;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Join;
+import org.apache.pekko.http.javadsl.Http;
+import org.apache.pekko.http.javadsl.ServerBinding;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * The management API bound on 127.0.0.1:0 over a single-node cluster (plain TCP Artery on port 0,
+ * joined to itself), with a probe as the NodeAgent. Messages are serialized on send.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ManagementRoutesTest {
+  private static final Duration WAIT = Duration.ofSeconds(20);
+  private static final String SERVER = "m";
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final Path home = NodeAgentTest.tempDir("management-routes-home");
+  private ActorTestKit testKit;
+  private TestProbe<NodeAgent.Command> agent;
+  private ServerBinding binding;
+  private String token;
+  private final HttpClient client =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+  @BeforeAll
+  void bind() throws Exception {
+    Config config =
+        ConfigFactory.parseString(
+                """
+                pekko.actor.provider = cluster
+                pekko.actor.serialize-messages = on
+                pekko.remote.artery.transport = tcp
+                pekko.remote.artery.canonical.hostname = 127.0.0.1
+                pekko.remote.artery.canonical.port = 0
+                pekko.cluster.roles = ["server-m"]
+                pekko.cluster.multi-data-center.self-data-center = "region-m"
+                pekko.cluster.seed-nodes = []
+                pekko.coordinated-shutdown.exit-jvm = off
+                pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off
+                pekko.loglevel = WARNING
+                """)
+            .withFallback(ConfigFactory.parseResources(NodeTesting.class, "/tako-node.conf"))
+            .withFallback(ConfigFactory.load())
+            .resolve();
+    testKit = ActorTestKit.create("ManagementRoutesTest", config);
+    Cluster cluster = Cluster.get(testKit.system());
+    cluster.manager().tell(Join.create(cluster.selfMember().address()));
+    agent = testKit.createTestProbe(NodeAgent.Command.class);
+
+    AdminToken adminToken = AdminToken.loadOrCreate(home);
+    token = Files.readString(home.resolve("admin.token")).trim();
+    NodeSettings settings = NodeTesting.nodeSettings(SERVER, home);
+    ClusterView view = new ClusterView(testKit.system(), settings.askTimeout());
+    var routes =
+        new ManagementRoutes(testKit.system(), settings, adminToken, agent.ref(), view).routes();
+    binding =
+        Http.get(testKit.system())
+            .newServerAt("127.0.0.1", 0)
+            .bind(routes)
+            .toCompletableFuture()
+            .get(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+    testKit
+        .createTestProbe()
+        .awaitAssert(
+            WAIT,
+            Duration.ofMillis(50),
+            () -> {
+              assertEquals(MemberStatus.up(), cluster.selfMember().status());
+              return null;
+            });
+  }
+
+  @AfterAll
+  void shutdown() throws IOException {
+    if (binding != null) {
+      binding.unbind();
+    }
+    if (testKit != null) {
+      testKit.shutdownTestKit();
+    }
+    Files.deleteIfExists(home.resolve("admin.token"));
+    Files.deleteIfExists(home);
+  }
+
+  private HttpResponse<String> send(String method, String path, String auth, String body)
+      throws IOException, InterruptedException {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + binding.localAddress().getPort() + path))
+            .timeout(WAIT)
+            .method(
+                method,
+                body == null
+                    ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofString(body));
+    if (body != null) {
+      request.header("Content-Type", "application/json");
+    }
+    if (auth != null) {
+      request.header("Authorization", auth);
+    }
+    return client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private HttpResponse<String> authorized(String method, String path, String body)
+      throws IOException, InterruptedException {
+    return send(method, path, "Bearer " + token, body);
+  }
+
+  private static JsonNode json(HttpResponse<String> response) throws IOException {
+    assertEquals(
+        "application/json",
+        response.headers().firstValue("Content-Type").orElse(""),
+        response::toString);
+    return JSON.readTree(response.body());
+  }
+
+  /** A valid deploy request body, as the CLI sends it (snake_case). */
+  private static String deployBody() {
+    return Json.write(NodeTesting.request("r1", "ab".repeat(32), List.of(SERVER)));
+  }
+
+  @Test
+  void everyPathNeedsTheToken() throws Exception {
+    for (String path : List.of("/v1/ping", "/v1/status", "/v1/deploy", "/v1/nope", "/")) {
+      HttpResponse<String> response = send("GET", path, null, null);
+      assertEquals(401, response.statusCode(), path);
+      assertEquals("missing or wrong bearer token", json(response).get("error").asText());
+    }
+    HttpResponse<String> deploy = send("POST", "/v1/deploy", null, deployBody());
+    assertEquals(401, deploy.statusCode());
+    agent.expectNoMessage(Duration.ofMillis(100));
+  }
+
+  @Test
+  void aWrongTokenIsRejected() throws Exception {
+    for (String auth :
+        List.of("Bearer " + token + "x", "Bearer " + token.substring(1), "Basic " + token, token)) {
+      HttpResponse<String> response = send("GET", "/v1/ping", auth, null);
+      assertEquals(401, response.statusCode(), auth);
+      assertEquals("missing or wrong bearer token", json(response).get("error").asText());
+    }
+  }
+
+  @Test
+  void anUnknownPathIs404() throws Exception {
+    for (String path : List.of("/v1/nope", "/v2/ping", "/")) {
+      HttpResponse<String> response = authorized("GET", path, null);
+      assertEquals(404, response.statusCode(), path);
+      assertEquals("no such API path", json(response).get("error").asText());
+    }
+  }
+
+  @Test
+  void pingNamesTheServer() throws Exception {
+    HttpResponse<String> response = authorized("GET", "/v1/ping", null);
+    assertEquals(200, response.statusCode());
+    JsonNode ping = json(response);
+    assertEquals(SERVER, ping.get("server").asText());
+    assertEquals("region-" + SERVER, ping.get("region").asText());
+    assertEquals(Version.VALUE, ping.get("version").asText());
+    assertTrue(ping.get("up").asBoolean());
+  }
+
+  @Test
+  void clusterListsThisMemberByItsServerName() throws Exception {
+    HttpResponse<String> response = authorized("GET", "/v1/cluster", null);
+    assertEquals(200, response.statusCode());
+    JsonNode cluster = json(response);
+    assertEquals(SERVER, cluster.get("self").asText());
+    JsonNode member = cluster.get("members").get(0);
+    assertEquals(SERVER, member.get("server").asText());
+    assertEquals("region-m", member.get("region").asText());
+    assertEquals("up", member.get("status").asText());
+  }
+
+  @Test
+  void aWrongMethodIs405() throws Exception {
+    HttpResponse<String> response = authorized("GET", "/v1/deploy", null);
+    assertEquals(405, response.statusCode());
+    assertEquals("method not allowed here; use POST", json(response).get("error").asText());
+  }
+
+  @Test
+  void malformedJsonIs400() throws Exception {
+    HttpResponse<String> response = authorized("POST", "/v1/deploy", "{\"app\": ");
+    assertEquals(400, response.statusCode());
+    assertTrue(json(response).get("error").asText().startsWith("malformed JSON"), response.body());
+  }
+
+  @Test
+  void anUnknownFieldIs400NamingIt() throws Exception {
+    String body = deployBody().replaceFirst("\\{", "{\"colour\":\"blue\",");
+    HttpResponse<String> response = authorized("POST", "/v1/deploy", body);
+    assertEquals(400, response.statusCode());
+    JsonNode error = json(response);
+    assertEquals("unknown field \"colour\"", error.get("error").asText());
+    assertEquals("colour", error.get("field").asText());
+  }
+
+  @Test
+  void aWrongTypeIs400NamingTheField() throws Exception {
+    String body = deployBody().replace("\"instances\":1", "\"instances\":\"many\"");
+    HttpResponse<String> response = authorized("POST", "/v1/deploy", body);
+    assertEquals(400, response.statusCode());
+    assertEquals("instances", json(response).get("field").asText(), response.body());
+  }
+
+  @Test
+  void aDeployWithoutServersIs400() throws Exception {
+    String body = Json.write(NodeTesting.request("r1", "ab".repeat(32), List.of()));
+    HttpResponse<String> response = authorized("POST", "/v1/deploy", body);
+    assertEquals(400, response.statusCode());
+    assertEquals("servers", json(response).get("field").asText(), response.body());
+    agent.expectNoMessage(Duration.ofMillis(100));
+  }
+
+  @Test
+  void aBodyOverOneMebibyteIs413() throws Exception {
+    String big = "{\"app\":\"" + "x".repeat((int) ManagementRoutes.MAX_BODY) + "\"}";
+    HttpResponse<String> response = authorized("POST", "/v1/deploy", big);
+    assertEquals(413, response.statusCode(), response.body());
+    assertTrue(json(response).get("error").asText().contains("1 MiB"), response.body());
+    agent.expectNoMessage(Duration.ofMillis(100));
+  }
+
+  @Test
+  void aValidDeployIsHandedToTheAgentAndItsResultReturned() throws Exception {
+    var reply =
+        java.util.concurrent.CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return authorized("POST", "/v1/deploy", deployBody());
+              } catch (Exception e) {
+                throw new java.util.concurrent.CompletionException(e);
+              }
+            });
+    NodeAgent.RunDeploy run = agent.expectMessageClass(NodeAgent.RunDeploy.class, WAIT);
+    assertEquals(NodeTesting.request("r1", "ab".repeat(32), List.of(SERVER)), run.request());
+    run.events()
+        .tell(
+            dev.tako.protocol.api.RolloutEvent.done(
+                new DeployResult(
+                    true, "r1", List.of(new DeployResult.ServerResult(SERVER, "switched", null)))));
+    run.events().tell(Rollout.END);
+    HttpResponse<String> response =
+        reply.get(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+    assertEquals(200, response.statusCode());
+    JsonNode result = json(response);
+    assertTrue(result.get("ok").asBoolean());
+    assertEquals("switched", result.get("servers").get(0).get("result").asText());
+  }
+}

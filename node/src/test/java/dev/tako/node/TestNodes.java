@@ -1,0 +1,174 @@
+package dev.tako.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tako.persistence.NodeLedger;
+import dev.tako.proxy.RouteSnapshots;
+import dev.tako.proxy.RouteTable;
+import dev.tako.proxy.Target;
+import dev.tako.proxy.Upstream;
+import dev.tako.supervisor.SupervisorSettings;
+import java.io.IOException;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
+
+/**
+ * Nodes of one test: each a real ledger, route table and NodeAgent in the test's actor system.
+ * {@link #stopAll()} stops their apps and actors and kills whatever process survived.
+ */
+final class TestNodes {
+  static final Duration WAIT = Duration.ofSeconds(20);
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final AtomicInteger NAMES = new AtomicInteger();
+
+  /** One node's actors; the ledger's persistence id is per server, so tests use fresh names. */
+  record Node(
+      NodeSettings settings,
+      ActorRef<NodeLedger.Command> ledger,
+      RouteSnapshots routes,
+      ActorRef<RouteTable.Command> routeTable,
+      ActorRef<NodeAgent.Command> agent) {
+    String server() {
+      return settings.server();
+    }
+
+    Path home() {
+      return settings.home();
+    }
+  }
+
+  private final ActorTestKit testKit;
+  private final SupervisorSettings supervisorSettings;
+  private final List<Node> nodes = new ArrayList<>();
+  private final List<Path> homes = new ArrayList<>();
+
+  TestNodes(ActorTestKit testKit, SupervisorSettings supervisorSettings) {
+    this.testKit = testKit;
+    this.supervisorSettings = supervisorSettings;
+  }
+
+  /** A server name no other test of this JVM used (ledger ids and receptionist keys differ). */
+  static String uniqueServer(String prefix) {
+    return prefix + NAMES.incrementAndGet();
+  }
+
+  /** Starts a node and waits until its agent is registered with the receptionist. */
+  Node start(String server, Path home) {
+    homes.add(home);
+    int n = NAMES.incrementAndGet();
+    ActorRef<NodeLedger.Command> ledger =
+        testKit.spawn(NodeLedger.create(server), "ledger-" + server + "-" + n);
+    RouteSnapshots routes = new RouteSnapshots();
+    ActorRef<RouteTable.Command> routeTable =
+        testKit.spawn(RouteTable.create(routes), "routes-" + server + "-" + n);
+    NodeSettings settings = NodeTesting.nodeSettings(server, home);
+    ActorRef<NodeAgent.Command> agent =
+        testKit.spawn(
+            NodeAgent.create(settings, supervisorSettings, ledger, routeTable),
+            "agent-" + server + "-" + n);
+    Node node = new Node(settings, ledger, routes, routeTable, agent);
+    nodes.add(node);
+    TestProbe<Receptionist.Listing> listing = testKit.createTestProbe(Receptionist.Listing.class);
+    listing.awaitAssert(
+        WAIT,
+        Duration.ofMillis(20),
+        () -> {
+          testKit
+              .system()
+              .receptionist()
+              .tell(Receptionist.find(NodeAgent.key(server), listing.ref()));
+          Receptionist.Listing l = listing.receiveMessage(WAIT);
+          assertEquals(
+              java.util.Set.of(agent), l.getServiceInstances(NodeAgent.key(server)), "listing");
+          return null;
+        });
+    return node;
+  }
+
+  /** Stops a node's apps and actors (as a node going down would), keeping its home. */
+  void stop(Node node) {
+    TestProbe<Done> done = testKit.createTestProbe(Done.class);
+    node.agent().tell(new NodeAgent.StopApps(done.ref()));
+    done.receiveMessage(WAIT);
+    testKit.stop(node.agent(), WAIT);
+    testKit.stop(node.ledger(), WAIT);
+    testKit.stop(node.routeTable(), WAIT);
+    nodes.remove(node);
+  }
+
+  void stopAll() {
+    try {
+      for (Node node : List.copyOf(nodes)) {
+        stop(node);
+      }
+    } finally {
+      nodes.clear();
+      homes.forEach(NodeTesting::killLeftovers);
+      homes.clear();
+    }
+  }
+
+  NodeAgent.StepResult step(
+      Node node, Function<ActorRef<NodeAgent.StepResult>, NodeAgent.Command> message) {
+    TestProbe<NodeAgent.StepResult> probe = testKit.createTestProbe(NodeAgent.StepResult.class);
+    node.agent().tell(message.apply(probe.ref()));
+    return probe.receiveMessage(WAIT);
+  }
+
+  NodeAgent.ServerStatus status(Node node) {
+    TestProbe<NodeAgent.ServerStatus> probe = testKit.createTestProbe(NodeAgent.ServerStatus.class);
+    node.agent().tell(new NodeAgent.GetStatus(probe.ref()));
+    return probe.receiveMessage(WAIT);
+  }
+
+  static Optional<Target> target(Node node) {
+    return node.routes().current().match(NodeTesting.ROUTE, "/");
+  }
+
+  /** Waits until the route's target has exactly one upstream and returns it. */
+  Upstream awaitUpstream(Node node) {
+    return testKit
+        .createTestProbe()
+        .awaitAssert(
+            WAIT,
+            Duration.ofMillis(20),
+            () -> {
+              Target t = target(node).orElseThrow(() -> new AssertionError("no target"));
+              assertEquals(1, t.upstreams().size(), () -> "upstreams of " + t);
+              return t.upstreams().get(0);
+            });
+  }
+
+  /** Waits until exactly these processes (by pid) run under a home. */
+  void awaitAlive(Path home, List<Long> pids) {
+    testKit
+        .createTestProbe()
+        .awaitAssert(
+            WAIT,
+            Duration.ofMillis(20),
+            () -> {
+              assertEquals(pids, NodeTesting.alivePids(home), "running processes");
+              return null;
+            });
+  }
+
+  /** GET / of an instance: its pid and TAKO_* variables. */
+  static JsonNode call(Upstream upstream) throws IOException, InterruptedException {
+    HttpResponse<String> response = NodeTesting.get(upstream.host(), upstream.port(), "/");
+    assertEquals(200, response.statusCode());
+    return JSON.readTree(response.body());
+  }
+}
