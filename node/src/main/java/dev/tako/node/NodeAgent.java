@@ -209,6 +209,9 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
    */
   private final Map<String, String> started = new HashMap<>();
 
+  private static final org.slf4j.Logger PRUNE_LOG =
+      org.slf4j.LoggerFactory.getLogger(NodeAgent.class);
+
   private final Leases leases = new Leases();
   private NodeLedger.State ledgerState;
   private int rollouts;
@@ -389,10 +392,58 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
 
   private Behavior<Command> onRefreshed(Refreshed msg) {
     if (msg.state() != null) {
+      boolean switched = ledgerState == null || !currents(ledgerState).equals(currents(msg.state()));
       ledgerState = msg.state();
+      if (switched) {
+        pruneAsync(ledgerState);
+      }
     }
     msg.replyTo().tell(msg.result());
     return this;
+  }
+
+  private static Map<String, String> currents(NodeLedger.State state) {
+    Map<String, String> out = new HashMap<>();
+    state.apps().forEach((k, a) -> out.put(k, String.valueOf(a.current())));
+    return out;
+  }
+
+  /**
+   * After a switch: release directories and artifacts the ledger no longer keeps (it keeps the last
+   * 10 releases per app) are deleted, off the actor thread. Artifacts younger than an hour stay: one
+   * may belong to a deploy on its way here.
+   */
+  private void pruneAsync(NodeLedger.State state) {
+    Map<String, java.util.Set<String>> keepReleases = new HashMap<>();
+    java.util.Set<String> keepShas = new java.util.HashSet<>();
+    Map<String, String[]> appEnvs = new HashMap<>();
+    state
+        .apps()
+        .forEach(
+            (k, a) -> {
+              java.util.Set<String> ids = new java.util.HashSet<>();
+              a.releases()
+                  .forEach(
+                      r -> {
+                        ids.add(r.id());
+                        keepShas.add(r.request().artifactSha256());
+                      });
+              keepReleases.put(k, ids);
+              appEnvs.put(k, new String[] {a.app(), a.env()});
+            });
+    CompletableFuture.runAsync(
+            () -> {
+              appEnvs.forEach(
+                  (k, ae) -> store.pruneReleases(ae[0], ae[1], keepReleases.get(k)));
+              store.pruneArtifacts(keepShas, Duration.ofHours(1));
+            },
+            blocking)
+        .whenComplete(
+            (v, e) -> {
+              if (e != null) {
+                PRUNE_LOG.warn("pruning old releases failed: {}", e.getMessage());
+              }
+            });
   }
 
   private Behavior<Command> onStart(StartRelease msg) {

@@ -192,6 +192,15 @@ public final class ArtifactStore {
    * a temporary name) are left alone.
    */
   public void pruneArtifacts(Set<String> keepShas) {
+    pruneArtifacts(keepShas, java.time.Duration.ZERO);
+  }
+
+  /**
+   * Like {@link #pruneArtifacts(Set)}, but keeps artifacts younger than {@code minAge}: one just
+   * uploaded for a deploy that has not reached this node yet is not in any ledger record.
+   */
+  public void pruneArtifacts(Set<String> keepShas, java.time.Duration minAge) {
+    java.time.Instant cutoff = java.time.Instant.now().minus(minAge);
     Path dir = home.resolve("artifacts");
     if (!Files.isDirectory(dir)) {
       return;
@@ -200,7 +209,9 @@ public final class ArtifactStore {
       for (Path entry : entries) {
         String name = entry.getFileName().toString();
         String sha = name.substring(0, name.length() - SUFFIX.length());
-        if (SHA256.matcher(sha).matches() && !keepShas.contains(sha)) {
+        if (SHA256.matcher(sha).matches()
+            && !keepShas.contains(sha)
+            && Files.getLastModifiedTime(entry).toInstant().isBefore(cutoff)) {
           Files.deleteIfExists(entry);
         }
       }

@@ -3,9 +3,9 @@ package dev.tako.cli.commands;
 import dev.tako.cli.Deployer;
 import dev.tako.cli.Output;
 import dev.tako.cli.TakoHome;
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code tako deploy}. */
@@ -14,17 +14,7 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description = "Build, upload and roll out the app of ./tako.toml to its environment's servers.")
 public final class DeployCommand implements Callable<Integer> {
-  @Option(
-      names = {"-c", "--config"},
-      defaultValue = "tako.toml",
-      description = "The app's config file (default: ${DEFAULT-VALUE}).")
-  Path config;
-
-  @Option(
-      names = "--env",
-      defaultValue = "production",
-      description = "Environment to deploy (default: ${DEFAULT-VALUE}).")
-  String env;
+  @Mixin AppOptions app;
 
   @Option(
       names = "--strategy",
@@ -51,7 +41,8 @@ public final class DeployCommand implements Callable<Integer> {
     }
     Output out = new Output(json);
     Deployer deployer = new Deployer(TakoHome.fromEnvironment(), out);
-    var result = deployer.deploy(new Deployer.Options(config, env, strategy, canary, waitForLock));
-    return Deployer.report(result, out, Deployer.loadConfig(config).name());
+    var result =
+        deployer.deploy(new Deployer.Options(app.config, app.env, strategy, canary, waitForLock));
+    return Deployer.report(result, out, Deployer.loadConfig(app.config).name());
   }
 }

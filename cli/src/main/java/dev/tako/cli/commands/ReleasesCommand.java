@@ -10,10 +10,10 @@ import dev.tako.protocol.api.ReleasesView;
 import dev.tako.protocol.api.RollbackRequest;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -36,17 +36,7 @@ public final class ReleasesCommand implements Runnable {
       mixinStandardHelpOptions = true,
       description = "Release history merged across the environment's servers, newest first.")
   static final class Ls implements Callable<Integer> {
-    @Option(
-        names = {"-c", "--config"},
-        defaultValue = "tako.toml",
-        description = "The app's config file (default: ${DEFAULT-VALUE}).")
-    Path config;
-
-    @Option(
-        names = "--env",
-        defaultValue = "production",
-        description = "Environment (default: ${DEFAULT-VALUE}).")
-    String env;
+    @Mixin AppOptions app;
 
     @Option(names = "--json", description = "Print one JSON object.")
     boolean json;
@@ -54,12 +44,15 @@ public final class ReleasesCommand implements Runnable {
     @Override
     public Integer call() {
       Output out = new Output(json);
-      AppContext app = AppContext.load(config, env);
+      AppContext ctx = this.app.load();
       ReleasesView view;
-      try (NodeClient c = app.connect(out)) {
+      try (NodeClient c = ctx.connect(out)) {
         view =
             c.get(
-                "/v1/releases?app=" + enc(app.config().name()) + "&env=" + enc(env),
+                "/v1/releases?app="
+                    + enc(ctx.config().name())
+                    + "&ctx.envName()="
+                    + enc(ctx.envName()),
                 ReleasesView.class,
                 Duration.ofSeconds(30));
       }
@@ -67,9 +60,9 @@ public final class ReleasesCommand implements Runnable {
       if (view.releases().isEmpty()) {
         out.line(
             "no releases of "
-                + app.config().name()
+                + ctx.config().name()
                 + " ("
-                + env
+                + ctx.envName()
                 + ") yet; deploy with: tako deploy");
       } else {
         out.line(
@@ -102,17 +95,7 @@ public final class ReleasesCommand implements Runnable {
         description = "A release id from tako releases ls.")
     String release;
 
-    @Option(
-        names = {"-c", "--config"},
-        defaultValue = "tako.toml",
-        description = "The app's config file (default: ${DEFAULT-VALUE}).")
-    Path config;
-
-    @Option(
-        names = "--env",
-        defaultValue = "production",
-        description = "Environment (default: ${DEFAULT-VALUE}).")
-    String env;
+    @Mixin AppOptions app;
 
     @Option(names = "--yes", description = "Do not ask for confirmation.")
     boolean yes;
@@ -129,22 +112,22 @@ public final class ReleasesCommand implements Runnable {
                 + "\" is not a release id (r + 10 hex digits; see tako releases ls)");
       }
       Output out = new Output(json);
-      AppContext app = AppContext.load(config, env);
+      AppContext ctx = this.app.load();
       RollbackRequest req =
           new RollbackRequest(
-              app.config().name(), env, release, app.env().servers(), Deployer.who());
+              ctx.config().name(), ctx.envName(), release, ctx.env().servers(), Deployer.who());
       DeployResult result;
-      try (NodeClient c = app.connect(out)) {
+      try (NodeClient c = ctx.connect(out)) {
         out.progress(
             "rolling back "
-                + app.config().name()
+                + ctx.config().name()
                 + " ("
-                + env
+                + ctx.envName()
                 + ")"
                 + (release == null ? " to the previous release" : " to " + release));
         result = c.rollout("/v1/rollback", req, Duration.ofMinutes(16), Deployer::progress);
       }
-      return Deployer.report(result, out, app.config().name());
+      return Deployer.report(result, out, ctx.config().name());
     }
   }
 

@@ -6,11 +6,11 @@ import dev.tako.cli.NodeClient;
 import dev.tako.cli.Output;
 import dev.tako.protocol.api.DeployResult;
 import dev.tako.protocol.api.ScaleRequest;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -26,17 +26,7 @@ public final class ScaleCommand implements Callable<Integer> {
   @Parameters(paramLabel = "N", description = "Instances per server (>= 0).")
   int instances;
 
-  @Option(
-      names = {"-c", "--config"},
-      defaultValue = "tako.toml",
-      description = "The app's config file (default: ${DEFAULT-VALUE}).")
-  Path config;
-
-  @Option(
-      names = "--env",
-      defaultValue = "production",
-      description = "Environment (default: ${DEFAULT-VALUE}).")
-  String env;
+  @Mixin AppOptions app;
 
   @Option(names = "--server", paramLabel = "S", description = "Only this server.")
   String server;
@@ -50,21 +40,21 @@ public final class ScaleCommand implements Callable<Integer> {
       throw CliException.usage("N must be 0 or more, not " + instances);
     }
     Output out = new Output(json);
-    AppContext app = AppContext.load(config, env);
-    List<String> servers = app.env().servers();
+    AppContext ctx = this.app.load();
+    List<String> servers = ctx.env().servers();
     if (server != null) {
       if (!servers.contains(server)) {
         throw CliException.usage(
-            "--server " + server + " is not one of envs." + env + ".servers " + servers);
+            "--server " + server + " is not one of envs." + ctx.envName() + ".servers " + servers);
       }
       servers = List.of(server);
     }
     DeployResult result;
-    try (NodeClient c = app.connect(out)) {
+    try (NodeClient c = ctx.connect(out)) {
       result =
           c.post(
               "/v1/scale",
-              new ScaleRequest(app.config().name(), env, instances, servers),
+              new ScaleRequest(ctx.config().name(), ctx.envName(), instances, servers),
               DeployResult.class,
               Duration.ofMinutes(2));
     }
@@ -76,10 +66,10 @@ public final class ScaleCommand implements Callable<Integer> {
     }
     if (!result.ok()) {
       System.err.println(
-          "error: scaling " + app.config().name() + " failed on some servers (see above)");
+          "error: scaling " + ctx.config().name() + " failed on some servers (see above)");
       return CliException.FAILED;
     }
-    out.line("scaled " + app.config().name() + " to " + instances + " instance(s) per server");
+    out.line("scaled " + ctx.config().name() + " to " + instances + " instance(s) per server");
     return 0;
   }
 }
