@@ -289,14 +289,19 @@ class PlaygroundIT {
       // ... it never becomes a member, and the cluster does not list it.
       String token = Files.readString(home.resolve("admin.token")).trim();
       var client = java.net.http.HttpClient.newHttpClient();
+      var request =
+          java.net.http.HttpRequest.newBuilder(
+                  java.net.URI.create("http://127.0.0.1:" + api + "/v1/ping"))
+              .header("Authorization", "Bearer " + token)
+              .build();
+      // Its API may come up after the failed handshakes were logged.
       var ping =
-          client.send(
-              java.net.http.HttpRequest.newBuilder(
-                      java.net.URI.create("http://127.0.0.1:" + api + "/v1/ping"))
-                  .header("Authorization", "Bearer " + token)
-                  .build(),
-              java.net.http.HttpResponse.BodyHandlers.ofString());
-      assertEquals(200, ping.statusCode(), ping::body);
+          org.awaitility.Awaitility.await()
+              .atMost(Duration.ofSeconds(30))
+              .ignoreExceptions()
+              .until(
+                  () -> client.send(request, java.net.http.HttpResponse.BodyHandlers.ofString()),
+                  r -> r.statusCode() == 200);
       assertTrue(ping.body().contains("\"up\":false"), ping::body);
       TakoCli.Result status = tako.run(tmp, "status", "--json");
       for (JsonNode m : status.json().get("cluster").get("members")) {
