@@ -135,6 +135,7 @@ public final class Deployer {
             CliException.UNREACHABLE,
             "no node of the environment answers:\n  " + String.join("\n  ", problems));
       }
+      storeSecrets(coordinator, cfg.name(), opts.env(), project, env.servers());
       List<String> serverOrder = new ArrayList<>(env.servers());
       if (opts.canary() != null) {
         serverOrder.remove(opts.canary());
@@ -180,6 +181,37 @@ public final class Deployer {
     } finally {
       clients.values().forEach(NodeClient::close);
     }
+  }
+
+  /**
+   * The environment's secrets go with the deploy (inside the SSH tunnel) so its new instances start
+   * with them; nodes store them sealed and skip an unchanged set.
+   */
+  private void storeSecrets(
+      NodeClient coordinator, String app, String env, Path project, List<String> servers) {
+    Map<String, String> values;
+    try {
+      var file = dev.tako.cli.secrets.SecretsFile.load(project, app);
+      if (!file.has(env)) {
+        return;
+      }
+      values = file.decrypt(env, new dev.tako.cli.secrets.SecretKeys(home.keys()).load(app, env));
+    } catch (IOException | dev.tako.protocol.crypto.SecretException e) {
+      throw CliException.failed(
+          "cannot read the secrets of " + app + " (" + env + "): " + e.getMessage());
+    }
+    DeployResult stored =
+        coordinator.rollout(
+            "/v1/secrets",
+            new dev.tako.protocol.api.SecretsRequest(app, env, values, servers, who(), false),
+            Duration.ofMinutes(2),
+            ev -> {});
+    if (!stored.ok()) {
+      throw CliException.failed(
+          "storing the secrets failed, nothing was deployed: "
+              + (stored.error() != null ? stored.error() : stored.servers()));
+    }
+    out.progress("  secrets: " + values.size() + " stored on " + String.join(", ", servers));
   }
 
   /** Progress lines on stderr as the rollout reports them. */
@@ -326,7 +358,11 @@ public final class Deployer {
       }
     }
     if (result.ok()) {
-      out.line(out.bold("deployed " + app + " " + result.release()));
+      out.line(
+          out.bold(
+              (result.release() == null
+                  ? "restarted " + app + " with its secrets"
+                  : "deployed " + app + " " + result.release())));
       return 0;
     }
     // A diagnostic, so on stderr also with --json (SPEC §2); the JSON on stdout has the details.

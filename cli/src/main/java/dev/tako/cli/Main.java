@@ -3,9 +3,11 @@ package dev.tako.cli;
 import dev.tako.cli.commands.DemoCommand;
 import dev.tako.cli.commands.DeployCommand;
 import dev.tako.cli.commands.InitCommand;
+import dev.tako.cli.commands.LogsCommand;
 import dev.tako.cli.commands.PlaygroundCommand;
 import dev.tako.cli.commands.ReleasesCommand;
 import dev.tako.cli.commands.ScaleCommand;
+import dev.tako.cli.commands.SecretsCommand;
 import dev.tako.cli.commands.ServersCommand;
 import dev.tako.cli.commands.StatusCommand;
 import dev.tako.protocol.Version;
@@ -30,8 +32,10 @@ import picocli.CommandLine.Option;
       ServersCommand.class,
       DeployCommand.class,
       StatusCommand.class,
+      LogsCommand.class,
       ScaleCommand.class,
       ReleasesCommand.class,
+      SecretsCommand.class,
       PlaygroundCommand.class,
       DemoCommand.class
     })

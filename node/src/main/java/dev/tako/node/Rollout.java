@@ -47,6 +47,7 @@ public final class Rollout extends AbstractBehavior<Rollout.Command> {
 
   private enum Phase {
     LOCK,
+    SECRETS,
     PREPARE,
     RELEASE_COMMAND,
     START,
@@ -70,6 +71,11 @@ public final class Rollout extends AbstractBehavior<Rollout.Command> {
   public static final RolloutEvent END = new RolloutEvent("end", null, null, null, null);
 
   private final DeployRequest request;
+
+  /** Secrets mode ({@code tako secrets sync}): store these, then restart each server's current. */
+  private final Map<String, String> secrets;
+
+  private final boolean restartWithSecrets;
   private final ActorRef<RolloutEvent> events;
   private final ActorRef<DeployResult> replyTo;
   private final NodeSettings settings;
@@ -122,14 +128,60 @@ public final class Rollout extends AbstractBehavior<Rollout.Command> {
                     return Behaviors.stopped();
                   }
                   return new Rollout(
-                      ctx, timers, request, ev, replyTo, settings, supervisorSettings);
+                      ctx, timers, request, null, false, ev, replyTo, settings, supervisorSettings);
                 }));
+  }
+
+  /**
+   * {@code tako secrets sync}: takes the leases, has every server store the secrets (sealed under
+   * its node key), then restarts each server's current release with them, atomically.
+   */
+  public static Behavior<Command> syncSecrets(
+      dev.tako.protocol.api.SecretsRequest sync,
+      ActorRef<RolloutEvent> events,
+      NodeSettings settings,
+      SupervisorSettings supervisorSettings) {
+    DeployRequest request =
+        new DeployRequest(
+            sync.app(),
+            sync.env(),
+            null,
+            null,
+            List.of(),
+            "/",
+            0,
+            null,
+            null,
+            Map.of(),
+            List.of(),
+            sync.servers(),
+            "atomic",
+            null,
+            null,
+            sync.by(),
+            Instant.now().toString());
+    return Behaviors.setup(
+        ctx ->
+            Behaviors.withTimers(
+                timers ->
+                    new Rollout(
+                        ctx,
+                        timers,
+                        request,
+                        sync.secrets(),
+                        sync.restart(),
+                        events,
+                        null,
+                        settings,
+                        supervisorSettings)));
   }
 
   private Rollout(
       ActorContext<Command> ctx,
       TimerScheduler<Command> timers,
       DeployRequest request,
+      Map<String, String> secrets,
+      boolean restartWithSecrets,
       ActorRef<RolloutEvent> events,
       ActorRef<DeployResult> replyTo,
       NodeSettings settings,
@@ -137,6 +189,8 @@ public final class Rollout extends AbstractBehavior<Rollout.Command> {
     super(ctx);
     this.timers = timers;
     this.request = request;
+    this.secrets = secrets;
+    this.restartWithSecrets = restartWithSecrets;
     this.events = events;
     this.replyTo = replyTo;
     this.settings = settings;
@@ -255,6 +309,15 @@ public final class Rollout extends AbstractBehavior<Rollout.Command> {
     } else {
       switch (phase) {
         case LOCK -> locked.add(server);
+        case SECRETS -> {
+          if (result.previous() == null) {
+            unchanged.add(server);
+            progress(server, "secrets stored (the app is not deployed here)", null);
+          } else {
+            previous.put(server, result.previous());
+            progress(server, "secrets stored", null);
+          }
+        }
         case PREPARE -> {
           if (result.unchanged()) {
             unchanged.add(server);
@@ -295,11 +358,23 @@ public final class Rollout extends AbstractBehavior<Rollout.Command> {
         if (lockError != null) {
           return finishLocked();
         }
+        if (secrets != null) {
+          return ask(
+              Phase.SECRETS,
+              request.servers(),
+              settings.askTimeout(),
+              (server, r) -> new NodeAgent.StoreSecrets(request.app(), request.env(), secrets, r));
+        }
         return ask(
             Phase.PREPARE,
             request.servers(),
             Duration.ofMinutes(5),
             (server, r) -> new NodeAgent.Prepare(request, r));
+      case SECRETS:
+        if (!errors.isEmpty() || changedServers().isEmpty() || !restartWithSecrets) {
+          return finish();
+        }
+        return startPhase();
       case PREPARE:
         if (!errors.isEmpty() || changedServers().isEmpty()) {
           return finish();
@@ -330,8 +405,7 @@ public final class Rollout extends AbstractBehavior<Rollout.Command> {
             Phase.SWITCH,
             rolling() ? List.of(changedServers().get(rollingIndex)) : changedServers(),
             settings.askTimeout().multipliedBy(3),
-            (server, r) ->
-                new NodeAgent.Switch(request.app(), request.env(), request.release(), r));
+            (server, r) -> new NodeAgent.Switch(request.app(), request.env(), target(server), r));
       case SWITCH:
         if (!errors.isEmpty()) {
           return revert();
@@ -378,8 +452,7 @@ public final class Rollout extends AbstractBehavior<Rollout.Command> {
             .startTimeout()
             .plus(supervisorSettings.stabilityWindow())
             .plusSeconds(30),
-        (server, r) ->
-            new NodeAgent.StartRelease(request.app(), request.env(), request.release(), r));
+        (server, r) -> new NodeAgent.StartRelease(request.app(), request.env(), target(server), r));
   }
 
   /** Stop the started, not switched, instances of this release. */
@@ -391,7 +464,7 @@ public final class Rollout extends AbstractBehavior<Rollout.Command> {
         Phase.ABORT,
         servers,
         supervisorSettings.termGrace().plus(settings.askTimeout()),
-        (server, r) -> new NodeAgent.Abort(request.app(), request.env(), request.release(), r));
+        (server, r) -> new NodeAgent.Abort(request.app(), request.env(), target(server), r));
   }
 
   /** Rolling: switch the servers that already switched back to their previous release. */
@@ -409,6 +482,11 @@ public final class Rollout extends AbstractBehavior<Rollout.Command> {
             .plusSeconds(30),
         (server, r) ->
             new NodeAgent.StartRelease(request.app(), request.env(), previous.get(server), r));
+  }
+
+  /** The release a server starts: the deployed one, or in secrets mode the one it runs. */
+  private String target(String server) {
+    return secrets == null ? request.release() : previous.get(server);
   }
 
   private List<String> revertable() {

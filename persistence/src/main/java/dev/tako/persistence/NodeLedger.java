@@ -2,6 +2,7 @@ package dev.tako.persistence;
 
 import dev.tako.protocol.CborSerializable;
 import dev.tako.protocol.api.DeployRequest;
+import dev.tako.protocol.crypto.SecretBox;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -58,6 +59,18 @@ public final class NodeLedger
   /** Replies with the whole state. */
   public record Get(ActorRef<State> replyTo) implements Command {}
 
+  /**
+   * Replaces an app/env's secrets. The values arrive sealed under the node key (the ledger never
+   * sees them in clear); {@code digest} identifies the set so an unchanged one is not sent again.
+   */
+  public record SetSecrets(
+      String app,
+      String env,
+      Map<String, SecretBox.Sealed> sealed,
+      String digest,
+      ActorRef<Done> replyTo)
+      implements Command {}
+
   /** What the journal holds. */
   public interface Event extends CborSerializable {}
 
@@ -68,6 +81,20 @@ public final class NodeLedger
   public record DesiredSet(String app, String env, int desired) implements Event {}
 
   public record AppRemoved(String app, String env) implements Event {}
+
+  public record SecretsSet(
+      String app, String env, Map<String, SecretBox.Sealed> sealed, String digest)
+      implements Event {}
+
+  /** An app/env's secrets, sealed under the node key. */
+  public record Secrets(Map<String, SecretBox.Sealed> sealed, String digest)
+      implements CborSerializable {
+    public Secrets {
+      sealed = sealed == null ? Map.of() : Map.copyOf(sealed);
+    }
+
+    public static final Secrets NONE = new Secrets(Map.of(), null);
+  }
 
   // --- state ---
 
@@ -160,13 +187,30 @@ public final class NodeLedger
    *
    * @param apps keyed by {@link #key(String, String)}
    */
-  public record State(Map<String, AppState> apps) implements CborSerializable {
+  public record State(Map<String, AppState> apps, Map<String, Secrets> secrets)
+      implements CborSerializable {
     public State {
       apps = Map.copyOf(apps);
+      secrets = secrets == null ? Map.of() : Map.copyOf(secrets);
+    }
+
+    public State(Map<String, AppState> apps) {
+      this(apps, Map.of());
     }
 
     public static State empty() {
       return new State(Map.of());
+    }
+
+    /** The app/env's sealed secrets (none when never set). */
+    public Secrets secretsOf(String app, String env) {
+      return secrets.getOrDefault(key(app, env), Secrets.NONE);
+    }
+
+    State withSecrets(String app, String env, Secrets s) {
+      Map<String, Secrets> next = new HashMap<>(secrets);
+      next.put(key(app, env), s);
+      return new State(apps, next);
     }
 
     public static String key(String app, String env) {
@@ -180,13 +224,15 @@ public final class NodeLedger
     State with(AppState appState) {
       Map<String, AppState> next = new HashMap<>(apps);
       next.put(key(appState.app(), appState.env()), appState);
-      return new State(next);
+      return new State(next, secrets);
     }
 
     State without(String app, String env) {
       Map<String, AppState> next = new HashMap<>(apps);
       next.remove(key(app, env));
-      return new State(next);
+      Map<String, Secrets> nextSecrets = new HashMap<>(secrets);
+      nextSecrets.remove(key(app, env));
+      return new State(next, nextSecrets);
     }
   }
 
@@ -219,6 +265,15 @@ public final class NodeLedger
         .onCommand(SetDesired.class, this::onSetDesired)
         .onCommand(RemoveApp.class, this::onRemoveApp)
         .onCommand(Get.class, (state, cmd) -> Effect().reply(cmd.replyTo(), state))
+        .onCommand(
+            SetSecrets.class,
+            (state, cmd) ->
+                java.util.Objects.equals(
+                        state.secretsOf(cmd.app(), cmd.env()).digest(), cmd.digest())
+                    ? Effect().reply(cmd.replyTo(), Done.getInstance())
+                    : Effect()
+                        .persist(new SecretsSet(cmd.app(), cmd.env(), cmd.sealed(), cmd.digest()))
+                        .thenReply(cmd.replyTo(), st -> Done.getInstance()))
         .build();
   }
 
@@ -292,6 +347,9 @@ public final class NodeLedger
     return newEventHandlerBuilder()
         .forAnyState()
         .onEvent(ReleaseRecorded.class, NodeLedger::applyRecorded)
+        .onEvent(
+            SecretsSet.class,
+            (state, e) -> state.withSecrets(e.app(), e.env(), new Secrets(e.sealed(), e.digest())))
         .onEvent(
             ReleaseActivated.class,
             (state, e) ->

@@ -255,12 +255,14 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
           .tell(new CandidateFailed(spec.release(), "the app is being stopped", null, List.of()));
       return this;
     }
-    if (current != null && current.release().equals(spec.release())) {
+    // The same release with the same environment is already running; a changed environment (new
+    // secrets) is a new generation of the release and starts beside the current one.
+    if (current != null && current.equals(spec)) {
       msg.replyTo().tell(new CandidateReady(spec.release(), endpoints(Role.CURRENT)));
       return this;
     }
     if (candidate != null) {
-      if (candidate.spec.release().equals(spec.release())) {
+      if (candidate.spec.equals(spec)) {
         if (candidate.answered) {
           msg.replyTo().tell(new CandidateReady(spec.release(), endpoints(Role.CANDIDATE)));
         } else {
