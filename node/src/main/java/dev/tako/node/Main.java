@@ -31,6 +31,9 @@ public final class Main {
     }
     NodeSettings settings = NodeSettings.fromConfig(config, home);
     Files.writeString(home.resolve("node.pid"), ProcessHandle.current().pid() + "\n");
+    // App processes a killed previous run left behind go before the apps are restored.
+    LeftoverProcesses.stopAll(
+        home.resolve("run"), dev.tako.supervisor.SupervisorSettings.fromConfig(config).termGrace());
     ActorSystem.create(Guardian.create(settings, token), NodeConfig.SYSTEM_NAME, config);
   }
 }

@@ -172,6 +172,22 @@ public final class ManagementRoutes extends AllDirectives {
                                                     "servers"))
                                             : rollout(ev -> new NodeAgent.RunRollback(req, ev))))),
                 path(
+                    "secrets",
+                    () ->
+                        post(
+                            () ->
+                                body(
+                                    dev.tako.protocol.api.SecretsRequest.class,
+                                    req ->
+                                        req.servers().isEmpty()
+                                            ? json(
+                                                StatusCodes.BAD_REQUEST,
+                                                new ApiError(
+                                                    "a secrets sync names at least one server",
+                                                    "servers"))
+                                            : rollout(
+                                                ev -> new NodeAgent.RunSecretsSync(req, ev))))),
+                path(
                     "releases",
                     () ->
                         get(
@@ -185,6 +201,7 @@ public final class ManagementRoutes extends AllDirectives {
                                                 onSuccess(
                                                     clusterView.releases(app, env),
                                                     v -> json(StatusCodes.OK, v)))))),
+                new LogsRoutes(new ClusterLogs(clusterView)).route(),
                 path(
                     "scale",
                     () ->

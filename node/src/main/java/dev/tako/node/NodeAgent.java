@@ -114,6 +114,44 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
     }
   }
 
+  /**
+   * This server's log lines of an app/env at or after a time, the newest {@code limit} of them in
+   * time order (see {@link LogReader}).
+   */
+  public record ReadLogs(
+      String app, String env, long sinceEpochMillis, int limit, ActorRef<LogLines> replyTo)
+      implements Command, CborSerializable {}
+
+  public record LogLines(String server, String region, List<dev.tako.protocol.api.LogLine> lines)
+      implements CborSerializable {
+    public LogLines {
+      lines = List.copyOf(lines);
+    }
+  }
+
+  /**
+   * Store an app/env's secrets here, sealed under this node's key; replies with the release the app
+   * runs here (null when it is not deployed here).
+   */
+  public record StoreSecrets(
+      String app, String env, Map<String, String> values, ActorRef<StepResult> replyTo)
+      implements Command, CborSerializable {
+    public StoreSecrets {
+      values = Map.copyOf(values);
+    }
+
+    /** Never print values (dead letters and logs show messages). */
+    @Override
+    public String toString() {
+      return "StoreSecrets[" + app + "/" + env + ", " + values.size() + " value(s)]";
+    }
+  }
+
+  /** Coordinate {@code tako secrets sync} from this node. */
+  public record RunSecretsSync(
+      dev.tako.protocol.api.SecretsRequest request, ActorRef<RolloutEvent> events)
+      implements Command, CborSerializable {}
+
   /** Set the desired instances of an app/env here (persisted; survives deploys and restarts). */
   public record SetScale(String app, String env, int instances, ActorRef<StepResult> replyTo)
       implements Command, CborSerializable {}
@@ -213,6 +251,7 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
       org.slf4j.LoggerFactory.getLogger(NodeAgent.class);
 
   private final Leases leases = new Leases();
+  private final NodeKey nodeKey;
   private NodeLedger.State ledgerState;
   private int rollouts;
 
@@ -237,6 +276,11 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
     this.ledger = ledger;
     this.routeTable = routeTable;
     this.store = new ArtifactStore(settings.home());
+    try {
+      this.nodeKey = NodeKey.loadOrCreate(settings.home());
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException("cannot use the node key: " + e.getMessage(), e);
+    }
     this.blocking =
         ctx.getSystem()
             .dispatchers()
@@ -286,6 +330,18 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
             })
         .onMessage(GetReleases.class, this::onGetReleases)
         .onMessage(SetScale.class, this::onSetScale)
+        .onMessage(StoreSecrets.class, this::onStoreSecrets)
+        .onMessage(
+            RunSecretsSync.class,
+            m -> {
+              rollouts++;
+              getContext()
+                  .spawn(
+                      Rollout.syncSecrets(m.request(), m.events(), settings, supervisorSettings),
+                      "secrets-" + rollouts + "-" + m.request().app());
+              return this;
+            })
+        .onMessage(ReadLogs.class, this::onReadLogs)
         .onMessage(StopApps.class, this::onStopApps)
         .build();
   }
@@ -392,7 +448,8 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
 
   private Behavior<Command> onRefreshed(Refreshed msg) {
     if (msg.state() != null) {
-      boolean switched = ledgerState == null || !currents(ledgerState).equals(currents(msg.state()));
+      boolean switched =
+          ledgerState == null || !currents(ledgerState).equals(currents(msg.state()));
       ledgerState = msg.state();
       if (switched) {
         pruneAsync(ledgerState);
@@ -410,8 +467,8 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
 
   /**
    * After a switch: release directories and artifacts the ledger no longer keeps (it keeps the last
-   * 10 releases per app) are deleted, off the actor thread. Artifacts younger than an hour stay: one
-   * may belong to a deploy on its way here.
+   * 10 releases per app) are deleted, off the actor thread. Artifacts younger than an hour stay:
+   * one may belong to a deploy on its way here.
    */
   private void pruneAsync(NodeLedger.State state) {
     Map<String, java.util.Set<String>> keepReleases = new HashMap<>();
@@ -433,8 +490,7 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
             });
     CompletableFuture.runAsync(
             () -> {
-              appEnvs.forEach(
-                  (k, ae) -> store.pruneReleases(ae[0], ae[1], keepReleases.get(k)));
+              appEnvs.forEach((k, ae) -> store.pruneReleases(ae[0], ae[1], keepReleases.get(k)));
               store.pruneArtifacts(keepShas, Duration.ofHours(1));
             },
             blocking)
@@ -739,6 +795,70 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
     return this;
   }
 
+  /** Reads the log files on the blocking dispatcher and answers from there. */
+  private Behavior<Command> onReadLogs(ReadLogs msg) {
+    boolean known = ledgerState != null && ledgerState.app(msg.app(), msg.env()).isPresent();
+    String server = settings.server();
+    String region = settings.region();
+    if (!known) {
+      msg.replyTo().tell(new LogLines(server, region, List.of()));
+      return this;
+    }
+    Path logsDir = store.logsDir(msg.app(), msg.env());
+    CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return LogReader.read(logsDir, msg.app(), msg.sinceEpochMillis(), msg.limit());
+              } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+              }
+            },
+            blocking)
+        .whenComplete(
+            (entries, failure) -> {
+              List<dev.tako.protocol.api.LogLine> lines = new ArrayList<>();
+              if (entries != null) {
+                for (LogReader.Entry e : entries) {
+                  lines.add(
+                      new dev.tako.protocol.api.LogLine(
+                          dev.tako.supervisor.LogFormat.time(e.epochMillis()),
+                          server,
+                          region,
+                          msg.app(),
+                          msg.env(),
+                          e.instance(),
+                          e.stream(),
+                          e.text()));
+                }
+              }
+              msg.replyTo().tell(new LogLines(server, region, lines));
+            });
+    return this;
+  }
+
+  private Behavior<Command> onStoreSecrets(StoreSecrets msg) {
+    String current =
+        ledgerState == null
+            ? null
+            : ledgerState.app(msg.app(), msg.env()).map(NodeLedger.AppState::current).orElse(null);
+    var sealed = nodeKey.seal(msg.app(), msg.env(), msg.values());
+    String digest = nodeKey.digest(msg.app(), msg.env(), msg.values());
+    getContext()
+        .ask(
+            Done.class,
+            ledger,
+            settings.askTimeout(),
+            r -> new NodeLedger.SetSecrets(msg.app(), msg.env(), sealed, digest, r),
+            (done, failure) ->
+                new Recorded(
+                    msg.replyTo(),
+                    failure == null
+                        ? new StepResult(settings.server(), true, false, null, List.of(), current)
+                        : StepResult.failed(
+                            settings.server(), "could not store the secrets: " + failure)));
+    return this;
+  }
+
   private Behavior<Command> onSetScale(SetScale msg) {
     if (msg.instances() > settings.maxInstances()) {
       msg.replyTo()
@@ -882,6 +1002,23 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
     env.put("TAKO_SERVER", settings.server());
     env.put("TAKO_REGION", settings.region());
     env.put("TAKO_DATA_DIR", store.dataDir(req.app(), req.env()).toString());
+    if (ledgerState != null) {
+      var sealed = ledgerState.secretsOf(req.app(), req.env()).sealed();
+      if (!sealed.isEmpty()) {
+        try {
+          env.putAll(nodeKey.open(req.app(), req.env(), sealed));
+        } catch (dev.tako.protocol.crypto.SecretException e) {
+          getContext()
+              .getLog()
+              .error(
+                  "the secrets of {}/{} cannot be opened with this node's key ({}); starting"
+                      + " without them: run tako secrets sync",
+                  req.app(),
+                  req.env(),
+                  e.getMessage());
+        }
+      }
+    }
     return new ReleaseSpec(
         req.app(),
         req.env(),
