@@ -277,4 +277,113 @@ class ManagementRoutesTest {
     assertTrue(result.get("ok").asBoolean());
     assertEquals("switched", result.get("servers").get(0).get("result").asText());
   }
+
+  /**
+   * A few hundred random and mutated requests: every answer is a JSON error or a success, never a
+   * 5xx, and the API keeps answering. Requests that would start a rollout are answered by the probe
+   * agent with a result, so none hangs.
+   */
+  @Test
+  void fuzzedRequestsNeverGetA5xxAndTheApiKeepsWorking() throws Exception {
+    java.util.Random random = new java.util.Random(42);
+    String valid =
+        JSON.writeValueAsString(NodeTesting.request("r1", "ab".repeat(32), List.of(SERVER)));
+    String[] paths = {
+      "/v1/deploy",
+      "/v1/rollback",
+      "/v1/scale",
+      "/v1/secrets",
+      "/v1/leave",
+      "/v1/status",
+      "/v1/ping",
+      "/v1/releases?app=a&env=b",
+      "/v1/releases",
+      "/v1/../etc/passwd",
+      "/v1/%00",
+      "/",
+      "/v2/deploy",
+      "/v1/deploy?x=" + "y".repeat(500)
+    };
+    String[] methods = {"GET", "POST", "PUT", "DELETE"};
+    int checked = 0;
+    for (int i = 0; i < 300; i++) {
+      String body;
+      switch (random.nextInt(6)) {
+        case 0 -> body = "";
+        case 1 -> body = "{";
+        case 2 -> {
+          char[] c = valid.toCharArray();
+          for (int k = 0; k < 1 + random.nextInt(8); k++) {
+            c[random.nextInt(c.length)] = (char) (32 + random.nextInt(95));
+          }
+          body = new String(c);
+        }
+        case 3 -> body = valid.replace("\"instances\":1", "\"instances\":\"many\"");
+        case 4 -> body = "[" + valid + "]";
+        default -> {
+          byte[] b = new byte[random.nextInt(200)];
+          random.nextBytes(b);
+          body = new String(b, java.nio.charset.StandardCharsets.ISO_8859_1);
+        }
+      }
+      String method = methods[random.nextInt(methods.length)];
+      String path = paths[random.nextInt(paths.length)];
+      String auth = random.nextInt(10) == 0 ? "Bearer wrong" : "Bearer " + token;
+      java.util.concurrent.CompletableFuture<HttpResponse<String>> pending;
+      try {
+        pending =
+            java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> {
+                  try {
+                    return send(method, path, auth, body);
+                  } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                  } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                  }
+                });
+        // A request that reached the agent starts a rollout: answer it as an agent would.
+        while (!pending.isDone()) {
+          for (NodeAgent.Command c : receivedWithin(Duration.ofMillis(20))) {
+            org.apache.pekko.actor.typed.ActorRef<dev.tako.protocol.api.RolloutEvent> events =
+                c instanceof NodeAgent.RunDeploy d
+                    ? d.events()
+                    : c instanceof NodeAgent.RunRollback b
+                        ? b.events()
+                        : c instanceof NodeAgent.RunSecretsSync y ? y.events() : null;
+            if (events != null) {
+              events.tell(
+                  dev.tako.protocol.api.RolloutEvent.done(
+                      new DeployResult(false, null, List.of())));
+              events.tell(Rollout.END);
+            }
+          }
+        }
+      } catch (IllegalArgumentException e) {
+        continue; // a path the JDK client itself refuses to send
+      }
+      HttpResponse<String> r;
+      try {
+        r = pending.get();
+      } catch (java.util.concurrent.ExecutionException e) {
+        if (e.getCause() instanceof IllegalArgumentException) {
+          continue;
+        }
+        throw e;
+      }
+      assertTrue(
+          r.statusCode() < 500, method + " " + path + " -> " + r.statusCode() + " " + r.body());
+      checked++;
+    }
+    assertTrue(checked > 250);
+    assertEquals(200, authorized("GET", "/v1/ping", null).statusCode(), "the API still answers");
+  }
+
+  private List<NodeAgent.Command> receivedWithin(Duration d) {
+    try {
+      return List.of(agent.receiveMessage(d));
+    } catch (AssertionError nothing) {
+      return List.of();
+    }
+  }
 }
