@@ -49,10 +49,7 @@ public final class ReleasesCommand implements Runnable {
       try (NodeClient c = ctx.connect(out)) {
         view =
             c.get(
-                "/v1/releases?app="
-                    + enc(ctx.config().name())
-                    + "&ctx.envName()="
-                    + enc(ctx.envName()),
+                "/v1/releases?app=" + enc(ctx.config().name()) + "&env=" + enc(ctx.envName()),
                 ReleasesView.class,
                 Duration.ofSeconds(30));
       }
