@@ -1,10 +1,10 @@
 package dev.tako.node;
 
 import dev.tako.persistence.NodeLedger;
-import dev.tako.proxy.HttpProxy;
 import dev.tako.proxy.ProxySettings;
 import dev.tako.proxy.RouteSnapshots;
 import dev.tako.proxy.RouteTable;
+import dev.tako.proxy.TcpProxy;
 import dev.tako.supervisor.SupervisorSettings;
 import java.util.concurrent.CompletableFuture;
 import org.apache.pekko.Done;
@@ -40,7 +40,7 @@ public final class Guardian {
               ctx.spawn(
                   NodeAgent.create(settings, supervisorSettings, ledger, routeTable), "agent");
 
-          HttpProxy.bind(
+          TcpProxy.bind(
                   system,
                   settings.proxyInterface(),
                   settings.httpPort(),

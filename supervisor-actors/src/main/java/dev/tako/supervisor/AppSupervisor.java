@@ -142,6 +142,7 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
     long generation;
     Long pid;
     int port;
+    java.time.Instant drainSince;
     String state = "starting";
     boolean ready;
     boolean healthy;
@@ -204,11 +205,31 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
 
   public static Behavior<Command> create(
       String app, String env, SupervisorSettings settings, ActorRef<EndpointsChanged> listener) {
+    return create(app, env, settings, listener, InFlight.NONE);
+  }
+
+  /**
+   * @param inFlight requests in flight to an instance (from the proxy): an old instance is stopped
+   *     as soon as none are left
+   */
+  public static Behavior<Command> create(
+      String app,
+      String env,
+      SupervisorSettings settings,
+      ActorRef<EndpointsChanged> listener,
+      InFlight inFlight) {
     return Behaviors.setup(
         context ->
             Behaviors.withTimers(
-                timers -> new AppSupervisor(context, timers, app, env, settings, listener)));
+                timers -> {
+                  AppSupervisor s =
+                      new AppSupervisor(context, timers, app, env, settings, listener);
+                  s.inFlight = inFlight;
+                  return s;
+                }));
   }
+
+  private InFlight inFlight = InFlight.NONE;
 
   private AppSupervisor(
       ActorContext<Command> context,
@@ -493,9 +514,22 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
     return this;
   }
 
+  /** Drain: SIGTERM once no request is in flight to the instance, or at the drain timeout. */
   private Behavior<Command> onDrainElapsed(DrainElapsed msg) {
     Slot s = slots.get(msg.id());
-    if (s != null && s.role == Role.RETIRING) {
+    if (s == null || s.role != Role.RETIRING) {
+      return this;
+    }
+    if (s.drainSince == null) {
+      s.drainSince = java.time.Instant.now();
+    }
+    boolean busy = s.port > 0 && inFlight.count(s.port) > 0;
+    boolean timedOut =
+        Duration.between(s.drainSince, java.time.Instant.now()).compareTo(settings.drainTimeout())
+            >= 0;
+    if (busy && !timedOut) {
+      timers.startSingleTimer("drain-" + s.id, new DrainElapsed(s.id), Duration.ofMillis(50));
+    } else {
       sendStop(s);
     }
     return this;

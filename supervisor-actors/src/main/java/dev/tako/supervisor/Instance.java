@@ -35,6 +35,9 @@ public final class Instance {
   /** Lines of stderr carried by failure events. */
   public static final int STDERR_LINES = 20;
 
+  /** How long a finished instance waits for its log pumps to write the last lines. */
+  static final Duration PUMP_DRAIN = Duration.ofSeconds(1);
+
   public interface Command {}
 
   /** Stop the process: SIGTERM, SIGKILL after {@code termGrace}; replies {@link Stopped}. */
@@ -64,7 +67,7 @@ public final class Instance {
 
   public record Stopped(String id, Integer exitCode) implements Event {}
 
-  private record Launched(Process process, int port) implements Command {}
+  private record Launched(Process process, int port, List<LogPump> pumps) implements Command {}
 
   private record LaunchFailed(String reason) implements Command {}
 
@@ -105,6 +108,7 @@ public final class Instance {
   private final InstanceFiles files;
   private final Executor blocking;
   private Process process; // set once launched; read by PostStop to never leave a process behind
+  private List<LogPump> pumps = List.of();
 
   public static Behavior<Command> create(
       String id,
@@ -152,13 +156,14 @@ public final class Instance {
                 files.createDirectories();
                 int port = ProcessLaunch.freePort();
                 Process p = ProcessLaunch.builder(spec, id, port, nodeEnv).start();
+                List<LogPump> pumps = files.startPumps(p);
                 try {
                   files.writePid(p.pid());
                 } catch (java.io.IOException e) {
                   p.destroyForcibly();
                   throw e;
                 }
-                return new Launched(p, port);
+                return new Launched(p, port, pumps);
               } catch (java.io.IOException e) {
                 throw new java.util.concurrent.CompletionException(e);
               }
@@ -188,6 +193,7 @@ public final class Instance {
             Launched.class,
             msg -> {
               process = msg.process();
+              pumps = msg.pumps();
               context.pipeToSelf(
                   process.onExit(),
                   (p, error) -> new ProcessExited(p != null ? p.exitValue() : -1));
@@ -338,12 +344,17 @@ public final class Instance {
         .build();
   }
 
-  /** The process is gone: read the stderr tail and drop the pid file off-thread, then report. */
+  /**
+   * The process is gone: off-thread, let the log pumps write its last lines (briefly: a descendant
+   * may still hold the pipes), read the stderr tail and drop the pid file, then report.
+   */
   private Behavior<Command> finish(Function<List<String>, Event> event) {
+    List<LogPump> draining = pumps;
     context.pipeToSelf(
         CompletableFuture.supplyAsync(
             () -> {
               files.deletePid();
+              draining.forEach(p -> p.await(PUMP_DRAIN));
               return files.errTail(STDERR_LINES);
             },
             blocking),

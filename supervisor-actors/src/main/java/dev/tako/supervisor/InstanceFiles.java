@@ -10,8 +10,9 @@ import java.util.List;
 
 /**
  * The files of one instance: {@code logsDir/<app>-<id>.out.log} and {@code .err.log} (appended to
- * across restarts of the same instance id) and {@code runDir/<id>.pid}. Blocking I/O: call off the
- * actor threads. Reading a missing log yields no lines rather than an error.
+ * across restarts of the same instance id, lines in {@link LogFormat}, each rotated once to {@code
+ * .1} at {@link LogPump#MAX_BYTES}) and {@code runDir/<id>.pid}. Blocking I/O: call off the actor
+ * threads. Reading a missing log yields no lines rather than an error.
  */
 public record InstanceFiles(ReleaseSpec spec, String instanceId) {
 
@@ -47,9 +48,29 @@ public record InstanceFiles(ReleaseSpec spec, String instanceId) {
     }
   }
 
-  /** The last {@code n} lines of the stderr log (fewer if it is shorter or missing). */
+  /**
+   * Starts draining the process's stdout and stderr into the instance's log files (see {@link
+   * LogPump}); the pumps end when the pipes close.
+   */
+  public List<LogPump> startPumps(Process process) {
+    String name = "log-" + spec.app() + "-" + instanceId;
+    return List.of(
+        LogPump.start(process.getInputStream(), outLog(), LogPump.MAX_BYTES, name + "-out"),
+        LogPump.start(process.getErrorStream(), errLog(), LogPump.MAX_BYTES, name + "-err"));
+  }
+
+  /**
+   * The last {@code n} lines of the stderr log as the app wrote them (timestamps removed; fewer if
+   * it is shorter or missing; just after a rotation the rotated file supplies the rest).
+   */
   public List<String> errTail(int n) {
-    return tail(errLog(), n);
+    List<String> current = tail(errLog(), n);
+    List<String> lines = new ArrayList<>();
+    if (current.size() < n) {
+      lines.addAll(tail(RotatingLogFile.rotatedOf(errLog()), n - current.size()));
+    }
+    lines.addAll(current);
+    return lines.stream().map(LogFormat::text).toList();
   }
 
   static List<String> tail(Path file, int n) {

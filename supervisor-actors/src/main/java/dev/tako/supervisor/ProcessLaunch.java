@@ -14,8 +14,8 @@ import java.util.Map;
  * wrapper shell; a relative {@code command[0]} containing a slash resolves against the release
  * directory), the release directory as working directory, an environment made of a few basics from
  * the node ({@link #INHERITED}) plus the spec's variables plus {@code PORT}, {@code HOST} and
- * {@code TAKO_INSTANCE}, and stdout/stderr appended to the instance's log files (so output never
- * blocks the app). Building does no I/O; {@link #freePort()} does.
+ * {@code TAKO_INSTANCE}, and stdout/stderr as pipes, which the instance drains into its log files
+ * ({@link InstanceFiles#startPumps}). Building does no I/O; {@link #freePort()} does.
  */
 public final class ProcessLaunch {
 
@@ -54,15 +54,14 @@ public final class ProcessLaunch {
 
   public static ProcessBuilder builder(
       ReleaseSpec spec, String instanceId, int port, Map<String, String> nodeEnv) {
-    InstanceFiles files = new InstanceFiles(spec, instanceId);
     ProcessBuilder pb = new ProcessBuilder(command(spec));
     pb.directory(spec.releaseDir().toFile());
     Map<String, String> env = pb.environment();
     env.clear();
     env.putAll(environment(spec, instanceId, port, nodeEnv));
     pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-    pb.redirectOutput(ProcessBuilder.Redirect.appendTo(files.outLog().toFile()));
-    pb.redirectError(ProcessBuilder.Redirect.appendTo(files.errLog().toFile()));
+    pb.redirectOutput(ProcessBuilder.Redirect.PIPE);
+    pb.redirectError(ProcessBuilder.Redirect.PIPE);
     return pb;
   }
 

@@ -22,7 +22,38 @@ public record SupervisorSettings(
     Duration termGrace,
     Duration backoffMin,
     Duration backoffMax,
-    Duration backoffReset) {
+    Duration backoffReset,
+    Duration drainTimeout) {
+
+  /** With the default drain limit of 30 s. */
+  public SupervisorSettings(
+      Duration probeInterval,
+      Duration startingProbeInterval,
+      Duration probeTimeout,
+      Duration startTimeout,
+      Duration stabilityWindow,
+      int failuresToUnroute,
+      int failuresToReplace,
+      Duration drainDelay,
+      Duration termGrace,
+      Duration backoffMin,
+      Duration backoffMax,
+      Duration backoffReset) {
+    this(
+        probeInterval,
+        startingProbeInterval,
+        probeTimeout,
+        startTimeout,
+        stabilityWindow,
+        failuresToUnroute,
+        failuresToReplace,
+        drainDelay,
+        termGrace,
+        backoffMin,
+        backoffMax,
+        backoffReset,
+        Duration.ofSeconds(30));
+  }
 
   public SupervisorSettings {
     positive("probeInterval", probeInterval);
@@ -31,6 +62,7 @@ public record SupervisorSettings(
     positive("startTimeout", startTimeout);
     notNegative("stabilityWindow", stabilityWindow);
     notNegative("drainDelay", drainDelay);
+    notNegative("drainTimeout", drainTimeout);
     positive("termGrace", termGrace);
     positive("backoffMin", backoffMin);
     positive("backoffMax", backoffMax);
@@ -62,7 +94,8 @@ public record SupervisorSettings(
         c.getDuration("term-grace"),
         c.getDuration("backoff-min"),
         c.getDuration("backoff-max"),
-        c.getDuration("backoff-reset"));
+        c.getDuration("backoff-reset"),
+        c.getDuration("drain-timeout"));
   }
 
   private static void positive(String name, Duration d) {

@@ -42,6 +42,30 @@ class InstanceFilesTest {
   }
 
   @Test
+  void errTailDropsTimestampsAndReachesIntoTheRotatedFile() throws Exception {
+    ReleaseSpec spec =
+        new ReleaseSpec(
+            "hello",
+            "prod",
+            "r1",
+            dir,
+            List.of("x"),
+            java.util.Map.of(),
+            "/",
+            dir.resolve("logs"),
+            dir.resolve("run"));
+    InstanceFiles files = new InstanceFiles(spec, "abcd1234");
+    Files.createDirectories(dir.resolve("logs"));
+    Files.writeString(
+        dir.resolve("logs/hello-abcd1234.err.log.1"),
+        "2026-01-01T00:00:00.000Z\tolder\n2026-01-01T00:00:00.001Z\told\n");
+    Files.writeString(
+        dir.resolve("logs/hello-abcd1234.err.log"), "2026-01-01T00:00:01.000Z\tnew\tstuff\n");
+    assertEquals(List.of("old", "new\tstuff"), files.errTail(2));
+    assertEquals(List.of("older", "old", "new\tstuff"), files.errTail(20));
+  }
+
+  @Test
   void namesFollowAppAndInstance() {
     ReleaseSpec spec =
         new ReleaseSpec(

@@ -65,15 +65,12 @@ class ProcessLaunchTest {
   }
 
   @Test
-  void builderAppendsOutputToTheInstanceLogs() {
+  void builderPipesOutputForTheLogPumps() {
     ProcessBuilder pb =
         ProcessLaunch.builder(spec(List.of("./server")), "abcd1234", 2000, Map.of());
     assertEquals(Path.of("/srv/hello/releases/r1").toFile(), pb.directory());
-    assertEquals(ProcessBuilder.Redirect.Type.APPEND, pb.redirectOutput().type());
-    assertEquals(
-        Path.of("/srv/hello/logs/hello-abcd1234.out.log").toFile(), pb.redirectOutput().file());
-    assertEquals(
-        Path.of("/srv/hello/logs/hello-abcd1234.err.log").toFile(), pb.redirectError().file());
+    assertEquals(ProcessBuilder.Redirect.PIPE, pb.redirectOutput());
+    assertEquals(ProcessBuilder.Redirect.PIPE, pb.redirectError());
     assertTrue(pb.environment().containsKey("TAKO_INSTANCE"));
   }
 

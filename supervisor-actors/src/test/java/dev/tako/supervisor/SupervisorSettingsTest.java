@@ -19,7 +19,8 @@ class SupervisorSettingsTest {
     assertEquals(Duration.ofSeconds(2), s.stabilityWindow());
     assertEquals(2, s.failuresToUnroute());
     assertEquals(3, s.failuresToReplace());
-    assertEquals(Duration.ofSeconds(2), s.drainDelay());
+    assertEquals(Duration.ofMillis(300), s.drainDelay());
+    assertEquals(Duration.ofSeconds(30), s.drainTimeout());
     assertEquals(Duration.ofSeconds(10), s.termGrace());
     assertEquals(Duration.ofMillis(500), s.backoffMin());
     assertEquals(Duration.ofSeconds(30), s.backoffMax());

@@ -1,0 +1,13 @@
+package dev.tako.supervisor;
+
+/**
+ * How many requests are in flight to an instance, as the node's proxy counts them: a draining
+ * instance is stopped as soon as this is 0. This module does not know the proxy; the node adapts.
+ */
+@FunctionalInterface
+public interface InFlight {
+  InFlight NONE = port -> 0;
+
+  /** Requests in flight to 127.0.0.1:port. */
+  int count(int port);
+}
