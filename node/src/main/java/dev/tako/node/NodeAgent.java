@@ -13,6 +13,7 @@ import dev.tako.proxy.RouteTable;
 import dev.tako.proxy.Upstream;
 import dev.tako.supervisor.AppSupervisor;
 import dev.tako.supervisor.AppSupervisor.EndpointsChanged;
+import dev.tako.supervisor.InFlight;
 import dev.tako.supervisor.ReleaseSpec;
 import dev.tako.supervisor.SupervisorSettings;
 import java.nio.file.Path;
@@ -260,9 +261,28 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
       SupervisorSettings supervisorSettings,
       ActorRef<NodeLedger.Command> ledger,
       ActorRef<RouteTable.Command> routeTable) {
-    return Behaviors.setup(
-        ctx -> new NodeAgent(ctx, settings, supervisorSettings, ledger, routeTable));
+    return create(settings, supervisorSettings, ledger, routeTable, InFlight.NONE);
   }
+
+  /**
+   * @param inFlight the proxy's count of requests in flight per instance port, so a switch drains
+   *     old instances until their last request finished
+   */
+  public static Behavior<Command> create(
+      NodeSettings settings,
+      SupervisorSettings supervisorSettings,
+      ActorRef<NodeLedger.Command> ledger,
+      ActorRef<RouteTable.Command> routeTable,
+      InFlight inFlight) {
+    return Behaviors.setup(
+        ctx -> {
+          NodeAgent agent = new NodeAgent(ctx, settings, supervisorSettings, ledger, routeTable);
+          agent.inFlight = inFlight;
+          return agent;
+        });
+  }
+
+  private InFlight inFlight = InFlight.NONE;
 
   private NodeAgent(
       ActorContext<Command> ctx,
@@ -977,7 +997,7 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
         k ->
             getContext()
                 .spawn(
-                    AppSupervisor.create(app, env, supervisorSettings, endpointsAdapter),
+                    AppSupervisor.create(app, env, supervisorSettings, endpointsAdapter, inFlight),
                     "app-" + app + "-" + env));
   }
 

@@ -47,6 +47,15 @@ final class ForwardedHeaders {
         return header.value();
       }
     }
+    return newRequestId();
+  }
+
+  /** The client's X-Request-ID (null without one) when safe, else a random UUID. */
+  static String requestId(String clientValue) {
+    return clientValue != null && isSafeId(clientValue) ? clientValue : newRequestId();
+  }
+
+  private static String newRequestId() {
     ThreadLocalRandom random = ThreadLocalRandom.current();
     // A version 4 UUID without SecureRandom's lock on the hot path: a trace id, not a secret.
     long msb = (random.nextLong() & ~0xF000L) | 0x4000L;

@@ -1,0 +1,699 @@
+package dev.tako.proxy;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One visitor connection and the request on it (one at a time; pipelined requests wait in the
+ * buffer): parses the request head, routes it through the latest {@link RouteSnapshot}, sends the
+ * rewritten head and streams the body to an upstream connection from its loop's pool, then parses
+ * the response head and streams the response back. After {@code 101 Switching Protocols} both
+ * directions become a plain byte pipe. Memory per connection is two fixed buffers.
+ *
+ * <p>Failures become short answers when the response has not started (400 malformed, 404 unknown
+ * host, 503 no instance, 413 body over the limit, 502 app refused or failed, 504 connect or read
+ * timeout; details in the log with the request id); after that the connection is cut. A refused
+ * connect is retried once on the next instance, a stale pooled connection once on a new one.
+ */
+final class ProxyConnection implements EventLoop.Handler {
+  private static final Logger LOG = LoggerFactory.getLogger(TcpProxy.class);
+  private static final int BUFFER = 16 * 1024;
+  private static final long LINGER_NANOS = 2_000_000_000L;
+  private static final String PROTO = "http";
+
+  private enum State {
+    /** Waiting for (the rest of) a request head. */
+    HEAD,
+    CONNECTING,
+    FORWARDING,
+    /** Writing the proxy's own answer. */
+    LOCAL,
+    /** After 101: bytes both ways until both sides close. */
+    PIPE,
+    /** Answer sent, output shut: discarding what the visitor still sends, then closing. */
+    LINGER,
+    CLOSED
+  }
+
+  final SocketChannel client;
+  SelectionKey key;
+
+  private final EventLoop loop;
+  private final Pump request = new Pump(BUFFER);
+  private final Pump response = new Pump(BUFFER);
+  private final HttpHead requestHead = new HttpHead();
+  private final HttpHead responseHead = new HttpHead();
+  private final HeadWriter requestOut = new HeadWriter(1024);
+  private final HeadWriter responseOut = new HeadWriter(512);
+  private final String clientAddress;
+
+  private State state = State.HEAD;
+  private long lastActivity;
+  private long stateSince;
+  private UpstreamConnection upstream;
+  private Target target;
+  private Upstream instance;
+  private boolean retried;
+
+  /** Queued in the loop for a connection to {@link #instance}. */
+  private boolean waiting;
+
+  private String requestId;
+  private boolean closeAfter;
+  private boolean headRequest;
+  private boolean upgradeRequested;
+  private boolean requestDone;
+  private boolean responseStarted;
+  private boolean interim;
+  private boolean upstreamReusable;
+  private boolean clientOutputShut;
+  private boolean upstreamOutputShut;
+
+  ProxyConnection(EventLoop loop, SocketChannel client) throws IOException {
+    this.loop = loop;
+    this.client = client;
+    this.clientAddress =
+        ((InetSocketAddress) client.getRemoteAddress()).getAddress().getHostAddress();
+    this.lastActivity = loop.now;
+    request.src = client;
+    response.dst = client;
+  }
+
+  // ----- events
+
+  @Override
+  public void ready(SelectionKey k) throws IOException {
+    lastActivity = loop.now;
+    int ops = k.readyOps();
+    if ((ops & SelectionKey.OP_WRITE) != 0) {
+      if (state == State.FORWARDING || state == State.PIPE || state == State.LOCAL) {
+        driveResponse();
+      }
+    }
+    if ((ops & SelectionKey.OP_READ) != 0 && state != State.CLOSED) {
+      switch (state) {
+        case HEAD -> readHead();
+        case FORWARDING, PIPE -> {
+          if (!requestDone) {
+            driveRequest();
+          } else {
+            Pump.off(key, SelectionKey.OP_READ);
+          }
+        }
+        case LINGER -> {
+          if (loop.discard(client) < 0) {
+            close();
+          }
+        }
+        default -> Pump.off(key, SelectionKey.OP_READ);
+      }
+    }
+  }
+
+  void onUpstream(UpstreamConnection c, int ops) {
+    lastActivity = loop.now;
+    if (c != upstream) {
+      c.close();
+      return;
+    }
+    if (state == State.CONNECTING) {
+      if ((ops & SelectionKey.OP_CONNECT) != 0) {
+        finishConnect();
+      }
+      return;
+    }
+    if ((ops & SelectionKey.OP_WRITE) != 0 && !requestDone) {
+      driveRequest();
+    }
+    if ((ops & SelectionKey.OP_READ) != 0 && upstream == c) {
+      if (responseStarted
+          && !interim
+          && response.framer.done()
+          && (state == State.FORWARDING || state == State.PIPE)) {
+        // Answer complete (or the app's side of a pipe ended), request still streaming: nothing
+        // to read until it is done.
+        Pump.off(c.key, SelectionKey.OP_READ);
+      } else if (responseStarted && !interim) {
+        driveResponse();
+      } else {
+        readResponseHead();
+      }
+    }
+  }
+
+  void sweep(long now) {
+    long silent = now - lastActivity;
+    switch (state) {
+      case HEAD, LOCAL, PIPE -> {
+        if (silent > loop.idleTimeout) {
+          close();
+        }
+      }
+      case CONNECTING -> {
+        if (now - stateSince > loop.connectTimeout) {
+          if (waiting) {
+            waiting = false;
+            loop.cancelWait(instance, this);
+          }
+          LOG.warn(
+              "Upstream {} of {} timed out connecting ({})", instance, target.appKey(), requestId);
+          dropUpstream();
+          answer(504, "Gateway Timeout");
+        }
+      }
+      case FORWARDING -> {
+        if (silent > loop.readTimeout) {
+          LOG.warn("Upstream {} of {} timed out ({})", instance, target.appKey(), requestId);
+          if (responseStarted) {
+            close();
+          } else {
+            dropUpstream();
+            answer(504, "Gateway Timeout");
+          }
+        }
+      }
+      case LINGER -> {
+        if (now - stateSince > LINGER_NANOS) {
+          close();
+        }
+      }
+      default -> {}
+    }
+  }
+
+  // ----- request side
+
+  private void readHead() {
+    for (; ; ) {
+      if (request.buffered()) {
+        int end = HttpHead.end(request.buf, request.start, request.end);
+        if (end >= 0) {
+          startExchange(end);
+          return;
+        }
+        if (request.full()) {
+          requestId = ForwardedHeaders.requestId((String) null);
+          closeAfter = true;
+          answer(431, "Request Header Fields Too Large");
+          return;
+        }
+      }
+      int n = request.fill();
+      if (n < 0) {
+        close();
+        return;
+      }
+      if (n == 0) {
+        Pump.on(key, SelectionKey.OP_READ);
+        return;
+      }
+    }
+  }
+
+  private void startExchange(int headEnd) {
+    boolean parsed = requestHead.parseRequest(request.buf, request.start, headEnd);
+    request.start = headEnd;
+    responseStarted = false;
+    interim = false;
+    retried = false;
+    upstreamReusable = false;
+    if (!parsed) {
+      requestId = ForwardedHeaders.requestId((String) null);
+      closeAfter = true;
+      requestDone = true;
+      answer(400, "Bad Request");
+      return;
+    }
+    requestId = ForwardedHeaders.requestId(requestHead.clientRequestId());
+    closeAfter = requestHead.closeRequested() || requestHead.http10();
+    headRequest = requestHead.headRequest();
+    upgradeRequested = requestHead.upgrade();
+    requestDone = !requestHead.hasBody();
+    Optional<Target> found = loop.routes.current().match(requestHead.host(), requestHead.path());
+    if (found.isEmpty()) {
+      LOG.debug(
+          "No route for host [{}] path [{}] ({})",
+          requestHead.host(),
+          requestHead.path(),
+          requestId);
+      answer(404, "Not Found");
+      return;
+    }
+    target = found.get();
+    if (target.isEmpty()) {
+      LOG.info("App {} has no ready instance ({})", target.appKey(), requestId);
+      answer(503, "Service Unavailable");
+      return;
+    }
+    long max = loop.settings.maxRequestBody();
+    if (requestHead.contentLength() > max) {
+      LOG.info(
+          "Request body of {} bytes over the limit for {} ({})",
+          requestHead.contentLength(),
+          target.appKey(),
+          requestId);
+      answer(413, "Payload Too Large");
+      return;
+    }
+    if (requestHead.chunked()) {
+      request.framer.chunked();
+    } else if (requestHead.contentLength() > 0) {
+      request.framer.length(requestHead.contentLength());
+    } else {
+      request.framer.none();
+    }
+    request.limit = max;
+    requestHead.writeRequest(requestOut, clientAddress, PROTO, requestId);
+    instance = target.next();
+    connect(false);
+  }
+
+  /** Uses a pooled connection to {@link #instance} unless {@code fresh}, else opens one. */
+  private void connect(boolean fresh) {
+    UpstreamConnection c = fresh ? null : loop.take(instance);
+    if (c != null) {
+      c.owner = this;
+      upstream = c;
+      forward();
+      return;
+    }
+    if (!loop.mayConnect(instance)) {
+      waiting = true;
+      state = State.CONNECTING;
+      stateSince = loop.now;
+      loop.await(instance, this);
+      return;
+    }
+    try {
+      upstream = loop.open(instance, this);
+    } catch (IOException e) {
+      refused(e);
+      return;
+    }
+    if (upstream.channel.isConnected()) {
+      forward();
+    } else {
+      state = State.CONNECTING;
+      stateSince = loop.now;
+    }
+  }
+
+  private void finishConnect() {
+    try {
+      if (!upstream.channel.finishConnect()) {
+        return;
+      }
+    } catch (IOException e) {
+      refused(e);
+      return;
+    }
+    upstream.key.interestOps(SelectionKey.OP_READ);
+    forward();
+  }
+
+  private void refused(IOException e) {
+    dropUpstream();
+    Optional<Upstream> other = retried ? Optional.empty() : target.after(instance);
+    if (other.isPresent()) {
+      LOG.warn(
+          "Upstream {} of {} refused the connection, retrying on {} ({})",
+          instance,
+          target.appKey(),
+          other.get(),
+          requestId);
+      instance = other.get();
+      retried = true;
+      connect(false);
+      return;
+    }
+    LOG.warn(
+        "Upstream {} of {} failed ({}): {}", instance, target.appKey(), requestId, e.toString());
+    answer(502, "Bad Gateway");
+  }
+
+  /** A queued request may now try to connect (see {@link EventLoop#uncounted}). */
+  void resume() {
+    if (state == State.CONNECTING && waiting) {
+      waiting = false;
+      connect(false);
+    }
+  }
+
+  /** A queued request gets a connection another request just released. */
+  void handOver(UpstreamConnection c) {
+    waiting = false;
+    c.owner = this;
+    upstream = c;
+    forward();
+  }
+
+  /** Connected: send the head and body, and wait for the answer. */
+  private void forward() {
+    state = State.FORWARDING;
+    stateSince = loop.now;
+    request.dst = upstream.channel;
+    request.dstKey = upstream.key;
+    request.srcKey = key;
+    request.message(requestOut.buffer());
+    response.src = upstream.channel;
+    response.srcKey = upstream.key;
+    response.dstKey = key;
+    response.start = 0;
+    response.end = 0;
+    response.srcEof = false;
+    response.limit = Long.MAX_VALUE;
+    response.framer.none();
+    response.message(null);
+    request.srcEof = false;
+    requestDone = false;
+    upstreamOutputShut = false;
+    clientOutputShut = false;
+    Pump.on(upstream.key, SelectionKey.OP_READ);
+    driveRequest();
+  }
+
+  private void driveRequest() {
+    if (requestDone || state == State.CLOSED) {
+      return;
+    }
+    switch (request.pump()) {
+      case Pump.DONE -> {
+        requestDone = true;
+        if (state == State.PIPE) {
+          shutUpstreamOutput();
+        }
+        complete();
+      }
+      case Pump.WANT_READ, Pump.WANT_WRITE -> {}
+      case Pump.DST_ERROR -> upstreamFailed(request.failure);
+      case Pump.MALFORMED -> {
+        if (responseStarted) {
+          close();
+        } else {
+          dropUpstream();
+          closeAfter = true;
+          answer(400, "Bad Request");
+        }
+      }
+      case Pump.TOO_LARGE -> {
+        LOG.info("Request body over the limit for {} ({})", target.appKey(), requestId);
+        if (responseStarted) {
+          close();
+        } else {
+          dropUpstream();
+          closeAfter = true;
+          answer(413, "Payload Too Large");
+        }
+      }
+      default -> close(); // the visitor went away mid-request
+    }
+  }
+
+  /** The app failed before or while answering (reset, closed, refused a write). */
+  private void upstreamFailed(IOException failure) {
+    if (responseStarted) {
+      close();
+      return;
+    }
+    boolean stale = upstream != null && upstream.reused && request.framer.total() == 0;
+    dropUpstream();
+    if (stale && !retried) {
+      // A pooled connection the app closed while we picked it: once more on a new connection.
+      retried = true;
+      request.message(requestOut.buffer());
+      connect(true);
+      return;
+    }
+    LOG.warn(
+        "Upstream {} of {} failed ({}): {}",
+        instance,
+        target.appKey(),
+        requestId,
+        failure == null ? "closed the connection" : failure.toString());
+    answer(502, "Bad Gateway");
+  }
+
+  // ----- response side
+
+  private void readResponseHead() {
+    for (; ; ) {
+      if (response.buffered()) {
+        int end = HttpHead.end(response.buf, response.start, response.end);
+        if (end >= 0) {
+          onResponseHead(end);
+          return;
+        }
+        if (response.full()) {
+          LOG.warn(
+              "Upstream {} of {} sent a head over {} bytes ({})",
+              instance,
+              target.appKey(),
+              BUFFER,
+              requestId);
+          dropUpstream();
+          answer(502, "Bad Gateway");
+          return;
+        }
+      }
+      int n = response.fill();
+      if (n == Pump.FAILED) {
+        upstreamFailed(response.failure);
+        return;
+      }
+      if (n < 0) {
+        upstreamFailed(null);
+        return;
+      }
+      if (n == 0) {
+        return;
+      }
+    }
+  }
+
+  private void onResponseHead(int headEnd) {
+    if (!responseHead.parseResponse(response.buf, response.start, headEnd)) {
+      LOG.warn(
+          "Upstream {} of {} sent a malformed head ({})", instance, target.appKey(), requestId);
+      dropUpstream();
+      answer(502, "Bad Gateway");
+      return;
+    }
+    response.start = headEnd;
+    int status = responseHead.status();
+    if (status >= 100 && status < 200 && status != 101) {
+      // Interim (100 Continue): pass on, then read the final head.
+      interim = true;
+      responseHead.writeResponse(responseOut, requestId, false);
+      response.framer.none();
+      response.message(responseOut.buffer());
+      driveResponse();
+      return;
+    }
+    interim = false;
+    responseStarted = true;
+    if (status == 101 && upgradeRequested) {
+      state = State.PIPE;
+      upstream.uncount();
+      closeAfter = true;
+      upstreamReusable = false;
+      responseHead.writeResponse(responseOut, requestId, false);
+      response.framer.untilClose();
+      response.message(responseOut.buffer());
+      request.framer.untilClose();
+      request.message(null);
+      requestDone = false;
+      driveResponse();
+      driveRequest();
+      return;
+    }
+    if (headRequest || responseHead.bodylessStatus()) {
+      response.framer.none();
+    } else if (responseHead.chunked()) {
+      response.framer.chunked();
+    } else if (responseHead.contentLength() >= 0) {
+      response.framer.length(responseHead.contentLength());
+    } else {
+      response.framer.untilClose();
+      closeAfter = true;
+    }
+    upstreamReusable = !responseHead.closeRequested() && !response.framer.untilCloseMode();
+    responseHead.writeResponse(responseOut, requestId, closeAfter);
+    response.message(responseOut.buffer());
+    driveResponse();
+  }
+
+  private void driveResponse() {
+    if (state == State.CLOSED) {
+      return;
+    }
+    switch (response.pump()) {
+      case Pump.DONE -> {
+        if (state == State.LOCAL) {
+          localDone();
+        } else if (interim) {
+          interim = false;
+          readResponseHead();
+        } else if (state == State.PIPE) {
+          shutClientOutput();
+        } else {
+          complete();
+        }
+      }
+      case Pump.WANT_READ, Pump.WANT_WRITE -> {}
+      case Pump.SRC_EOF, Pump.SRC_ERROR, Pump.MALFORMED -> {
+        LOG.warn(
+            "Upstream {} of {} cut its answer short ({})", instance, target.appKey(), requestId);
+        close();
+      }
+      default -> close(); // the visitor went away
+    }
+  }
+
+  /** Both directions of a forwarded exchange may be finished: recycle and read the next request. */
+  private void complete() {
+    if (state != State.FORWARDING
+        || !requestDone
+        || !responseStarted
+        || interim
+        || !response.framer.done()) {
+      return;
+    }
+    if (upstreamReusable && !response.buffered() && !upstreamOutputShut) {
+      loop.release(upstream);
+    } else {
+      upstream.close();
+    }
+    upstream = null;
+    next();
+  }
+
+  private void localDone() {
+    if (!closeAfter) {
+      next();
+    } else if (requestDone) {
+      close();
+    } else {
+      // The request body was not read: shut our side and drain, so the visitor sees the answer
+      // instead of a reset.
+      state = State.LINGER;
+      stateSince = loop.now;
+      request.start = 0;
+      request.end = 0;
+      try {
+        client.shutdownOutput();
+      } catch (IOException e) {
+        close();
+        return;
+      }
+      Pump.off(key, SelectionKey.OP_WRITE);
+      Pump.on(key, SelectionKey.OP_READ);
+    }
+  }
+
+  private void next() {
+    if (closeAfter) {
+      close();
+      return;
+    }
+    state = State.HEAD;
+    target = null;
+    request.srcKey = key;
+    request.dst = null;
+    request.dstKey = null;
+    response.src = null;
+    response.srcKey = null;
+    if (request.buffered()) {
+      readHead();
+    } else {
+      Pump.on(key, SelectionKey.OP_READ);
+    }
+  }
+
+  /** The proxy's own short answer; the connection closes after it when closeAfter is set. */
+  private void answer(int status, String reason) {
+    if (!requestDone) {
+      closeAfter = true;
+    }
+    state = State.LOCAL;
+    stateSince = loop.now;
+    responseStarted = true;
+    byte[] body = (reason + "\n").getBytes(StandardCharsets.US_ASCII);
+    responseOut
+        .reset()
+        .ascii("HTTP/1.1 " + status + " " + reason + "\r\n")
+        .ascii("Content-Type: text/plain; charset=UTF-8\r\n")
+        .ascii("Content-Length: " + body.length + "\r\n")
+        .ascii("X-Request-ID: " + requestId + "\r\n");
+    if (closeAfter) {
+      responseOut.ascii("Connection: close\r\n");
+    }
+    responseOut.crlf().append(body);
+    response.src = null;
+    response.srcKey = null;
+    response.dstKey = key;
+    response.start = 0;
+    response.end = 0;
+    response.framer.none();
+    response.message(responseOut.buffer());
+    driveResponse();
+  }
+
+  // ----- closing
+
+  private void dropUpstream() {
+    if (upstream != null) {
+      upstream.close();
+      upstream = null;
+    }
+  }
+
+  private void shutUpstreamOutput() {
+    upstreamOutputShut = true;
+    try {
+      upstream.channel.shutdownOutput();
+    } catch (IOException e) {
+      close();
+      return;
+    }
+    if (clientOutputShut) {
+      close();
+    }
+  }
+
+  private void shutClientOutput() {
+    clientOutputShut = true;
+    try {
+      client.shutdownOutput();
+    } catch (IOException e) {
+      close();
+      return;
+    }
+    if (upstreamOutputShut) {
+      close();
+    }
+  }
+
+  void close() {
+    if (state == State.CLOSED) {
+      return;
+    }
+    state = State.CLOSED;
+    if (waiting) {
+      waiting = false;
+      loop.cancelWait(instance, this);
+    }
+    dropUpstream();
+    try {
+      client.close();
+    } catch (IOException ignored) {
+      // closing anyway
+    }
+    loop.closed(this);
+  }
+}

@@ -1,0 +1,194 @@
+package dev.tako.proxy;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
+
+/**
+ * One direction of a proxied connection: a buffer filled from a source channel and drained, head
+ * first, into a destination channel, as far as the current message's {@link BodyFramer} allows.
+ * Non-blocking; it sets read/write interest itself (read interest off while the destination is
+ * full, so memory stays bounded by the buffer). Bytes after the message end stay in the buffer (a
+ * pipelined next request). Owned by one {@link ProxyConnection}, used on its event loop only.
+ *
+ * <p>I/O failures are results ({@link #SRC_ERROR}, {@link #DST_ERROR}) with {@link #failure} set,
+ * so the connection can tell the visitor's side from the app's.
+ */
+final class Pump {
+  static final int DONE = 0;
+  static final int WANT_READ = 1;
+  static final int WANT_WRITE = 2;
+  static final int SRC_EOF = 3;
+  static final int SRC_ERROR = 4;
+  static final int DST_ERROR = 5;
+  static final int MALFORMED = 6;
+  static final int TOO_LARGE = 7;
+
+  /** Returned by {@link #fill} on an I/O failure. */
+  static final int FAILED = -2;
+
+  final byte[] buf;
+  int start;
+  int end;
+  final BodyFramer framer = new BodyFramer();
+
+  /** Pending head bytes, written before the body; null or drained when none. */
+  ByteBuffer head;
+
+  /** Largest body (framing included) accepted for one message. */
+  long limit = Long.MAX_VALUE;
+
+  SocketChannel src;
+  SelectionKey srcKey;
+  SocketChannel dst;
+  SelectionKey dstKey;
+  boolean srcEof;
+  IOException failure;
+
+  private final ByteBuffer readView;
+  private final ByteBuffer writeView;
+  private final ByteBuffer[] pair = new ByteBuffer[2];
+
+  /** Bytes from {@code start} accepted by the framer but not yet written. */
+  private int ready;
+
+  Pump(int capacity) {
+    buf = new byte[capacity];
+    readView = ByteBuffer.wrap(buf);
+    writeView = ByteBuffer.wrap(buf);
+  }
+
+  /** Starts a message: head to write first, framing of what follows. */
+  void message(ByteBuffer head) {
+    this.head = head;
+    ready = 0;
+  }
+
+  boolean buffered() {
+    return start < end;
+  }
+
+  boolean full() {
+    return start == 0 && end == buf.length;
+  }
+
+  /**
+   * Reads once from the source into the free end of the buffer (compacting first if needed).
+   *
+   * @return bytes read, 0 when none are available or the buffer is full, -1 at end of stream,
+   *     {@link #FAILED}
+   */
+  int fill() {
+    if (start == end) {
+      start = 0;
+      end = 0;
+    } else if (end == buf.length) {
+      if (start == 0) {
+        return 0;
+      }
+      System.arraycopy(buf, start, buf, 0, end - start);
+      end -= start;
+      start = 0;
+    }
+    readView.limit(buf.length).position(end);
+    int n;
+    try {
+      n = src.read(readView);
+    } catch (IOException e) {
+      failure = e;
+      return FAILED;
+    }
+    if (n > 0) {
+      end += n;
+    } else if (n < 0) {
+      srcEof = true;
+    }
+    return n;
+  }
+
+  /** Moves as many bytes of the current message as the channels take now. */
+  int pump() {
+    for (; ; ) {
+      if (ready == 0 && start < end && !framer.done()) {
+        int n = framer.advance(buf, start, end);
+        if (n < 0) {
+          return MALFORMED;
+        }
+        if (framer.total() > limit) {
+          return TOO_LARGE;
+        }
+        ready = n;
+      }
+      boolean hasHead = head != null && head.hasRemaining();
+      if (hasHead || ready > 0) {
+        try {
+          if (ready > 0) {
+            writeView.limit(start + ready).position(start);
+            if (hasHead) {
+              pair[0] = head;
+              pair[1] = writeView;
+              dst.write(pair);
+            } else {
+              dst.write(writeView);
+            }
+            int written = writeView.position() - start;
+            start += written;
+            ready -= written;
+          } else {
+            dst.write(head);
+          }
+        } catch (IOException e) {
+          failure = e;
+          return DST_ERROR;
+        }
+        if ((head != null && head.hasRemaining()) || ready > 0) {
+          on(dstKey, SelectionKey.OP_WRITE);
+          off(srcKey, SelectionKey.OP_READ);
+          return WANT_WRITE;
+        }
+        off(dstKey, SelectionKey.OP_WRITE);
+        continue;
+      }
+      if (framer.done()) {
+        return DONE;
+      }
+      if (srcEof) {
+        return SRC_EOF;
+      }
+      int n = fill();
+      if (n == FAILED) {
+        return SRC_ERROR;
+      }
+      if (n < 0) {
+        if (framer.untilCloseMode()) {
+          framer.closed();
+          return DONE;
+        }
+        return SRC_EOF;
+      }
+      if (n == 0) {
+        on(srcKey, SelectionKey.OP_READ);
+        return WANT_READ;
+      }
+    }
+  }
+
+  static void on(SelectionKey key, int op) {
+    if (key != null && key.isValid()) {
+      int ops = key.interestOps();
+      if ((ops & op) == 0) {
+        key.interestOps(ops | op);
+      }
+    }
+  }
+
+  static void off(SelectionKey key, int op) {
+    if (key != null && key.isValid()) {
+      int ops = key.interestOps();
+      if ((ops & op) != 0) {
+        key.interestOps(ops & ~op);
+      }
+    }
+  }
+}

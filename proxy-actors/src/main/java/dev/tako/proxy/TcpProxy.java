@@ -1,0 +1,189 @@
+package dev.tako.proxy;
+
+import com.typesafe.config.Config;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The node's HTTP/1.1 proxy (SPEC §9), fast path: non-blocking NIO driven by one {@link EventLoop}
+ * thread per core instead of an HTTP model per request. Each visitor connection lives on one loop;
+ * a {@link ProxyConnection} parses only the request head, routes it by Host and path through the
+ * latest {@link RouteSnapshot} (never an actor per request), rewrites the forwarding headers and
+ * streams the body over a kept-alive upstream connection from that loop's pool, then streams the
+ * response back. Upgrades (101) become a byte pipe. Connections to one app instance are capped
+ * ({@code tako.proxy.max-connections-per-instance}); requests beyond the cap queue in order for a
+ * released connection, which keeps a burst of visitors from overflowing the app's listen backlog.
+ *
+ * <p>Failures become short answers (404 unknown host, 503 no ready instance, 413 body over the
+ * limit, 502 app refused or failed, 504 app timed out) with details in the log. Binding fails its
+ * {@link CompletionStage} (e.g. port in use). The loops stop on {@link Binding#unbind()} or when
+ * the actor system terminates.
+ *
+ * <p>Not yet here (SPEC §9): TLS, static files, gzip, per-client limits, metrics.
+ */
+public final class TcpProxy {
+  private static final int BACKLOG = 4096;
+
+  private TcpProxy() {}
+
+  /** A bound proxy: its address, and the way to stop it (closing every connection). */
+  public static final class Binding {
+    private final InetSocketAddress localAddress;
+    private final EventLoop[] loops;
+    private final CompletableFuture<Done> stopped;
+
+    private Binding(
+        InetSocketAddress localAddress, EventLoop[] loops, CompletableFuture<Done> stopped) {
+      this.localAddress = localAddress;
+      this.loops = loops;
+      this.stopped = stopped;
+    }
+
+    public InetSocketAddress localAddress() {
+      return localAddress;
+    }
+
+    /** Stops accepting, closes all connections and ends the loops. */
+    public CompletionStage<Done> unbind() {
+      for (EventLoop loop : loops) {
+        loop.shutdown();
+      }
+      return stopped;
+    }
+  }
+
+  /**
+   * Binds the proxy.
+   *
+   * @param iface the interface to listen on ("0.0.0.0" in production, "127.0.0.1" in tests)
+   * @param port the port, 0 for any free one (read it from the binding)
+   * @return the binding, failed when the port cannot be bound
+   */
+  public static CompletionStage<Binding> bind(
+      ActorSystem<?> system,
+      String iface,
+      int port,
+      RouteSnapshots routes,
+      ProxySettings settings) {
+    Config config = system.settings().config();
+    return bind(
+        system,
+        iface,
+        port,
+        routes,
+        settings,
+        loops(config),
+        config.getInt("tako.proxy.max-connections-per-instance"));
+  }
+
+  /** As above with explicit loop count and per-instance connection cap (tests). */
+  static CompletionStage<Binding> bind(
+      ActorSystem<?> system,
+      String iface,
+      int port,
+      RouteSnapshots routes,
+      ProxySettings settings,
+      int count,
+      int maxConnectionsPerInstance) {
+    int perLoop = Math.max(1, maxConnectionsPerInstance / count);
+    CompletableFuture<Done> stopped = new CompletableFuture<>();
+    AtomicInteger running = new AtomicInteger(count);
+    Runnable onExit =
+        () -> {
+          if (running.decrementAndGet() == 0) {
+            stopped.complete(Done.getInstance());
+          }
+        };
+    ServerSocketChannel server = null;
+    EventLoop[] loops = new EventLoop[count];
+    try {
+      server = ServerSocketChannel.open();
+      server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+      server.bind(new InetSocketAddress(iface, port), BACKLOG);
+      server.configureBlocking(false);
+      for (int i = 0; i < count; i++) {
+        loops[i] = new EventLoop("tako-proxy-" + i, routes, settings, perLoop, onExit);
+      }
+    } catch (IOException | RuntimeException e) {
+      try {
+        if (server != null) {
+          server.close();
+        }
+      } catch (IOException ignored) {
+        // reporting the bind failure
+      }
+      return CompletableFuture.failedFuture(e);
+    }
+    InetSocketAddress local;
+    try {
+      local = (InetSocketAddress) server.getLocalAddress();
+    } catch (IOException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    ServerSocketChannel listening = server;
+    EventLoop first = loops[0];
+    Acceptor acceptor = new Acceptor(listening, loops);
+    first.execute(
+        () -> {
+          try {
+            listening.register(first.selector, SelectionKey.OP_ACCEPT, acceptor);
+          } catch (IOException e) {
+            first.shutdown();
+          }
+        });
+    for (EventLoop loop : loops) {
+      loop.start();
+    }
+    Binding binding = new Binding(local, loops, stopped);
+    system.getWhenTerminated().thenRun(binding::unbind);
+    return CompletableFuture.completedFuture(binding);
+  }
+
+  /** {@code tako.proxy.event-loops}, 0 meaning one per available processor. */
+  private static int loops(Config config) {
+    int configured =
+        config.hasPath("tako.proxy.event-loops") ? config.getInt("tako.proxy.event-loops") : 0;
+    return configured > 0 ? configured : Runtime.getRuntime().availableProcessors();
+  }
+
+  /** Accepts on the first loop and deals connections to all loops in turn. */
+  private static final class Acceptor implements EventLoop.Handler {
+    private final ServerSocketChannel server;
+    private final EventLoop[] loops;
+    private int next;
+
+    Acceptor(ServerSocketChannel server, EventLoop[] loops) {
+      this.server = server;
+      this.loops = loops;
+    }
+
+    @Override
+    public void ready(SelectionKey key) {
+      for (int i = 0; i < 64; i++) {
+        SocketChannel channel;
+        try {
+          channel = server.accept();
+        } catch (IOException e) {
+          // e.g. out of file descriptors: keep listening, the backlog waits.
+          LoggerFactory.getLogger(TcpProxy.class).warn("proxy cannot accept: {}", e.toString());
+          return;
+        }
+        if (channel == null) {
+          return;
+        }
+        loops[next].adopt(channel);
+        next = (next + 1) % loops.length;
+      }
+    }
+  }
+}
