@@ -96,6 +96,38 @@ class RolloutIT {
   // ---------------------------------------------------------------------------------------------
 
   @Test
+  void aRequestInFlightAtTheSwitchFinishesOnTheOldRelease() throws Exception {
+    String slow =
+        "const slowServer = require('http');\n"
+            + "const origCreate = slowServer.createServer;\n"
+            + "slowServer.createServer = (h) => origCreate((q, s) => {\n"
+            + "  if (q.url === '/slow') { setTimeout(() => s.end('slow-done|' + process.env.TAKO_RELEASE), 4000); return; }\n"
+            + "  h(q, s); });\n";
+    Path dir = Apps.write(tmp.resolve("drain"), "drain", "v1", slow, REGIONS);
+    TakoCli.Result first = tako.run(dir, "deploy", "--json");
+    assertEquals(0, first.exit(), first::toString);
+    String v1 = first.json().get("release").asText();
+    int port = proxyPorts.get("la");
+    var inFlight =
+        java.util.concurrent.CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return Http.get(port, "drain.localhost", "/slow");
+              } catch (Exception e) {
+                throw new IllegalStateException(e);
+              }
+            });
+    Apps.write(tmp.resolve("drain"), "drain", "v2", slow, REGIONS);
+    TakoCli.Result second = tako.run(dir, "deploy", "--json");
+    assertEquals(0, second.exit(), second::toString);
+    var answer = inFlight.get(30, java.util.concurrent.TimeUnit.SECONDS);
+    assertEquals(200, answer.statusCode(), answer::body);
+    assertEquals("slow-done|" + v1, answer.body(), "the old instance finished its request");
+    assertTrue(
+        Http.get(port, "drain.localhost", "/").body().startsWith("v2|"), "and v2 serves now");
+  }
+
+  @Test
   void deploysUnderSteadyLoadDropNoRequest() throws Exception {
     Path dir = tmp.resolve("steady");
     app(dir, "steady", "v1", "", "true", "");

@@ -38,7 +38,13 @@ public final class Guardian {
               SupervisorSettings.fromConfig(system.settings().config());
           ActorRef<NodeAgent.Command> agent =
               ctx.spawn(
-                  NodeAgent.create(settings, supervisorSettings, ledger, routeTable), "agent");
+                  NodeAgent.create(
+                      settings,
+                      supervisorSettings,
+                      ledger,
+                      routeTable,
+                      port -> snapshots.inFlight().count("127.0.0.1", port)),
+                  "agent");
 
           TcpProxy.bind(
                   system,

@@ -59,6 +59,10 @@ final class ProxyConnection implements EventLoop.Handler {
   private UpstreamConnection upstream;
   private Target target;
   private Upstream instance;
+
+  /** The upstream this exchange is counted against in {@link InFlightCounts}, or null. */
+  private Upstream counted;
+
   private boolean retried;
 
   /** Queued in the loop for a connection to {@link #instance}. */
@@ -271,6 +275,7 @@ final class ProxyConnection implements EventLoop.Handler {
     request.limit = max;
     requestHead.writeRequest(requestOut, clientAddress, PROTO, requestId);
     instance = target.next();
+    track(instance);
     connect(false);
   }
 
@@ -328,6 +333,7 @@ final class ProxyConnection implements EventLoop.Handler {
           other.get(),
           requestId);
       instance = other.get();
+      track(instance);
       retried = true;
       connect(false);
       return;
@@ -570,7 +576,19 @@ final class ProxyConnection implements EventLoop.Handler {
       upstream.close();
     }
     upstream = null;
+    track(null);
     next();
+  }
+
+  /** Moves this exchange's in-flight count to {@code u} (null: the exchange ended). */
+  private void track(Upstream u) {
+    if (counted != null) {
+      loop.routes.inFlight().ended(counted);
+    }
+    counted = u;
+    if (u != null) {
+      loop.routes.inFlight().started(u);
+    }
   }
 
   private void localDone() {
@@ -617,6 +635,7 @@ final class ProxyConnection implements EventLoop.Handler {
 
   /** The proxy's own short answer; the connection closes after it when closeAfter is set. */
   private void answer(int status, String reason) {
+    track(null);
     if (!requestDone) {
       closeAfter = true;
     }
@@ -684,6 +703,7 @@ final class ProxyConnection implements EventLoop.Handler {
       return;
     }
     state = State.CLOSED;
+    track(null);
     if (waiting) {
       waiting = false;
       loop.cancelWait(instance, this);

@@ -8,6 +8,12 @@ package dev.tako.proxy;
  */
 public final class RouteSnapshots {
   private volatile RouteSnapshot current = RouteSnapshot.EMPTY;
+  private final InFlightCounts inFlight = new InFlightCounts();
+
+  /** What the proxy has in flight per upstream (for draining instances). */
+  public InFlightCounts inFlight() {
+    return inFlight;
+  }
 
   public RouteSnapshot current() {
     return current;

@@ -62,14 +62,16 @@ class TcpProxyTest {
   private TcpProxy.Binding limited;
   private int port;
   private int limitedPort;
+  private RouteSnapshots holder;
+  private Upstream one;
 
   @BeforeAll
   void start() throws Exception {
-    Upstream one = upstream("one");
+    one = upstream("one");
     Upstream two = upstream("two");
     Upstream dead = deadUpstream();
     Upstream echo = upgradeUpstream();
-    RouteSnapshots holder = new RouteSnapshots();
+    holder = new RouteSnapshots();
     ActorRef<RouteTable.Command> table = testKit.spawn(RouteTable.create(holder));
     table.tell(new RouteTable.SetApp("hello", List.of("hello.test", "*.wild.test"), List.of(one)));
     table.tell(new RouteTable.SetApp("site", List.of("site.test"), List.of(one)));
@@ -246,6 +248,26 @@ class TcpProxyTest {
   @Test
   void slowUpstreamIs504() throws Exception {
     assertEquals(504, get(limitedPort, "hello.test", "/hang").statusCode());
+  }
+
+  @Test
+  void requestsInFlightAreCountedPerUpstreamUntilAnswered() throws Exception {
+    var pending =
+        java.util.concurrent.CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return get(limitedPort, "hello.test", "/hang").statusCode();
+              } catch (Exception e) {
+                throw new IllegalStateException(e);
+              }
+            });
+    org.awaitility.Awaitility.await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> holder.inFlight().count(one.host(), one.port()) >= 1);
+    assertEquals(504, pending.get(10, TimeUnit.SECONDS));
+    org.awaitility.Awaitility.await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> holder.inFlight().count(one.host(), one.port()) == 0);
   }
 
   @Test
