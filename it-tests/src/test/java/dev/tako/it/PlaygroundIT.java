@@ -187,6 +187,27 @@ class PlaygroundIT {
   }
 
   @Test
+  void rotatedCertificatesAreInstalledAndARestartedNodeJoinsWithThem() throws Exception {
+    Path crt = tako.home.resolve("playground/fra/tls/node.crt");
+    String before = Files.readString(crt);
+    TakoCli.Result rotate = tako.run(tmp, "servers", "rotate-certs");
+    assertEquals(0, rotate.exit(), rotate::toString);
+    assertNotEquals(before, Files.readString(crt), "fra has a new certificate");
+    assertEquals(
+        "rw-------",
+        java.nio.file.attribute.PosixFilePermissions.toString(
+            Files.getPosixFilePermissions(tako.home.resolve("playground/fra/tls/node.key"))));
+    // The running cluster keeps working, and a node restarted with its new certificate rejoins.
+    assertEquals(0, tako.run(tmp, "playground", "stop", "fra").exit());
+    TakoCli.Result start = tako.run(tmp, "playground", "start", "fra");
+    assertEquals(0, start.exit(), start::toString);
+    TakoCli.Result status = tako.run(tmp, "status", "--json");
+    for (JsonNode m : status.json().get("cluster").get("members")) {
+      assertEquals("up", m.get("status").asText(), status::toString);
+    }
+  }
+
+  @Test
   void unknownHostGets404() throws Exception {
     HttpResponse<String> r = Http.get(proxyPorts.get("fra"), "nobody.localhost", "/");
     assertEquals(404, r.statusCode());

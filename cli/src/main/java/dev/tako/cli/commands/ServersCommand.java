@@ -25,7 +25,12 @@ import picocli.CommandLine.Parameters;
     name = "servers",
     mixinStandardHelpOptions = true,
     description = "Manage the servers apps deploy to.",
-    subcommands = {ServersCommand.Add.class, ServersCommand.Ls.class, ServersCommand.Rm.class})
+    subcommands = {
+      ServersCommand.Add.class,
+      ServersCommand.Ls.class,
+      ServersCommand.Rm.class,
+      ServersCommand.RotateCerts.class
+    })
 public final class ServersCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
@@ -233,6 +238,61 @@ public final class ServersCommand implements Runnable {
       inventory.without(name).save(home.inventory());
       out.line("removed server " + name);
       return 0;
+    }
+  }
+
+  @Command(
+      name = "rotate-certs",
+      mixinStandardHelpOptions = true,
+      description =
+          "Issue every server a new cluster certificate from the cluster CA; nodes pick it up"
+              + " without a restart (new connections use it within a minute).")
+  static final class RotateCerts implements Callable<Integer> {
+    @Parameters(
+        paramLabel = "NAME",
+        arity = "0..*",
+        description = "Only these servers (default: all).")
+    List<String> names;
+
+    @Override
+    public Integer call() throws Exception {
+      TakoHome home = TakoHome.fromEnvironment();
+      Inventory inventory = Servers.load(home);
+      List<ServerEntry> targets =
+          names == null || names.isEmpty()
+              ? new ArrayList<>(inventory.servers().values())
+              : Servers.entries(inventory, names);
+      if (targets.isEmpty()) {
+        throw CliException.usage(
+            "no servers to rotate (add one with: tako servers add NAME --host HOST)");
+      }
+      var ca = dev.tako.cli.tls.ClusterCa.loadOrCreate(home.clusterCa());
+      Output out = new Output(false);
+      List<String> failed = new ArrayList<>();
+      for (ServerEntry s : targets) {
+        try (NodeClient c = NodeClient.connect(s, home, HostKeyPolicy.STRICT)) {
+          var tls = dev.tako.cli.NodeFiles.TlsFiles.issue(ca, s.name());
+          // The CA first (unchanged, but make sure it is there), then the certificate and its key.
+          c.ssh().replaceFile(NodeClient.homePath(s, "tls/ca.crt"), bytes(tls.caCert()), 0644);
+          c.ssh().replaceFile(NodeClient.homePath(s, "tls/node.key"), bytes(tls.key()), 0600);
+          c.ssh().replaceFile(NodeClient.homePath(s, "tls/node.crt"), bytes(tls.cert()), 0644);
+          out.line("  " + s.name() + ": new certificate installed");
+        } catch (CliException | dev.tako.cli.ssh.SshException e) {
+          failed.add(s.name());
+          out.progress("error: " + s.name() + ": " + e.getMessage());
+        }
+      }
+      if (!failed.isEmpty()) {
+        System.err.println(
+            "error: rotation failed on " + String.join(", ", failed) + "; run it again for them");
+        return CliException.FAILED;
+      }
+      out.line("rotated the certificates of " + targets.size() + " server(s)");
+      return 0;
+    }
+
+    private static byte[] bytes(String s) {
+      return s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
     }
   }
 }

@@ -153,6 +153,29 @@ public final class SshSession implements AutoCloseable {
     }
   }
 
+  /**
+   * Replaces a remote file in one step (written under a temporary name, then renamed over it), so a
+   * reader never sees it half written: for files a running node re-reads, like its certificate.
+   */
+  public void replaceFile(String path, byte[] data, int mode) throws SshException {
+    Path local = null;
+    try {
+      local = Files.createTempFile("tako-replace", ".tmp");
+      Files.write(local, data);
+      putReplacing(local, path, mode);
+    } catch (IOException e) {
+      throw new SshException("error: cannot stage " + path + " locally: " + e.getMessage(), e);
+    } finally {
+      if (local != null) {
+        try {
+          Files.deleteIfExists(local);
+        } catch (IOException ignored) {
+          // a temp file left behind is harmless
+        }
+      }
+    }
+  }
+
   /** Whether anything (file, directory, link) exists at the remote path. */
   public boolean exists(String path) throws SshException {
     try {
