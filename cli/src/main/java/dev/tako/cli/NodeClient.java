@@ -149,18 +149,8 @@ public final class NodeClient implements AutoCloseable {
             .timeout(timeout)
             .POST(HttpRequest.BodyPublishers.ofString(Json.write(body)))
             .build();
-    HttpResponse<java.util.stream.Stream<String>> resp;
-    try {
-      resp = http.send(req, HttpResponse.BodyHandlers.ofLines());
-    } catch (IOException e) {
-      throw new CliException(
-          CliException.UNREACHABLE,
-          "the node API of " + server.name() + " did not answer: " + e.getMessage(),
-          e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new CliException(CliException.FAILED, "interrupted");
-    }
+    HttpResponse<java.util.stream.Stream<String>> resp =
+        exchange(req, HttpResponse.BodyHandlers.ofLines());
     try (var lines = resp.body()) {
       if (resp.statusCode() / 100 != 2) {
         String text = String.join("\n", lines.toList());
@@ -210,16 +200,10 @@ public final class NodeClient implements AutoCloseable {
     }
   }
 
-  private URI uri(String path) {
-    ensureApi();
-    return URI.create("http://127.0.0.1:" + localPort + path);
-  }
-
-  private <T> T send(HttpRequest.Builder builder, Class<T> type, Duration timeout) {
-    HttpRequest req = builder.header("Authorization", "Bearer " + token).timeout(timeout).build();
-    HttpResponse<String> resp;
+  /** One HTTP exchange through the tunnel; no answer at all is exit code 3. */
+  private <T> HttpResponse<T> exchange(HttpRequest req, HttpResponse.BodyHandler<T> handler) {
     try {
-      resp = http.send(req, HttpResponse.BodyHandlers.ofString());
+      return http.send(req, handler);
     } catch (IOException e) {
       throw new CliException(
           CliException.UNREACHABLE,
@@ -229,6 +213,16 @@ public final class NodeClient implements AutoCloseable {
       Thread.currentThread().interrupt();
       throw new CliException(CliException.FAILED, "interrupted");
     }
+  }
+
+  private URI uri(String path) {
+    ensureApi();
+    return URI.create("http://127.0.0.1:" + localPort + path);
+  }
+
+  private <T> T send(HttpRequest.Builder builder, Class<T> type, Duration timeout) {
+    HttpRequest req = builder.header("Authorization", "Bearer " + token).timeout(timeout).build();
+    HttpResponse<String> resp = exchange(req, HttpResponse.BodyHandlers.ofString());
     try {
       if (resp.statusCode() / 100 != 2) {
         ApiError err = Json.lenient().readValue(resp.body(), ApiError.class);
