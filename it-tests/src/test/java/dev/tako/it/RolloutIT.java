@@ -39,58 +39,20 @@ class RolloutIT {
   static final List<String> REGIONS = List.of("la", "nyc", "sgp");
 
   @TempDir static Path tmp;
+  LocalPlayground playground;
   TakoCli tako;
-  final Map<String, Integer> proxyPorts = new HashMap<>();
-  final Set<Long> nodePids = new HashSet<>();
+  Map<String, Integer> proxyPorts;
 
   @BeforeAll
   void up() throws Exception {
-    Path home = Files.createDirectories(tmp.resolve("tako-home"));
-    tako =
-        new TakoCli(
-            home,
-            Map.of(
-                "TAKO_PLAYGROUND_NODE_CONF",
-                "tako.supervisor { stability-window = 300ms, drain-delay = 300ms, term-grace = 3s }"));
-    TakoCli.Result up =
-        tako.run(
-            tmp,
-            Duration.ofMinutes(4),
-            "playground",
-            "up",
-            "--regions",
-            String.join(",", REGIONS),
-            "--json");
-    assertEquals(0, up.exit(), up::toString);
-    for (JsonNode s : up.json().get("servers")) {
-      assertTrue(s.get("running").asBoolean(), up::toString);
-      proxyPorts.put(s.get("name").asText(), s.get("proxy_port").asInt());
-      nodePids.add(s.get("pid").asLong());
-    }
-    assertEquals(new HashSet<>(REGIONS), proxyPorts.keySet());
+    playground = LocalPlayground.up(tmp, REGIONS);
+    tako = playground.tako;
+    proxyPorts = playground.proxyPorts;
   }
 
   @AfterAll
   void down() throws Exception {
-    List<Long> appPids = new ArrayList<>();
-    TakoCli.Result status = tako.run(tmp, "status", "--json");
-    if (status.exit() == 0) {
-      for (JsonNode app : status.json().get("apps")) {
-        for (JsonNode server : app.get("servers")) {
-          for (JsonNode i : server.get("instances")) {
-            appPids.add(i.get("pid").asLong());
-          }
-        }
-      }
-    }
-    TakoCli.Result down = tako.run(tmp, "playground", "down");
-    assertEquals(0, down.exit(), down::toString);
-    for (long pid : nodePids) {
-      assertFalse(PlaygroundIT.alive(pid), "node pid " + pid + " still alive after down");
-    }
-    for (long pid : appPids) {
-      assertFalse(PlaygroundIT.alive(pid), "app pid " + pid + " still alive after down");
-    }
+    playground.down();
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -35,35 +34,20 @@ class SecretsIT {
   static final String SECOND = "second-secret-27c4d0";
 
   @TempDir static Path tmp;
+  LocalPlayground playground;
   TakoCli tako;
-  final Map<String, Integer> proxyPorts = new HashMap<>();
+  Map<String, Integer> proxyPorts;
 
   @BeforeAll
   void up() throws Exception {
-    tako =
-        new TakoCli(
-            Files.createDirectories(tmp.resolve("tako-home")),
-            Map.of(
-                "TAKO_PLAYGROUND_NODE_CONF",
-                "tako.supervisor { stability-window = 300ms, drain-delay = 300ms, term-grace = 3s }"));
-    TakoCli.Result up =
-        tako.run(
-            tmp,
-            Duration.ofMinutes(4),
-            "playground",
-            "up",
-            "--regions",
-            String.join(",", REGIONS),
-            "--json");
-    assertEquals(0, up.exit(), up::toString);
-    for (JsonNode s : up.json().get("servers")) {
-      proxyPorts.put(s.get("name").asText(), s.get("proxy_port").asInt());
-    }
+    playground = LocalPlayground.up(tmp, REGIONS);
+    tako = playground.tako;
+    proxyPorts = playground.proxyPorts;
   }
 
   @AfterAll
   void down() throws Exception {
-    assertEquals(0, tako.run(tmp, "playground", "down").exit());
+    playground.down();
   }
 
   TakoCli.Result withStdin(Path cwd, String stdin, String... args) throws Exception {
