@@ -98,6 +98,20 @@ class PlaygroundIT {
       assertTrue(alive(instance.get("pid").asLong()), "the pid is the app's own process");
     }
 
+    // Prometheus metrics on the node's metrics port.
+    JsonNode pg = tako.run(tmp, "playground", "ls", "--json").json();
+    int metricsPort = pg.get("servers").get(0).get("metrics_port").asInt();
+    String metrics =
+        java.net.http.HttpClient.newHttpClient()
+            .send(
+                java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create("http://127.0.0.1:" + metricsPort + "/metrics"))
+                    .build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString())
+            .body();
+    assertTrue(metrics.contains("tako_cluster_members{server=\"la\",status=\"up\"} 4"), metrics);
+    assertTrue(metrics.contains("app=\"hello\",env=\"production\",state=\"ready\"} 1"), metrics);
+
     TakoCli.Result again = tako.run(app, "deploy", "--json");
     assertEquals(0, again.exit(), again::toString);
     for (JsonNode s : again.json().get("servers")) {

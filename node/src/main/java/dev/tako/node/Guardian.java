@@ -5,6 +5,7 @@ import dev.tako.proxy.ProxySettings;
 import dev.tako.proxy.RouteSnapshots;
 import dev.tako.proxy.RouteTable;
 import dev.tako.proxy.TcpProxy;
+import dev.tako.supervisor.InFlight;
 import dev.tako.supervisor.SupervisorSettings;
 import java.util.concurrent.CompletableFuture;
 import org.apache.pekko.Done;
@@ -43,8 +44,20 @@ public final class Guardian {
                       supervisorSettings,
                       ledger,
                       routeTable,
-                      port -> snapshots.inFlight().count("127.0.0.1", port)),
+                      new InFlight() {
+                        @Override
+                        public int count(int port) {
+                          return snapshots.inFlight().count("127.0.0.1", port);
+                        }
+
+                        @Override
+                        public long lastActiveNanos(int port) {
+                          return snapshots.inFlight().lastActiveNanos("127.0.0.1", port);
+                        }
+                      }),
                   "agent");
+          // A request for an app scaled to zero wakes it (the proxy coalesces per app).
+          snapshots.coldStarter(appKey -> agent.tell(new NodeAgent.WakeUp(appKey)));
 
           TcpProxy.bind(
                   system,
@@ -80,6 +93,21 @@ public final class Guardian {
                       system.terminate();
                     } else {
                       log.info("management API on {}", binding.localAddress());
+                    }
+                  });
+
+          // Prometheus metrics: loopback only, like the API (a scraper reaches them through SSH
+          // or an agent on the server).
+          Http.get(system)
+              .newServerAt("127.0.0.1", settings.metricsPort())
+              .bind(new Metrics(system, settings, agent, view, snapshots.inFlight()).routes())
+              .whenComplete(
+                  (binding, failure) -> {
+                    if (failure != null) {
+                      log.warn(
+                          "cannot bind the metrics endpoint on 127.0.0.1:{}: {}",
+                          settings.metricsPort(),
+                          failure.getMessage());
                     }
                   });
 

@@ -153,6 +153,12 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
       dev.tako.protocol.api.SecretsRequest request, ActorRef<RolloutEvent> events)
       implements Command, CborSerializable {}
 
+  /**
+   * A request arrived for an app scaled to zero (from the proxy, coalesced per app): start one
+   * instance of its current release. Unknown apps are ignored. Local only.
+   */
+  public record WakeUp(String appKey) implements Command, NoSerializationVerificationNeeded {}
+
   /** Set the desired instances of an app/env here (persisted; survives deploys and restarts). */
   public record SetScale(String app, String env, int instances, ActorRef<StepResult> replyTo)
       implements Command, CborSerializable {}
@@ -336,6 +342,7 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
         .onMessage(SwitchDone.class, this::onSwitchDone)
         .onMessage(Abort.class, this::onAbort)
         .onMessage(Endpoints.class, this::onEndpoints)
+        .onMessage(WakeUp.class, this::onWakeUp)
         .onMessage(GetStatus.class, this::onGetStatus)
         .onMessage(RunDeploy.class, this::onRunDeploy)
         .onMessage(RunRollback.class, this::onRunRollback)
@@ -539,7 +546,8 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
     if (desired > settings.maxInstances()) {
       desired = settings.maxInstances();
     }
-    int instances = Math.max(1, desired);
+    // The supervisor starts at least one (a deploy at zero has one warm instance until it is idle).
+    int instances = desired;
     started.put(appKey(msg.app(), msg.env()), msg.release());
     getContext()
         .ask(
@@ -651,7 +659,20 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
     List<Upstream> upstreams = new ArrayList<>();
     change.endpoints().forEach(e -> upstreams.add(new Upstream(e.host(), e.port())));
     routeTable.tell(
-        new RouteTable.SetApp(appKey(change.app(), change.env()), routes, List.copyOf(upstreams)));
+        new RouteTable.SetApp(
+            appKey(change.app(), change.env()),
+            routes,
+            List.copyOf(upstreams),
+            change.cold(),
+            change.wakeFailures()));
+    return this;
+  }
+
+  private Behavior<Command> onWakeUp(WakeUp msg) {
+    ActorRef<AppSupervisor.Command> sup = supervisors.get(msg.appKey());
+    if (sup != null) {
+      sup.tell(AppSupervisor.WakeUp.INSTANCE);
+    }
     return this;
   }
 
@@ -1048,7 +1069,25 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
         Map.copyOf(env),
         req.health(),
         store.logsDir(req.app(), req.env()),
-        settings.home().resolve("run"));
+        settings.home().resolve("run"),
+        idleTimeout(req));
+  }
+
+  private Duration idleTimeout(DeployRequest req) {
+    if (req.idleTimeout() == null || req.idleTimeout().isBlank()) {
+      return ReleaseSpec.DEFAULT_IDLE_TIMEOUT;
+    }
+    try {
+      return dev.tako.protocol.Durations.parse(req.idleTimeout());
+    } catch (IllegalArgumentException e) {
+      getContext()
+          .getLog()
+          .warn(
+              "idle_timeout \"{}\" of {} is not a duration; using 5m",
+              req.idleTimeout(),
+              req.app());
+      return ReleaseSpec.DEFAULT_IDLE_TIMEOUT;
+    }
   }
 
   private static String rootMessage(Throwable t) {

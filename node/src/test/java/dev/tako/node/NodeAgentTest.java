@@ -150,6 +150,37 @@ class NodeAgentTest {
   }
 
   @Test
+  void scaledToZeroTheRouteStaysColdAndAWakeUpStartsOneInstance(@TempDir Path home)
+      throws Exception {
+    Node node = start(home);
+    String sha = pack(home, Map.of("server.js", SERVER_JS));
+    deploy(node, request("r1", sha, List.of(node.server())));
+    long warm = TestNodes.call(nodes.awaitUpstream(node)).get("pid").asLong();
+
+    StepResult scaled = step(node, r -> new NodeAgent.SetScale(APP, ENV, 0, r));
+    assertTrue(scaled.ok(), scaled::toString);
+    testKit
+        .createTestProbe()
+        .awaitAssert(
+            WAIT,
+            Duration.ofMillis(20),
+            () -> {
+              var t = TestNodes.target(node).orElseThrow(() -> new AssertionError("no route"));
+              assertTrue(t.cold() && t.isEmpty(), t::toString);
+              return null;
+            });
+    nodes.awaitAlive(home, List.of());
+
+    node.agent().tell(new NodeAgent.WakeUp(APP + "/" + ENV));
+    node.agent().tell(new NodeAgent.WakeUp(APP + "/" + ENV));
+    long woken = TestNodes.call(nodes.awaitUpstream(node)).get("pid").asLong();
+    assertNotEquals(warm, woken);
+    assertTrue(TestNodes.target(node).orElseThrow().cold(), "still scaled to zero");
+    nodes.awaitAlive(home, List.of(woken));
+    assertEquals(0, nodes.status(node).apps().get(0).view().desired());
+  }
+
+  @Test
   void switchingToANewReleaseMovesTrafficAndStopsTheOldProcess(@TempDir Path home)
       throws Exception {
     Node node = start(home);

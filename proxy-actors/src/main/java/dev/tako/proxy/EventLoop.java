@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
+import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -37,6 +38,9 @@ final class EventLoop implements Runnable {
   private static final Logger LOG = LoggerFactory.getLogger(TcpProxy.class);
   private static final long SWEEP_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
 
+  /** Requests waiting for a cold start look at the route table again this often. */
+  private static final long PARKED_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+
   /** Idle upstream connections are closed after this, before apps' usual keep-alive limits. */
   private static final long POOL_IDLE_NANOS = TimeUnit.SECONDS.toNanos(30);
 
@@ -45,6 +49,7 @@ final class EventLoop implements Runnable {
   final Selector selector;
   final RouteSnapshots routes;
   final ProxySettings settings;
+  final ColdStarts coldStarts;
   final long connectTimeout;
   final long readTimeout;
   final long idleTimeout;
@@ -59,6 +64,8 @@ final class EventLoop implements Runnable {
   private final Map<Upstream, InetSocketAddress> addresses = new HashMap<>();
   private final Map<Upstream, ArrayDeque<ProxyConnection>> waiters = new HashMap<>();
   private final Map<Upstream, int[]> open = new HashMap<>();
+  private final Set<ProxyConnection> parked = new LinkedHashSet<>();
+  private long nextParkedCheck;
 
   /**
    * Open connections per app instance from this loop (idle or busy; upgraded pipes not counted);
@@ -77,9 +84,11 @@ final class EventLoop implements Runnable {
       String name,
       RouteSnapshots routes,
       ProxySettings settings,
+      ColdStarts coldStarts,
       int maxPerUpstream,
       Runnable onExit)
       throws IOException {
+    this.coldStarts = coldStarts;
     this.maxPerUpstream = maxPerUpstream;
     this.selector = Selector.open();
     this.routes = routes;
@@ -137,6 +146,18 @@ final class EventLoop implements Runnable {
 
   void closed(ProxyConnection connection) {
     connections.remove(connection);
+  }
+
+  /** A request waits for a cold start: {@link ProxyConnection#recheck} it every few ms. */
+  void park(ProxyConnection connection) {
+    if (parked.isEmpty()) {
+      nextParkedCheck = now + PARKED_NANOS;
+    }
+    parked.add(connection);
+  }
+
+  void unpark(ProxyConnection connection) {
+    parked.remove(connection);
   }
 
   /** A pooled idle connection to {@code upstream}, or null. */
@@ -274,7 +295,9 @@ final class EventLoop implements Runnable {
     nextSweep = System.nanoTime() + SWEEP_NANOS;
     try {
       while (running) {
-        long wait = TimeUnit.NANOSECONDS.toMillis(nextSweep - System.nanoTime());
+        long deadline =
+            parked.isEmpty() || nextParkedCheck - nextSweep > 0 ? nextSweep : nextParkedCheck;
+        long wait = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
         if (!tasks.isEmpty() || wait <= 0) {
           selector.selectNow(this::dispatch);
         } else {
@@ -290,6 +313,10 @@ final class EventLoop implements Runnable {
           }
         }
         now = System.nanoTime();
+        if (!parked.isEmpty() && now - nextParkedCheck >= 0) {
+          recheckParked();
+          nextParkedCheck = now + PARKED_NANOS;
+        }
         if (now - nextSweep >= 0) {
           sweep();
           nextSweep = now + SWEEP_NANOS;
@@ -321,6 +348,19 @@ final class EventLoop implements Runnable {
         upstream.close();
       } else {
         key.cancel();
+      }
+    }
+  }
+
+  private void recheckParked() {
+    for (ProxyConnection connection : new ArrayList<>(parked)) {
+      try {
+        if (connection.recheck()) {
+          parked.remove(connection);
+        }
+      } catch (RuntimeException e) {
+        LOG.warn("proxy connection failed after a cold start: {}", e.toString(), e);
+        connection.close();
       }
     }
   }

@@ -5,25 +5,45 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Requests (and upgraded connections) in flight to each upstream, counted by the proxy's event
- * loops: a draining app instance is stopped once its count is 0 (DESIGN.md: drain until in-flight
- * requests finish). Lock-free: one counter per upstream, created on first use.
+ * loops, and when each upstream last started or finished one: a draining app instance is stopped
+ * once its count is 0 (DESIGN.md: drain until in-flight requests finish), and an instance of an app
+ * scaled to zero once it has been idle for the app's idle timeout. Lock-free: one counter per
+ * upstream, created on first use.
  */
 public final class InFlightCounts {
-  private final ConcurrentHashMap<Upstream, AtomicInteger> counts = new ConcurrentHashMap<>();
-
-  void started(Upstream u) {
-    counts.computeIfAbsent(u, k -> new AtomicInteger()).incrementAndGet();
+  private static final class Counter {
+    final AtomicInteger count = new AtomicInteger();
+    volatile long lastActive = System.nanoTime();
   }
 
-  void ended(Upstream u) {
-    AtomicInteger c = counts.get(u);
+  private final ConcurrentHashMap<Upstream, Counter> counts = new ConcurrentHashMap<>();
+
+  /** {@code now}: the event loop's {@link System#nanoTime()} of the event. */
+  void started(Upstream u, long now) {
+    Counter c = counts.computeIfAbsent(u, k -> new Counter());
+    c.count.incrementAndGet();
+    c.lastActive = now;
+  }
+
+  void ended(Upstream u, long now) {
+    Counter c = counts.get(u);
     if (c != null) {
-      c.decrementAndGet();
+      c.count.decrementAndGet();
+      c.lastActive = now;
     }
   }
 
   public int count(String host, int port) {
-    AtomicInteger c = counts.get(new Upstream(host, port));
-    return c == null ? 0 : Math.max(0, c.get());
+    Counter c = counts.get(new Upstream(host, port));
+    return c == null ? 0 : Math.max(0, c.count.get());
+  }
+
+  /**
+   * {@link System#nanoTime()} when a request to the upstream last started or ended, or {@link
+   * Long#MIN_VALUE} when it never had one.
+   */
+  public long lastActiveNanos(String host, int port) {
+    Counter c = counts.get(new Upstream(host, port));
+    return c == null ? Long.MIN_VALUE : c.lastActive;
   }
 }

@@ -36,6 +36,8 @@ final class ProxyConnection implements EventLoop.Handler {
     LOCAL,
     /** After 101: bytes both ways until both sides close. */
     PIPE,
+    /** Waiting for the cold start of an app scaled to zero (see {@link ColdStarts}). */
+    PARKED,
     /** Answer sent, output shut: discarding what the visitor still sends, then closing. */
     LINGER,
     CLOSED
@@ -67,6 +69,12 @@ final class ProxyConnection implements EventLoop.Handler {
 
   /** Queued in the loop for a connection to {@link #instance}. */
   private boolean waiting;
+
+  /** While PARKED: what the route is matched with again, and the app's failed starts then. */
+  private String parkedHost;
+
+  private String parkedPath;
+  private long parkedFailures;
 
   private String requestId;
   private boolean closeAfter;
@@ -250,7 +258,7 @@ final class ProxyConnection implements EventLoop.Handler {
       return;
     }
     target = found.get();
-    if (target.isEmpty()) {
+    if (target.isEmpty() && !target.cold()) {
       LOG.info("App {} has no ready instance ({})", target.appKey(), requestId);
       answer(503, "Service Unavailable");
       return;
@@ -274,9 +282,69 @@ final class ProxyConnection implements EventLoop.Handler {
     }
     request.limit = max;
     requestHead.writeRequest(requestOut, clientAddress, PROTO, requestId);
+    if (target.isEmpty()) {
+      park();
+      return;
+    }
     instance = target.next();
     track(instance);
     connect(false);
+  }
+
+  /** The app is scaled to zero: wait for its cold start (the loop calls {@link #recheck}). */
+  private void park() {
+    if (!loop.coldStarts.enter(target.appKey())) {
+      LOG.warn(
+          "App {} has too many requests waiting for its start ({})", target.appKey(), requestId);
+      answer(503, "Service Unavailable");
+      return;
+    }
+    state = State.PARKED;
+    stateSince = loop.now;
+    parkedHost = requestHead.host();
+    parkedPath = requestHead.path();
+    parkedFailures = target.wakeFailures();
+    Pump.off(key, SelectionKey.OP_READ);
+    loop.park(this);
+  }
+
+  /**
+   * While parked, called by the loop every few milliseconds: forwards once the app has an upstream,
+   * answers 502 when its start failed, 504 when it took too long.
+   *
+   * @return whether the request stopped waiting
+   */
+  boolean recheck() {
+    if (state != State.PARKED) {
+      return true;
+    }
+    Target now = loop.routes.current().match(parkedHost, parkedPath).orElse(null);
+    ColdStarts.Outcome outcome = loop.coldStarts.check(now, parkedFailures, loop.now - stateSince);
+    if (outcome == ColdStarts.Outcome.WAIT) {
+      return false;
+    }
+    loop.coldStarts.leave(target.appKey());
+    state = State.HEAD;
+    lastActivity = loop.now;
+    switch (outcome) {
+      case FORWARD -> {
+        target = now;
+        instance = target.next();
+        track(instance);
+        connect(false);
+      }
+      case FAILED -> {
+        LOG.warn("App {} failed to start for a waiting request ({})", target.appKey(), requestId);
+        answer(502, "Bad Gateway");
+      }
+      case TIMED_OUT -> {
+        LOG.warn(
+            "App {} was not ready in time for a waiting request ({})", target.appKey(), requestId);
+        answer(504, "Gateway Timeout");
+      }
+      default -> answer(now == null ? 404 : 503, now == null ? "Not Found" : "Service Unavailable");
+    }
+    return true;
   }
 
   /** Uses a pooled connection to {@link #instance} unless {@code fresh}, else opens one. */
@@ -583,11 +651,11 @@ final class ProxyConnection implements EventLoop.Handler {
   /** Moves this exchange's in-flight count to {@code u} (null: the exchange ended). */
   private void track(Upstream u) {
     if (counted != null) {
-      loop.routes.inFlight().ended(counted);
+      loop.routes.inFlight().ended(counted, loop.now);
     }
     counted = u;
     if (u != null) {
-      loop.routes.inFlight().started(u);
+      loop.routes.inFlight().started(u, loop.now);
     }
   }
 
@@ -701,6 +769,10 @@ final class ProxyConnection implements EventLoop.Handler {
   void close() {
     if (state == State.CLOSED) {
       return;
+    }
+    if (state == State.PARKED) {
+      loop.coldStarts.leave(target.appKey());
+      loop.unpark(this);
     }
     state = State.CLOSED;
     track(null);

@@ -55,8 +55,10 @@ public final class RouteSnapshot implements NoSerializationVerificationNeeded {
     Map<String, List<Entry>> exact = new HashMap<>();
     Map<String, List<Entry>> wildcard = new HashMap<>();
     for (Map.Entry<String, AppRoutes> app : new TreeMap<>(apps).entrySet()) {
-      Target target = new Target(app.getKey(), app.getValue().upstreams());
-      for (String route : app.getValue().routes()) {
+      AppRoutes routes = app.getValue();
+      Target target =
+          new Target(app.getKey(), routes.upstreams(), routes.cold(), routes.wakeFailures());
+      for (String route : routes.routes()) {
         RoutePattern pattern;
         try {
           pattern = RoutePattern.parse(route);

@@ -9,6 +9,17 @@ package dev.tako.proxy;
 public final class RouteSnapshots {
   private volatile RouteSnapshot current = RouteSnapshot.EMPTY;
   private final InFlightCounts inFlight = new InFlightCounts();
+  private volatile ColdStarter coldStarter = ColdStarter.NONE;
+
+  /** Installs what wakes apps scaled to zero (the node's agent); read on every wake. */
+  public void coldStarter(ColdStarter starter) {
+    this.coldStarter = starter == null ? ColdStarter.NONE : starter;
+  }
+
+  /** The installed cold starter (never null). */
+  public ColdStarter coldStarter() {
+    return coldStarter;
+  }
 
   /** What the proxy has in flight per upstream (for draining instances). */
   public InFlightCounts inFlight() {

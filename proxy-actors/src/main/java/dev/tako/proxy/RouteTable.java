@@ -26,12 +26,20 @@ public final class RouteTable extends AbstractBehavior<RouteTable.Command> {
   /** Messages of the route table. */
   public interface Command extends NoSerializationVerificationNeeded {}
 
-  /** Replaces the routes and upstreams of one app (adds the app if new). */
-  public record SetApp(String appKey, List<String> routes, List<Upstream> upstreams)
+  /**
+   * Replaces the routes and upstreams of one app (adds the app if new); {@code cold}: scaled to
+   * zero, {@code wakeFailures}: failed cold starts so far (see {@link Target}).
+   */
+  public record SetApp(
+      String appKey, List<String> routes, List<Upstream> upstreams, boolean cold, long wakeFailures)
       implements Command {
     public SetApp {
       routes = List.copyOf(routes);
       upstreams = List.copyOf(upstreams);
+    }
+
+    public SetApp(String appKey, List<String> routes, List<Upstream> upstreams) {
+      this(appKey, routes, upstreams, false, 0);
     }
   }
 
@@ -66,7 +74,10 @@ public final class RouteTable extends AbstractBehavior<RouteTable.Command> {
 
   private Behavior<Command> onSetApp(SetApp command) {
     Map<String, AppRoutes> next = new HashMap<>(apps);
-    next.put(command.appKey(), new AppRoutes(command.routes(), command.upstreams()));
+    next.put(
+        command.appKey(),
+        new AppRoutes(
+            command.routes(), command.upstreams(), command.cold(), command.wakeFailures()));
     try {
       publish(next);
     } catch (IllegalArgumentException e) {

@@ -12,11 +12,32 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class Target {
   private final String appKey;
   private final List<Upstream> upstreams;
+  private final boolean cold;
+  private final long wakeFailures;
   private final AtomicInteger counter = new AtomicInteger();
 
   public Target(String appKey, List<Upstream> upstreams) {
+    this(appKey, upstreams, false, 0);
+  }
+
+  /**
+   * @param cold the app is scaled to zero: without upstreams, a request waits for a cold start
+   *     instead of getting 503
+   * @param wakeFailures how many cold starts of the app failed so far (only ever grows)
+   */
+  public Target(String appKey, List<Upstream> upstreams, boolean cold, long wakeFailures) {
     this.appKey = appKey;
     this.upstreams = List.copyOf(upstreams);
+    this.cold = cold;
+    this.wakeFailures = wakeFailures;
+  }
+
+  public boolean cold() {
+    return cold;
+  }
+
+  public long wakeFailures() {
+    return wakeFailures;
   }
 
   public String appKey() {
@@ -61,6 +82,6 @@ public final class Target {
 
   @Override
   public String toString() {
-    return "Target[" + appKey + " -> " + upstreams + "]";
+    return "Target[" + appKey + " -> " + upstreams + (cold ? ", cold" : "") + "]";
   }
 }

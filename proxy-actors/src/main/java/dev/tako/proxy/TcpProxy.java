@@ -24,6 +24,10 @@ import org.slf4j.LoggerFactory;
  * ({@code tako.proxy.max-connections-per-instance}); requests beyond the cap queue in order for a
  * released connection, which keeps a burst of visitors from overflowing the app's listen backlog.
  *
+ * <p>A request for an app scaled to zero (a cold {@link Target} without upstreams) waits, with at
+ * most {@code tako.proxy.cold-start.max-waiting} others, while the node starts one instance ({@link
+ * ColdStarts}; one start for all of them); it is looked up again every 10 ms.
+ *
  * <p>Failures become short answers (404 unknown host, 503 no ready instance, 413 body over the
  * limit, 502 app refused or failed, 504 app timed out) with details in the log. Binding fails its
  * {@link CompletionStage} (e.g. port in use). The loops stop on {@link Binding#unbind()} or when
@@ -82,17 +86,42 @@ public final class TcpProxy {
         port,
         routes,
         settings,
+        new ColdStarts(
+            config.getInt("tako.proxy.cold-start.max-waiting"),
+            config.getDuration("tako.proxy.cold-start.timeout"),
+            appKey -> routes.coldStarter().wake(appKey)),
         loops(config),
         config.getInt("tako.proxy.max-connections-per-instance"));
   }
 
-  /** As above with explicit loop count and per-instance connection cap (tests). */
+  /** As below with the default cold-start limits (tests). */
   static CompletionStage<Binding> bind(
       ActorSystem<?> system,
       String iface,
       int port,
       RouteSnapshots routes,
       ProxySettings settings,
+      int count,
+      int maxConnectionsPerInstance) {
+    return bind(
+        system,
+        iface,
+        port,
+        routes,
+        settings,
+        new ColdStarts(1000, java.time.Duration.ofSeconds(30), a -> routes.coldStarter().wake(a)),
+        count,
+        maxConnectionsPerInstance);
+  }
+
+  /** As above with explicit cold-start policy, loop count and per-instance connection cap. */
+  static CompletionStage<Binding> bind(
+      ActorSystem<?> system,
+      String iface,
+      int port,
+      RouteSnapshots routes,
+      ProxySettings settings,
+      ColdStarts coldStarts,
       int count,
       int maxConnectionsPerInstance) {
     int perLoop = Math.max(1, maxConnectionsPerInstance / count);
@@ -112,7 +141,7 @@ public final class TcpProxy {
       server.bind(new InetSocketAddress(iface, port), BACKLOG);
       server.configureBlocking(false);
       for (int i = 0; i < count; i++) {
-        loops[i] = new EventLoop("tako-proxy-" + i, routes, settings, perLoop, onExit);
+        loops[i] = new EventLoop("tako-proxy-" + i, routes, settings, coldStarts, perLoop, onExit);
       }
     } catch (IOException | RuntimeException e) {
       try {

@@ -30,9 +30,13 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * exits or needs replacement with the {@link RestartPolicy} backoff (showing {@code failed} after
  * {@link RestartPolicy#FAILED_AFTER} consecutive failures while it keeps retrying), tells the
  * listener the ready and healthy endpoints of the current release whenever they change, and answers
- * status queries. A candidate that fails to start is reported as {@link CandidateFailed} and its
- * instances are stopped; nothing of the current release changes. The supervisor stops itself after
- * {@link StopAll} once every process is gone.
+ * status queries. With 0 desired (scale to zero) it runs no instance until a {@link WakeUp}, then
+ * one with fast readiness probes and no stability window, stopped again once the proxy saw no
+ * request for the release's idle timeout; a woken instance that fails goes cold (counted in {@link
+ * EndpointsChanged#wakeFailures()} if it never became ready) instead of restarting. A candidate
+ * that fails to start is reported as {@link CandidateFailed} and its instances are stopped; nothing
+ * of the current release changes. The supervisor stops itself after {@link StopAll} once every
+ * process is gone.
  *
  * <p>Slots are mutable objects confined to this actor; everything it sends out is immutable.
  */
@@ -41,9 +45,10 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
   public interface Command {}
 
   /**
-   * Start {@code max(1, instances)} instances of {@code spec} beside the current ones. Replies
-   * {@link CandidateReady} when all are ready (at once if {@code spec} is already current) or
-   * {@link CandidateFailed} at the first failure (the failing process is gone by then).
+   * Start {@code max(1, instances)} instances of {@code spec} beside the current ones ({@code
+   * instances} becomes the desired count at the switch; with 0 the one instance runs until idle).
+   * Replies {@link CandidateReady} when all are ready (at once if {@code spec} is already current)
+   * or {@link CandidateFailed} at the first failure (the failing process is gone by then).
    */
   public record StartCandidate(ReleaseSpec spec, int instances, ActorRef<CandidateResult> replyTo)
       implements Command {}
@@ -59,6 +64,14 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
 
   /** Desired instance count of the current release (0 stops them all). */
   public record Scale(int instances) implements Command {}
+
+  /**
+   * A request arrived for the app scaled to zero: start one instance of the current release (with
+   * the cold-start probe settings) unless one runs or starts already. Ignored when desired > 0.
+   */
+  public enum WakeUp implements Command, CborSerializable {
+    INSTANCE
+  }
 
   /** After a node restart: run {@code spec} as the current release directly. */
   public record Restore(ReleaseSpec spec, int instances) implements Command {}
@@ -111,11 +124,25 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
     }
   }
 
-  /** The ready and healthy endpoints of the current release (possibly none). */
-  public record EndpointsChanged(String app, String env, String release, List<Endpoint> endpoints)
+  /**
+   * The ready and healthy endpoints of the current release (possibly none); {@code cold}: the app
+   * is scaled to zero (a request should {@link WakeUp wake} it), {@code wakeFailures}: how many of
+   * its cold starts failed so far.
+   */
+  public record EndpointsChanged(
+      String app,
+      String env,
+      String release,
+      List<Endpoint> endpoints,
+      boolean cold,
+      long wakeFailures)
       implements CborSerializable {
     public EndpointsChanged {
       endpoints = List.copyOf(endpoints);
+    }
+
+    public EndpointsChanged(String app, String env, String release, List<Endpoint> endpoints) {
+      this(app, env, release, endpoints, false, 0);
     }
   }
 
@@ -127,6 +154,10 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
 
   private record DrainElapsed(String id) implements Command {}
 
+  private enum IdleCheck implements Command {
+    INSTANCE
+  }
+
   private enum Role {
     CURRENT,
     CANDIDATE,
@@ -137,6 +168,7 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
     final String id;
     final ReleaseSpec spec;
     final boolean wasCandidate;
+    final boolean coldStart;
     Role role;
     ActorRef<Instance.Command> ref;
     long generation;
@@ -152,15 +184,18 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
     int failures;
     Instant startedAt;
     Instant readySince;
+    long readyNanos;
+    boolean everReady;
     Integer exitCode;
     String reason;
     List<String> lastStderr = List.of();
 
-    Slot(String id, ReleaseSpec spec, Role role) {
+    Slot(String id, ReleaseSpec spec, Role role, boolean coldStart) {
       this.id = id;
       this.spec = spec;
       this.role = role;
       this.wasCandidate = role == Role.CANDIDATE;
+      this.coldStart = coldStart;
     }
 
     boolean routable() {
@@ -175,12 +210,17 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
   private static final class Candidate {
     final ReleaseSpec spec;
     final int instances;
+
+    /** Desired after the switch: 0 keeps the one warm instance until it is idle. */
+    final int desired;
+
     final List<ActorRef<CandidateResult>> waiters = new ArrayList<>();
     boolean answered;
 
-    Candidate(ReleaseSpec spec, int instances) {
+    Candidate(ReleaseSpec spec, int instances, int desired) {
       this.spec = spec;
       this.instances = instances;
+      this.desired = desired;
     }
   }
 
@@ -199,6 +239,11 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
   private final List<DoneWaiter> doneWaiters = new ArrayList<>();
   private ReleaseSpec current;
   private int desired;
+
+  /** With desired 0: one instance should run (woken by a request, or started by a deploy). */
+  private boolean awake;
+
+  private long wakeFailures;
   private Candidate candidate;
   private boolean stopping;
   private EndpointsChanged published;
@@ -264,6 +309,8 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
         .onMessage(InstanceGone.class, this::onInstanceGone)
         .onMessage(RestartDue.class, this::onRestartDue)
         .onMessage(DrainElapsed.class, this::onDrainElapsed)
+        .onMessageEquals(WakeUp.INSTANCE, this::onWakeUp)
+        .onMessageEquals(IdleCheck.INSTANCE, this::onIdleCheck)
         .build();
   }
 
@@ -299,13 +346,13 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
               List.of()));
     }
     int instances = Math.max(1, msg.instances());
-    candidate = new Candidate(spec, instances);
+    candidate = new Candidate(spec, instances, Math.max(0, msg.instances()));
     candidate.waiters.add(msg.replyTo());
     getContext()
         .getLog()
         .info("{}/{}: starting {} instance(s) of {}", app, env, instances, spec.release());
     for (int i = 0; i < instances; i++) {
-      addSlot(spec, Role.CANDIDATE);
+      addSlot(spec, Role.CANDIDATE, false);
     }
     return this;
   }
@@ -332,7 +379,8 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
       }
     }
     current = promoted.spec;
-    desired = promoted.instances;
+    desired = promoted.desired;
+    awake = desired == 0;
     getContext().getLog().info("{}/{}: {} is now current", app, env, current.release());
     reconcile();
     publish();
@@ -363,8 +411,52 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
       return this;
     }
     desired = Math.max(0, msg.instances());
+    awake = false;
     reconcile();
     publish();
+    return this;
+  }
+
+  private Behavior<Command> onWakeUp() {
+    if (stopping || current == null || desired > 0 || awake) {
+      return this;
+    }
+    awake = true;
+    getContext().getLog().info("{}/{}: a request wakes {}", app, env, current.release());
+    reconcile();
+    publish();
+    return this;
+  }
+
+  /** With desired 0: stop the instance once nothing went to it for the idle timeout. */
+  private Behavior<Command> onIdleCheck() {
+    if (stopping || current == null || desired > 0 || !awake) {
+      timers.cancel(IdleCheck.INSTANCE);
+      return this;
+    }
+    long now = System.nanoTime();
+    long idleNanos = current.idleTimeout().toNanos();
+    List<Slot> live = slots.values().stream().filter(s -> s.role == Role.CURRENT).toList();
+    boolean idle =
+        !live.isEmpty()
+            && live.stream()
+                .allMatch(
+                    s -> {
+                      if (!s.routable() || s.port <= 0 || inFlight.count(s.port) > 0) {
+                        return false;
+                      }
+                      long last = Math.max(s.readyNanos, inFlight.lastActiveNanos(s.port));
+                      return now - last >= idleNanos;
+                    });
+    if (idle) {
+      getContext()
+          .getLog()
+          .info("{}/{}: idle for {}, stopping its instance", app, env, current.idleTimeout());
+      awake = false;
+      timers.cancel(IdleCheck.INSTANCE);
+      reconcile();
+      publish();
+    }
     return this;
   }
 
@@ -381,6 +473,7 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
       current = msg.spec();
     }
     desired = Math.max(0, msg.instances());
+    awake = false;
     reconcile();
     publish();
     return this;
@@ -441,6 +534,8 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
       s.ready = true;
       s.healthy = true;
       s.readySince = Instant.now();
+      s.readyNanos = System.nanoTime();
+      s.everReady = true;
       s.exitCode = null;
       s.reason = null;
       s.lastStderr = List.of();
@@ -561,6 +656,19 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
               s.spec.release(), "instance " + s.id + " " + reason, exitCode, s.lastStderr));
       return;
     }
+    if (s.role == Role.CURRENT && desired == 0) {
+      // Scaled to zero: no restart loop; the app goes cold and the next request starts it again.
+      // A start that never became ready answers the waiting requests with 502.
+      if (!s.everReady) {
+        wakeFailures++;
+      }
+      awake = false;
+      getContext()
+          .getLog()
+          .warn("{}/{}: instance {} failed while scaled to zero: {}", app, env, s.id, reason);
+      retire(s, false);
+      return;
+    }
     s.failures = restartPolicy.afterFailure(s.failures, readyFor);
     s.state = restartPolicy.failed(s.failures) ? "failed" : "starting";
     getContext()
@@ -610,24 +718,29 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
       return;
     }
     List<Slot> live = slots.values().stream().filter(s -> s.role == Role.CURRENT).toList();
-    for (int i = live.size(); i < desired; i++) {
-      addSlot(current, Role.CURRENT);
+    int want = desired > 0 ? desired : (awake ? 1 : 0);
+    for (int i = live.size(); i < want; i++) {
+      addSlot(current, Role.CURRENT, desired == 0);
     }
-    if (live.size() > desired) {
+    if (desired == 0 && awake) {
+      timers.startTimerWithFixedDelay(
+          IdleCheck.INSTANCE, IdleCheck.INSTANCE, settings.idleCheckInterval());
+    }
+    if (live.size() > want) {
       // Retire the least useful first: not routable ones, then the newest.
       List<Slot> order = new ArrayList<>(live);
       java.util.Collections.reverse(order);
       order.sort(Comparator.comparing(Slot::routable));
-      order.subList(0, live.size() - desired).forEach(s -> retire(s, true));
+      order.subList(0, live.size() - want).forEach(s -> retire(s, true));
     }
   }
 
-  private void addSlot(ReleaseSpec spec, Role role) {
+  private void addSlot(ReleaseSpec spec, Role role, boolean coldStart) {
     String id;
     do {
       id = Instance.newId(ThreadLocalRandom.current());
     } while (slots.containsKey(id));
-    Slot s = new Slot(id, spec, role);
+    Slot s = new Slot(id, spec, role, coldStart);
     slots.put(id, s);
     spawn(s);
   }
@@ -637,7 +750,12 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
     s.ref =
         getContext()
             .spawn(
-                Instance.create(s.id, s.spec, settings, probe, instanceAdapter),
+                Instance.create(
+                    s.id,
+                    s.spec,
+                    s.coldStart ? settings.forColdStart() : settings,
+                    probe,
+                    instanceAdapter),
                 "instance-" + s.id + "-" + s.generation);
     getContext().watchWith(s.ref, new InstanceGone(s.id, s.generation));
     s.ready = false;
@@ -714,7 +832,12 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
   private void publish() {
     EndpointsChanged now =
         new EndpointsChanged(
-            app, env, current == null ? null : current.release(), endpoints(Role.CURRENT));
+            app,
+            env,
+            current == null ? null : current.release(),
+            endpoints(Role.CURRENT),
+            !stopping && current != null && desired == 0,
+            wakeFailures);
     if (!Objects.equals(now, published)) {
       published = now;
       listener.tell(now);

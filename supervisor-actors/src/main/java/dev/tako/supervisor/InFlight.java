@@ -10,4 +10,12 @@ public interface InFlight {
 
   /** Requests in flight to 127.0.0.1:port. */
   int count(int port);
+
+  /**
+   * {@link System#nanoTime()} when a request to 127.0.0.1:port last started or ended; {@link
+   * Long#MIN_VALUE} when unknown (then only the time since the instance became ready counts).
+   */
+  default long lastActiveNanos(int port) {
+    return Long.MIN_VALUE;
+  }
 }

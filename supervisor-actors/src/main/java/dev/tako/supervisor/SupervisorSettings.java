@@ -23,7 +23,42 @@ public record SupervisorSettings(
     Duration backoffMin,
     Duration backoffMax,
     Duration backoffReset,
-    Duration drainTimeout) {
+    Duration drainTimeout,
+    Duration coldProbeInterval,
+    Duration idleCheckInterval) {
+
+  /** With the default cold-start probe period (15 ms) and idle check period (1 s). */
+  public SupervisorSettings(
+      Duration probeInterval,
+      Duration startingProbeInterval,
+      Duration probeTimeout,
+      Duration startTimeout,
+      Duration stabilityWindow,
+      int failuresToUnroute,
+      int failuresToReplace,
+      Duration drainDelay,
+      Duration termGrace,
+      Duration backoffMin,
+      Duration backoffMax,
+      Duration backoffReset,
+      Duration drainTimeout) {
+    this(
+        probeInterval,
+        startingProbeInterval,
+        probeTimeout,
+        startTimeout,
+        stabilityWindow,
+        failuresToUnroute,
+        failuresToReplace,
+        drainDelay,
+        termGrace,
+        backoffMin,
+        backoffMax,
+        backoffReset,
+        drainTimeout,
+        Duration.ofMillis(15),
+        Duration.ofSeconds(1));
+  }
 
   /** With the default drain limit of 30 s. */
   public SupervisorSettings(
@@ -67,6 +102,8 @@ public record SupervisorSettings(
     positive("backoffMin", backoffMin);
     positive("backoffMax", backoffMax);
     positive("backoffReset", backoffReset);
+    positive("coldProbeInterval", coldProbeInterval);
+    positive("idleCheckInterval", idleCheckInterval);
     if (failuresToUnroute < 1 || failuresToReplace < failuresToUnroute) {
       throw new IllegalArgumentException(
           "need 1 <= failures-to-unroute <= failures-to-replace, got "
@@ -95,7 +132,32 @@ public record SupervisorSettings(
         c.getDuration("backoff-min"),
         c.getDuration("backoff-max"),
         c.getDuration("backoff-reset"),
-        c.getDuration("drain-timeout"));
+        c.getDuration("drain-timeout"),
+        c.getDuration("cold-probe-interval"),
+        c.getDuration("idle-check-interval"));
+  }
+
+  /**
+   * For an instance started by a request to an app scaled to zero: readiness polled every {@code
+   * coldProbeInterval}, no stability window (the request is waiting).
+   */
+  public SupervisorSettings forColdStart() {
+    return new SupervisorSettings(
+        probeInterval,
+        coldProbeInterval,
+        probeTimeout,
+        startTimeout,
+        Duration.ZERO,
+        failuresToUnroute,
+        failuresToReplace,
+        drainDelay,
+        termGrace,
+        backoffMin,
+        backoffMax,
+        backoffReset,
+        drainTimeout,
+        coldProbeInterval,
+        idleCheckInterval);
   }
 
   private static void positive(String name, Duration d) {

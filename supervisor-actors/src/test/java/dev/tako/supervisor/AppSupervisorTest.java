@@ -465,6 +465,88 @@ class AppSupervisorTest {
     stopAll(sup);
   }
 
+  private static ReleaseSpec idle(ReleaseSpec spec, Duration idleTimeout) {
+    return new ReleaseSpec(
+        spec.app(),
+        spec.env(),
+        spec.release(),
+        spec.releaseDir(),
+        spec.command(),
+        spec.environment(),
+        spec.healthPath(),
+        spec.logsDir(),
+        spec.runDir(),
+        idleTimeout);
+  }
+
+  private static SupervisorSettings fastIdleChecks() {
+    SupervisorSettings s = settings();
+    return new SupervisorSettings(
+        s.probeInterval(),
+        s.startingProbeInterval(),
+        s.probeTimeout(),
+        s.startTimeout(),
+        s.stabilityWindow(),
+        s.failuresToUnroute(),
+        s.failuresToReplace(),
+        s.drainDelay(),
+        s.termGrace(),
+        s.backoffMin(),
+        s.backoffMax(),
+        s.backoffReset(),
+        s.drainTimeout(),
+        Duration.ofMillis(15),
+        Duration.ofMillis(50));
+  }
+
+  @Test
+  void aColdAppWakesOnceAndStopsAgainWhenIdle() throws Exception {
+    ActorRef<AppSupervisor.Command> sup = supervisor(fastIdleChecks());
+    ReleaseSpec spec = idle(spec(root, "r1", SupervisorTesting.SERVER), Duration.ofMillis(800));
+    sup.tell(new AppSupervisor.Restore(spec, 0));
+    EndpointsChanged cold = awaitEndpoints(m -> m.cold());
+    assertEquals(List.of(), cold.endpoints());
+    assertEquals(List.of(), status(sup).instances());
+
+    for (int i = 0; i < 5; i++) {
+      sup.tell(AppSupervisor.WakeUp.INSTANCE);
+    }
+    EndpointsChanged woken = awaitEndpoints(m -> m.endpoints().size() == 1);
+    assertTrue(woken.cold(), "still scaled to zero");
+    AppStatus one = status(sup);
+    assertEquals(0, one.desired());
+    assertEquals(1, one.instances().size());
+    long pid = one.instances().get(0).pid();
+
+    awaitEndpoints(m -> m.endpoints().isEmpty());
+    awaitStatus(sup, st -> st.instances().isEmpty());
+    assertFalse(alive(pid));
+  }
+
+  @Test
+  void aColdStartThatFailsCountsAFailureAndStaysCold() throws Exception {
+    ActorRef<AppSupervisor.Command> sup = supervisor(fastIdleChecks());
+    sup.tell(new AppSupervisor.Restore(spec(root, "r1", "process.exit(3);"), 0));
+    awaitEndpoints(m -> m.cold());
+    sup.tell(AppSupervisor.WakeUp.INSTANCE);
+    EndpointsChanged failed = awaitEndpoints(m -> m.wakeFailures() == 1);
+    assertTrue(failed.cold());
+    awaitStatus(sup, st -> st.instances().isEmpty());
+  }
+
+  @Test
+  void aDeployAtZeroKeepsOneWarmInstanceUntilIdle() throws Exception {
+    ActorRef<AppSupervisor.Command> sup = supervisor(fastIdleChecks());
+    ReleaseSpec spec = idle(spec(root, "r1", SupervisorTesting.SERVER), Duration.ofMillis(800));
+    assertInstanceOf(CandidateReady.class, startCandidate(sup, spec, 0));
+    promote(sup);
+    EndpointsChanged warm = awaitEndpoints(m -> m.endpoints().size() == 1);
+    assertTrue(warm.cold());
+    assertEquals(0, status(sup).desired());
+    awaitEndpoints(m -> m.endpoints().isEmpty());
+    awaitStatus(sup, st -> st.instances().isEmpty());
+  }
+
   private static <T> T assertInstanceOf(Class<T> type, Object value) {
     return org.junit.jupiter.api.Assertions.assertInstanceOf(type, value, () -> "got " + value);
   }
