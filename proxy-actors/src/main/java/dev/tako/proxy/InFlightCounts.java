@@ -34,7 +34,12 @@ public final class InFlightCounts {
   }
 
   public int count(String host, int port) {
-    Counter c = counts.get(new Upstream(host, port));
+    return count(new Upstream(host, port));
+  }
+
+  /** The hot path's lookup (no allocation). */
+  int count(Upstream u) {
+    Counter c = counts.get(u);
     return c == null ? 0 : Math.max(0, c.count.get());
   }
 

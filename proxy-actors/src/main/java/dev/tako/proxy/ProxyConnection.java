@@ -286,7 +286,7 @@ final class ProxyConnection implements EventLoop.Handler {
       park();
       return;
     }
-    instance = target.next();
+    instance = target.leastLoaded(loop.routes.inFlight());
     track(instance);
     connect(false);
   }
@@ -329,7 +329,7 @@ final class ProxyConnection implements EventLoop.Handler {
     switch (outcome) {
       case FORWARD -> {
         target = now;
-        instance = target.next();
+        instance = target.leastLoaded(loop.routes.inFlight());
         track(instance);
         connect(false);
       }

@@ -5,9 +5,10 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The app a request was routed to and its upstreams, with round-robin balancing. One instance per
- * app in a {@link RouteSnapshot}, shared by all of that app's routes; its counter is the only
- * mutable part of a snapshot and starts over with every new snapshot.
+ * The app a request was routed to and its upstreams, balanced by fewest requests in flight with
+ * round robin among ties. One instance per app in a {@link RouteSnapshot}, shared by all of that
+ * app's routes; its counter is the only mutable part of a snapshot and starts over with every new
+ * snapshot.
  */
 public final class Target {
   private final String appKey;
@@ -65,6 +66,29 @@ public final class Target {
     return size == 1
         ? upstreams.get(0)
         : upstreams.get(Math.floorMod(counter.getAndIncrement(), size));
+  }
+
+  /**
+   * The upstream with the fewest requests in flight, round robin among ties (issue 4: "requests go
+   * to the ready instance with the fewest in flight"). One counter lookup per upstream.
+   */
+  public Upstream leastLoaded(InFlightCounts inFlight) {
+    int size = upstreams.size();
+    if (size <= 1) {
+      return next();
+    }
+    int start = Math.floorMod(counter.getAndIncrement(), size);
+    Upstream best = null;
+    int bestCount = Integer.MAX_VALUE;
+    for (int k = 0; k < size; k++) {
+      Upstream u = upstreams.get((start + k) % size);
+      int c = inFlight.count(u);
+      if (c < bestCount) {
+        best = u;
+        bestCount = c;
+      }
+    }
+    return best;
   }
 
   /**

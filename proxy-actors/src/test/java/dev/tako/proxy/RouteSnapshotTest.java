@@ -111,4 +111,20 @@ class RouteSnapshotTest {
             () -> RouteSnapshot.of(Map.of("bad", new AppRoutes(List.of("a..b"), List.of(A)))));
     assertTrue(e.getMessage().contains("bad") && e.getMessage().contains("a..b"), e.getMessage());
   }
+
+  @Test
+  void leastLoadedPrefersTheUpstreamWithFewestInFlightAndRoundRobinsTies() {
+    Upstream a = new Upstream("127.0.0.1", 1001);
+    Upstream b = new Upstream("127.0.0.1", 1002);
+    Target t = new Target("app", List.of(a, b));
+    InFlightCounts counts = new InFlightCounts();
+    java.util.Set<Upstream> seen = new java.util.HashSet<>();
+    seen.add(t.leastLoaded(counts));
+    seen.add(t.leastLoaded(counts));
+    org.junit.jupiter.api.Assertions.assertEquals(java.util.Set.of(a, b), seen, "ties alternate");
+    counts.started(a, System.nanoTime());
+    for (int i = 0; i < 4; i++) {
+      org.junit.jupiter.api.Assertions.assertEquals(b, t.leastLoaded(counts));
+    }
+  }
 }
