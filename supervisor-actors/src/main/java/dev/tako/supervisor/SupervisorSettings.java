@@ -27,69 +27,6 @@ public record SupervisorSettings(
     Duration coldProbeInterval,
     Duration idleCheckInterval) {
 
-  /** With the default cold-start probe period (15 ms) and idle check period (1 s). */
-  public SupervisorSettings(
-      Duration probeInterval,
-      Duration startingProbeInterval,
-      Duration probeTimeout,
-      Duration startTimeout,
-      Duration stabilityWindow,
-      int failuresToUnroute,
-      int failuresToReplace,
-      Duration drainDelay,
-      Duration termGrace,
-      Duration backoffMin,
-      Duration backoffMax,
-      Duration backoffReset,
-      Duration drainTimeout) {
-    this(
-        probeInterval,
-        startingProbeInterval,
-        probeTimeout,
-        startTimeout,
-        stabilityWindow,
-        failuresToUnroute,
-        failuresToReplace,
-        drainDelay,
-        termGrace,
-        backoffMin,
-        backoffMax,
-        backoffReset,
-        drainTimeout,
-        Duration.ofMillis(15),
-        Duration.ofSeconds(1));
-  }
-
-  /** With the default drain limit of 30 s. */
-  public SupervisorSettings(
-      Duration probeInterval,
-      Duration startingProbeInterval,
-      Duration probeTimeout,
-      Duration startTimeout,
-      Duration stabilityWindow,
-      int failuresToUnroute,
-      int failuresToReplace,
-      Duration drainDelay,
-      Duration termGrace,
-      Duration backoffMin,
-      Duration backoffMax,
-      Duration backoffReset) {
-    this(
-        probeInterval,
-        startingProbeInterval,
-        probeTimeout,
-        startTimeout,
-        stabilityWindow,
-        failuresToUnroute,
-        failuresToReplace,
-        drainDelay,
-        termGrace,
-        backoffMin,
-        backoffMax,
-        backoffReset,
-        Duration.ofSeconds(30));
-  }
-
   public SupervisorSettings {
     positive("probeInterval", probeInterval);
     positive("startingProbeInterval", startingProbeInterval);

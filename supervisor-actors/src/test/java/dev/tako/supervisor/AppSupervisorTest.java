@@ -264,21 +264,7 @@ class AppSupervisorTest {
 
   @Test
   void anAppIgnoringSigtermIsKilledAfterTheGrace() throws Exception {
-    SupervisorSettings s = settings();
-    SupervisorSettings shortGrace =
-        new SupervisorSettings(
-            s.probeInterval(),
-            s.startingProbeInterval(),
-            s.probeTimeout(),
-            s.startTimeout(),
-            s.stabilityWindow(),
-            s.failuresToUnroute(),
-            s.failuresToReplace(),
-            s.drainDelay(),
-            Duration.ofMillis(300),
-            s.backoffMin(),
-            s.backoffMax(),
-            s.backoffReset());
+    SupervisorSettings shortGrace = SupervisorTesting.settings("term-grace = 300ms");
     ActorRef<AppSupervisor.Command> sup = supervisor(shortGrace);
     String script =
         "process.on('SIGTERM', () => console.error('ignoring SIGTERM'));"
@@ -480,23 +466,7 @@ class AppSupervisorTest {
   }
 
   private static SupervisorSettings fastIdleChecks() {
-    SupervisorSettings s = settings();
-    return new SupervisorSettings(
-        s.probeInterval(),
-        s.startingProbeInterval(),
-        s.probeTimeout(),
-        s.startTimeout(),
-        s.stabilityWindow(),
-        s.failuresToUnroute(),
-        s.failuresToReplace(),
-        s.drainDelay(),
-        s.termGrace(),
-        s.backoffMin(),
-        s.backoffMax(),
-        s.backoffReset(),
-        s.drainTimeout(),
-        Duration.ofMillis(15),
-        Duration.ofMillis(50));
+    return SupervisorTesting.settings("cold-probe-interval = 15ms, idle-check-interval = 50ms");
   }
 
   @Test

@@ -21,19 +21,22 @@ final class SupervisorTesting {
   }
 
   static SupervisorSettings settings(Duration startTimeout) {
-    return new SupervisorSettings(
-        Duration.ofMillis(50),
-        Duration.ofMillis(50),
-        Duration.ofSeconds(1),
-        startTimeout,
-        Duration.ofMillis(200),
-        2,
-        3,
-        Duration.ofMillis(100),
-        Duration.ofSeconds(2),
-        Duration.ofMillis(100),
-        Duration.ofSeconds(1),
-        Duration.ofSeconds(60));
+    return settings("start-timeout = " + startTimeout.toMillis() + "ms");
+  }
+
+  /** Short timers for tests, with HOCON overrides of {@code tako.supervisor} on top. */
+  static SupervisorSettings settings(String overrides) {
+    return SupervisorSettings.fromConfig(
+        com.typesafe.config.ConfigFactory.parseString(
+                "tako.supervisor { probe-interval = 50ms, starting-probe-interval = 50ms,"
+                    + " probe-timeout = 1s, start-timeout = 5s, stability-window = 200ms,"
+                    + " failures-to-unroute = 2, failures-to-replace = 3, drain-delay = 100ms,"
+                    + " term-grace = 2s, backoff-min = 100ms, backoff-max = 1s,"
+                    + " backoff-reset = 60s }\n"
+                    + "tako.supervisor { "
+                    + overrides
+                    + " }")
+            .withFallback(com.typesafe.config.ConfigFactory.defaultReference()));
   }
 
   /** An HTTP server answering JSON of its environment; /crash exits 1, /sick fails health. */
