@@ -190,20 +190,34 @@ public final class Deployer {
   private void storeSecrets(
       NodeClient coordinator, String app, String env, Path project, List<String> servers) {
     Map<String, String> values;
+    String digest;
     try {
       var file = dev.tako.cli.secrets.SecretsFile.load(project, app);
       if (!file.has(env)) {
         return;
       }
-      values = file.decrypt(env, new dev.tako.cli.secrets.SecretKeys(home.keys()).load(app, env));
+      byte[] key = new dev.tako.cli.secrets.SecretKeys(home.keys()).load(app, env);
+      values = file.decrypt(env, key);
+      digest = dev.tako.cli.secrets.SecretsFile.digest(values, key);
     } catch (IOException | dev.tako.protocol.crypto.SecretException e) {
       throw CliException.failed(
           "cannot read the secrets of " + app + " (" + env + "): " + e.getMessage());
     }
+    // Every server already holds this set: nothing to send.
+    Map<?, ?> held =
+        coordinator.get(
+            "/v1/secrets?app=" + app + "&env=" + env, Map.class, Duration.ofSeconds(30));
+    Object digests = held.get("digests");
+    if (digests instanceof Map<?, ?> byServer
+        && servers.stream().allMatch(s -> digest.equals(byServer.get(s)))) {
+      out.progress("  secrets: unchanged on " + String.join(", ", servers) + ", not sent");
+      return;
+    }
     DeployResult stored =
         coordinator.rollout(
             "/v1/secrets",
-            new dev.tako.protocol.api.SecretsRequest(app, env, values, servers, who(), false),
+            new dev.tako.protocol.api.SecretsRequest(
+                app, env, values, servers, who(), false, digest),
             Duration.ofMinutes(2),
             ev -> {});
     if (!stored.ok()) {

@@ -92,6 +92,10 @@ class SecretsIT {
     }
     TakoCli.Result status = tako.run(app, "status", "--json");
     assertFalse(status.out().contains(FIRST));
+    // Unchanged secrets are not sent again.
+    TakoCli.Result again = tako.run(app, "deploy", "--json");
+    assertEquals(0, again.exit(), again::toString);
+    assertTrue(again.err().contains("unchanged on la, nyc, not sent"), again::toString);
 
     // Steady load while the secret changes: every answer 2xx, then the new value everywhere.
     List<LoadGenerator.Target> targets = new ArrayList<>();

@@ -174,6 +174,23 @@ public final class ManagementRoutes extends AllDirectives {
                 path(
                     "secrets",
                     () ->
+                        get(
+                            () ->
+                                parameter(
+                                    "app",
+                                    app ->
+                                        parameter(
+                                            "env",
+                                            env ->
+                                                onSuccess(
+                                                    secretsDigests(app, env),
+                                                    d ->
+                                                        json(
+                                                            StatusCodes.OK,
+                                                            Map.of("digests", d))))))),
+                path(
+                    "secrets",
+                    () ->
                         post(
                             () ->
                                 body(
@@ -312,6 +329,33 @@ public final class ManagementRoutes extends AllDirectives {
                   asks.stream().map(f -> f.getNow(null)).toList();
               boolean ok = results.stream().allMatch(r -> r.result().equals("scaled"));
               return new DeployResult(ok, null, results);
+            });
+  }
+
+  /** Which secret set each up member holds for an app/env (servers without one are left out). */
+  private CompletionStage<Map<String, String>> secretsDigests(String app, String env) {
+    List<CompletableFuture<NodeAgent.SecretsDigest>> asks = new ArrayList<>();
+    for (var m : clusterView.members()) {
+      if (m.status().equals("up")) {
+        asks.add(
+            clusterView
+                .<NodeAgent.SecretsDigest>askAgent(
+                    m.server(), r -> new NodeAgent.GetSecretsDigest(app, env, r))
+                .exceptionally(e -> null)
+                .toCompletableFuture());
+      }
+    }
+    return CompletableFuture.allOf(asks.toArray(CompletableFuture[]::new))
+        .thenApply(
+            v -> {
+              Map<String, String> out = new java.util.TreeMap<>();
+              for (var f : asks) {
+                NodeAgent.SecretsDigest d = f.getNow(null);
+                if (d != null && d.digest() != null) {
+                  out.put(d.server(), d.digest());
+                }
+              }
+              return out;
             });
   }
 

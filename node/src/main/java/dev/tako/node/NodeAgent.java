@@ -135,7 +135,11 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
    * runs here (null when it is not deployed here).
    */
   public record StoreSecrets(
-      String app, String env, Map<String, String> values, ActorRef<StepResult> replyTo)
+      String app,
+      String env,
+      Map<String, String> values,
+      String digest,
+      ActorRef<StepResult> replyTo)
       implements Command, CborSerializable {
     public StoreSecrets {
       values = Map.copyOf(values);
@@ -147,6 +151,12 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
       return "StoreSecrets[" + app + "/" + env + ", " + values.size() + " value(s)]";
     }
   }
+
+  /** The digest of the secret set this server holds for an app/env (null: none). */
+  public record GetSecretsDigest(String app, String env, ActorRef<SecretsDigest> replyTo)
+      implements Command, CborSerializable {}
+
+  public record SecretsDigest(String server, String digest) implements CborSerializable {}
 
   /** Coordinate {@code tako secrets sync} from this node. */
   public record RunSecretsSync(
@@ -358,6 +368,18 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
         .onMessage(GetReleases.class, this::onGetReleases)
         .onMessage(SetScale.class, this::onSetScale)
         .onMessage(StoreSecrets.class, this::onStoreSecrets)
+        .onMessage(
+            GetSecretsDigest.class,
+            m -> {
+              m.replyTo()
+                  .tell(
+                      new SecretsDigest(
+                          settings.server(),
+                          ledgerState == null
+                              ? null
+                              : ledgerState.secretsOf(m.app(), m.env()).digest()));
+              return this;
+            })
         .onMessage(
             RunSecretsSync.class,
             m -> {
@@ -883,7 +905,7 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
             ? null
             : ledgerState.app(msg.app(), msg.env()).map(NodeLedger.AppState::current).orElse(null);
     var sealed = nodeKey.seal(msg.app(), msg.env(), msg.values());
-    String digest = nodeKey.digest(msg.app(), msg.env(), msg.values());
+    String digest = msg.digest();
     getContext()
         .ask(
             Done.class,

@@ -5,8 +5,6 @@ import dev.tako.protocol.crypto.SecretException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.TreeMap;
@@ -57,25 +55,5 @@ public final class NodeKey {
               box.open(e.getValue(), associated(app, env, e.getKey())), StandardCharsets.UTF_8));
     }
     return out;
-  }
-
-  /** An HMAC-like digest of a secret set: equal sets give equal digests, values stay hidden. */
-  public String digest(String app, String env, Map<String, String> values) {
-    try {
-      MessageDigest sha = MessageDigest.getInstance("SHA-256");
-      sha.update(key);
-      sha.update((app + "/" + env + "\0").getBytes(StandardCharsets.UTF_8));
-      new TreeMap<>(values)
-          .forEach(
-              (k, v) -> {
-                sha.update(
-                    (k.length() + ":" + k + v.length() + ":").getBytes(StandardCharsets.UTF_8));
-                sha.update(v.getBytes(StandardCharsets.UTF_8));
-              });
-      sha.update(key);
-      return HexFormat.of().formatHex(sha.digest());
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
   }
 }

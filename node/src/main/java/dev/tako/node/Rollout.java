@@ -76,6 +76,7 @@ public final class Rollout extends AbstractBehavior<Rollout.Command> {
   private final Map<String, String> secrets;
 
   private final boolean restartWithSecrets;
+  private final String secretsDigest;
   private final ActorRef<RolloutEvent> events;
   private final ActorRef<DeployResult> replyTo;
   private final NodeSettings settings;
@@ -128,7 +129,16 @@ public final class Rollout extends AbstractBehavior<Rollout.Command> {
                     return Behaviors.stopped();
                   }
                   return new Rollout(
-                      ctx, timers, request, null, false, ev, replyTo, settings, supervisorSettings);
+                      ctx,
+                      timers,
+                      request,
+                      null,
+                      false,
+                      null,
+                      ev,
+                      replyTo,
+                      settings,
+                      supervisorSettings);
                 }));
   }
 
@@ -170,6 +180,7 @@ public final class Rollout extends AbstractBehavior<Rollout.Command> {
                         request,
                         sync.secrets(),
                         sync.restart(),
+                        sync.digest(),
                         events,
                         null,
                         settings,
@@ -182,6 +193,7 @@ public final class Rollout extends AbstractBehavior<Rollout.Command> {
       DeployRequest request,
       Map<String, String> secrets,
       boolean restartWithSecrets,
+      String secretsDigest,
       ActorRef<RolloutEvent> events,
       ActorRef<DeployResult> replyTo,
       NodeSettings settings,
@@ -191,6 +203,7 @@ public final class Rollout extends AbstractBehavior<Rollout.Command> {
     this.request = request;
     this.secrets = secrets;
     this.restartWithSecrets = restartWithSecrets;
+    this.secretsDigest = secretsDigest;
     this.events = events;
     this.replyTo = replyTo;
     this.settings = settings;
@@ -363,7 +376,9 @@ public final class Rollout extends AbstractBehavior<Rollout.Command> {
               Phase.SECRETS,
               request.servers(),
               settings.askTimeout(),
-              (server, r) -> new NodeAgent.StoreSecrets(request.app(), request.env(), secrets, r));
+              (server, r) ->
+                  new NodeAgent.StoreSecrets(
+                      request.app(), request.env(), secrets, secretsDigest, r));
         }
         return ask(
             Phase.PREPARE,

@@ -83,11 +83,11 @@ public final class SecretsCommand implements Runnable {
   /** Pushes the environment's secrets to its servers and restarts the app with them. */
   static int sync(AppContext ctx, SecretsFile file, Output out) {
     Map<String, String> values;
+    String digest;
     try {
-      values =
-          file.has(ctx.envName())
-              ? file.decrypt(ctx.envName(), keys().load(ctx.config().name(), ctx.envName()))
-              : Map.of();
+      byte[] key = keys().loadOrCreate(ctx.config().name(), ctx.envName());
+      values = file.has(ctx.envName()) ? file.decrypt(ctx.envName(), key) : Map.of();
+      digest = SecretsFile.digest(values, key);
     } catch (IOException | SecretException e) {
       throw CliException.failed(e.getMessage());
     }
@@ -104,7 +104,8 @@ public final class SecretsCommand implements Runnable {
                   values,
                   ctx.env().servers(),
                   Deployer.who(),
-                  true),
+                  true,
+                  digest),
               Duration.ofMinutes(16),
               Deployer::progress);
     }

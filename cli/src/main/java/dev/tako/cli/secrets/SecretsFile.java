@@ -95,6 +95,27 @@ public final class SecretsFile {
     return out;
   }
 
+  /**
+   * Identifies an environment's set of values without revealing them: HMAC-SHA256 under the
+   * environment's key over the sorted names and values.
+   */
+  public static String digest(Map<String, String> values, byte[] key) {
+    try {
+      javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+      mac.init(new javax.crypto.spec.SecretKeySpec(key, "HmacSHA256"));
+      new TreeMap<>(values)
+          .forEach(
+              (k, v) -> {
+                mac.update(
+                    (k.length() + ":" + k + v.length() + ":").getBytes(StandardCharsets.UTF_8));
+                mac.update(v.getBytes(StandardCharsets.UTF_8));
+              });
+      return java.util.HexFormat.of().formatHex(mac.doFinal());
+    } catch (java.security.GeneralSecurityException e) {
+      throw new IllegalStateException("HMAC-SHA256 is not available", e);
+    }
+  }
+
   public void save() throws IOException {
     Files.createDirectories(file.getParent());
     Path tmp = file.resolveSibling("secrets.json.tmp");

@@ -80,4 +80,18 @@ class SecretsFileTest {
             () -> SecretKeys.importKey(line, "correct horse".toCharArray(), "other", "production"));
     assertTrue(otherApp.getMessage().contains("hello (production)"), otherApp.getMessage());
   }
+
+  @Test
+  void digestsIdentifyASetWithoutRevealingIt() {
+    byte[] key = dev.tako.protocol.crypto.SecretBox.newKey();
+    String d = SecretsFile.digest(Map.of("X", "1", "Y", "2"), key);
+    assertEquals(d, SecretsFile.digest(Map.of("Y", "2", "X", "1"), key));
+    assertFalse(d.equals(SecretsFile.digest(Map.of("X", "1", "Y", "3"), key)));
+    assertFalse(d.equals(SecretsFile.digest(Map.of("XY", "12"), key)), "no ambiguity");
+    assertFalse(
+        d.equals(
+            SecretsFile.digest(
+                Map.of("X", "1", "Y", "2"), dev.tako.protocol.crypto.SecretBox.newKey())),
+        "keyed");
+  }
 }

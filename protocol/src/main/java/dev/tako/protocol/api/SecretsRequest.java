@@ -7,7 +7,9 @@ import java.util.Map;
 /**
  * {@code tako secrets sync}: an environment's secrets, in clear only inside the SSH tunnel, to be
  * stored encrypted by each node and given to the app, whose instances restart with them ({@code
- * restart}; a deploy stores them without a restart, its own new instances get them).
+ * restart}; a deploy stores them without a restart, its own new instances get them). {@code digest}
+ * identifies the set (an HMAC under the app's secrets key, computed by the CLI): nodes keep it, so
+ * a deploy whose secrets did not change does not send them again.
  */
 public record SecretsRequest(
     String app,
@@ -15,7 +17,8 @@ public record SecretsRequest(
     Map<String, String> secrets,
     List<String> servers,
     String by,
-    boolean restart)
+    boolean restart,
+    String digest)
     implements CborSerializable {
   public SecretsRequest {
     secrets = Map.copyOf(secrets);
