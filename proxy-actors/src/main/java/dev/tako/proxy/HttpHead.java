@@ -57,6 +57,7 @@ final class HttpHead {
   // Request line / status line.
   private boolean http10;
   private boolean headRequest;
+  private boolean safeMethod;
   private int status;
   private String path;
 
@@ -107,6 +108,7 @@ final class HttpHead {
     }
     http10 = buf[lineEnd - 1] == '0';
     headRequest = sp1 - lineStart == 4 && startsWith(buf, lineStart, "HEAD");
+    safeMethod = headRequest || (sp1 - lineStart == 3 && startsWith(buf, lineStart, "GET"));
     path = path(buf, sp1 + 1, sp2);
     if (badTransferEncoding || (contentLength < -1)) {
       return false;
@@ -268,6 +270,11 @@ final class HttpHead {
 
   boolean http10() {
     return http10;
+  }
+
+  /** GET or HEAD: safe to send again to another instance when the first failed before answering. */
+  boolean safeMethod() {
+    return safeMethod;
   }
 
   boolean headRequest() {

@@ -495,11 +495,22 @@ final class ProxyConnection implements EventLoop.Handler {
       close();
       return;
     }
-    boolean stale = upstream != null && upstream.reused && request.framer.total() == 0;
+    // Retry once when nothing of the request body went out and the request is safe to repeat: a
+    // pooled connection closed under us, or a GET/HEAD whose instance died before answering.
+    boolean stale =
+        upstream != null
+            && request.framer.total() == 0
+            && (upstream.reused || (requestHead.safeMethod() && requestDone));
     dropUpstream();
     if (stale && !retried) {
-      // A pooled connection the app closed while we picked it: once more on a new connection.
+      // Once more on a new connection, to the next instance when there is one (this one may have
+      // died).
       retried = true;
+      Optional<Upstream> other = target.after(instance);
+      if (other.isPresent()) {
+        instance = other.get();
+        track(instance);
+      }
       request.message(requestOut.buffer());
       connect(true);
       return;
