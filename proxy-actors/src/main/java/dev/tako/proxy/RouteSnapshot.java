@@ -57,7 +57,13 @@ public final class RouteSnapshot implements NoSerializationVerificationNeeded {
     for (Map.Entry<String, AppRoutes> app : new TreeMap<>(apps).entrySet()) {
       AppRoutes routes = app.getValue();
       Target target =
-          new Target(app.getKey(), routes.upstreams(), routes.cold(), routes.wakeFailures());
+          new Target(
+              app.getKey(),
+              routes.upstreams(),
+              routes.cold(),
+              routes.wakeFailures(),
+              routes.secure(),
+              routes.publicDir());
       for (String route : routes.routes()) {
         RoutePattern pattern;
         try {

@@ -1,5 +1,6 @@
 package dev.tako.proxy;
 
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,14 +29,30 @@ public final class RouteTable extends AbstractBehavior<RouteTable.Command> {
 
   /**
    * Replaces the routes and upstreams of one app (adds the app if new); {@code cold}: scaled to
-   * zero, {@code wakeFailures}: failed cold starts so far (see {@link Target}).
+   * zero, {@code wakeFailures}: failed cold starts so far, {@code secure} and {@code publicDir} as
+   * in {@link AppRoutes}.
    */
   public record SetApp(
-      String appKey, List<String> routes, List<Upstream> upstreams, boolean cold, long wakeFailures)
+      String appKey,
+      List<String> routes,
+      List<Upstream> upstreams,
+      boolean cold,
+      long wakeFailures,
+      boolean secure,
+      Path publicDir)
       implements Command {
     public SetApp {
       routes = List.copyOf(routes);
       upstreams = List.copyOf(upstreams);
+    }
+
+    public SetApp(
+        String appKey,
+        List<String> routes,
+        List<Upstream> upstreams,
+        boolean cold,
+        long wakeFailures) {
+      this(appKey, routes, upstreams, cold, wakeFailures, false, null);
     }
 
     public SetApp(String appKey, List<String> routes, List<Upstream> upstreams) {
@@ -77,7 +94,12 @@ public final class RouteTable extends AbstractBehavior<RouteTable.Command> {
     next.put(
         command.appKey(),
         new AppRoutes(
-            command.routes(), command.upstreams(), command.cold(), command.wakeFailures()));
+            command.routes(),
+            command.upstreams(),
+            command.cold(),
+            command.wakeFailures(),
+            command.secure(),
+            command.publicDir()));
     try {
       publish(next);
     } catch (IllegalArgumentException e) {

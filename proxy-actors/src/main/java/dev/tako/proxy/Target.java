@@ -1,5 +1,6 @@
 package dev.tako.proxy;
 
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -15,6 +16,8 @@ public final class Target {
   private final List<Upstream> upstreams;
   private final boolean cold;
   private final long wakeFailures;
+  private final boolean secure;
+  private final Path publicDir;
   private final AtomicInteger counter = new AtomicInteger();
 
   public Target(String appKey, List<Upstream> upstreams) {
@@ -27,10 +30,36 @@ public final class Target {
    * @param wakeFailures how many cold starts of the app failed so far (only ever grows)
    */
   public Target(String appKey, List<Upstream> upstreams, boolean cold, long wakeFailures) {
+    this(appKey, upstreams, cold, wakeFailures, false, null);
+  }
+
+  /**
+   * @param secure TLS is on for the app: plain HTTP requests are redirected to HTTPS
+   * @param publicDir the release's static files directory, or null
+   */
+  public Target(
+      String appKey,
+      List<Upstream> upstreams,
+      boolean cold,
+      long wakeFailures,
+      boolean secure,
+      Path publicDir) {
     this.appKey = appKey;
     this.upstreams = List.copyOf(upstreams);
     this.cold = cold;
     this.wakeFailures = wakeFailures;
+    this.secure = secure;
+    this.publicDir = publicDir;
+  }
+
+  /** TLS is on for this app: plain HTTP is redirected to HTTPS (ACME challenges excepted). */
+  public boolean secure() {
+    return secure;
+  }
+
+  /** The current release's {@code public/} directory, or null when it has none. */
+  public Path publicDir() {
+    return publicDir;
   }
 
   public boolean cold() {
