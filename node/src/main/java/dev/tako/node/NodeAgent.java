@@ -16,6 +16,7 @@ import dev.tako.supervisor.AppSupervisor.EndpointsChanged;
 import dev.tako.supervisor.InFlight;
 import dev.tako.supervisor.ReleaseSpec;
 import dev.tako.supervisor.SupervisorSettings;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -680,13 +681,24 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
     List<String> routes = req == null ? List.of() : req.routes();
     List<Upstream> upstreams = new ArrayList<>();
     change.endpoints().forEach(e -> upstreams.add(new Upstream(e.host(), e.port())));
+    boolean secure = req != null && req.tls() != null && !"off".equals(req.tls());
+    Path publicDir = null;
+    if (req != null) {
+      Path candidate =
+          store.releaseDir(change.app(), change.env(), change.release()).resolve("public");
+      if (Files.isDirectory(candidate)) {
+        publicDir = candidate;
+      }
+    }
     routeTable.tell(
         new RouteTable.SetApp(
             appKey(change.app(), change.env()),
             routes,
             List.copyOf(upstreams),
             change.cold(),
-            change.wakeFailures()));
+            change.wakeFailures(),
+            secure,
+            publicDir));
     return this;
   }
 
