@@ -1,10 +1,14 @@
 package dev.tako.node;
 
 import dev.tako.persistence.NodeLedger;
+import dev.tako.proxy.ProxyListener;
 import dev.tako.proxy.ProxySettings;
 import dev.tako.proxy.RouteSnapshots;
 import dev.tako.proxy.RouteTable;
 import dev.tako.proxy.TcpProxy;
+import dev.tako.proxy.tls.AcmeChallenges;
+import dev.tako.proxy.tls.CertificateSource;
+import dev.tako.proxy.tls.SelfSignedCertificates;
 import dev.tako.supervisor.InFlight;
 import dev.tako.supervisor.SupervisorSettings;
 import java.util.concurrent.CompletableFuture;
@@ -59,24 +63,25 @@ public final class Guardian {
           // A request for an app scaled to zero wakes it (the proxy coalesces per app).
           snapshots.coldStarter(appKey -> agent.tell(new NodeAgent.WakeUp(appKey)));
 
-          TcpProxy.bind(
-                  system,
-                  settings.proxyInterface(),
-                  settings.httpPort(),
-                  snapshots,
-                  ProxySettings.fromConfig(system.settings().config()))
-              .whenComplete(
-                  (binding, failure) -> {
-                    if (failure != null) {
-                      log.error(
-                          "cannot bind the proxy on port {}: {}",
-                          settings.httpPort(),
-                          failure.getMessage());
-                      system.terminate();
-                    } else {
-                      log.info("proxy listening on {}", binding.localAddress());
-                    }
-                  });
+          // HTTPS: certificates by SNI; plain HTTP: ACME challenges, and redirects for apps with
+          // TLS on.
+          CertificateSource certificates = new SelfSignedCertificates();
+          AcmeChallenges challenges = AcmeChallenges.NONE;
+          ProxySettings proxySettings = ProxySettings.fromConfig(system.settings().config());
+          bindProxy(
+              system,
+              settings,
+              settings.httpPort(),
+              snapshots,
+              proxySettings,
+              new ProxyListener.Plain(challenges, settings.httpsPort()));
+          bindProxy(
+              system,
+              settings,
+              settings.httpsPort(),
+              snapshots,
+              proxySettings,
+              new ProxyListener.Tls(certificates));
 
           ClusterView view = new ClusterView(system, settings.askTimeout());
           var routes = new ManagementRoutes(system, settings, token, agent, view).routes();
@@ -142,5 +147,34 @@ public final class Guardian {
                           .exceptionally(e -> Done.getInstance()));
           return Behaviors.empty();
         });
+  }
+
+  /** Binds one proxy port; a port that cannot be bound stops the node (the log says why). */
+  private static void bindProxy(
+      ActorSystem<?> system,
+      NodeSettings settings,
+      int port,
+      RouteSnapshots snapshots,
+      ProxySettings proxySettings,
+      ProxyListener listener) {
+    String what = listener instanceof ProxyListener.Tls ? "HTTPS" : "HTTP";
+    TcpProxy.bind(system, settings.proxyInterface(), port, snapshots, proxySettings, listener)
+        .whenComplete(
+            (binding, failure) -> {
+              if (failure != null) {
+                system
+                    .log()
+                    .error(
+                        "cannot bind the {} proxy on port {}: {} (choose another port in node.conf:"
+                            + " tako.{}-port)",
+                        what,
+                        port,
+                        failure.getMessage(),
+                        listener instanceof ProxyListener.Tls ? "https" : "http");
+                system.terminate();
+              } else {
+                system.log().info("{} proxy listening on {}", what, binding.localAddress());
+              }
+            });
   }
 }

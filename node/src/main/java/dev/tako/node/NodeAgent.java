@@ -1038,7 +1038,7 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
                     settings.region(),
                     app.current(),
                     app.effectiveDesired(),
-                    settings.url(),
+                    settings.url(current.get().request().tls()),
                     false,
                     instances)));
       }

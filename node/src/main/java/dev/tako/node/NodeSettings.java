@@ -63,9 +63,17 @@ public record NodeSettings(
         t.getDuration("release-command-timeout"));
   }
 
-  /** The base URL of this server's proxy, as shown by {@code tako status}. */
+  /** The base URL of this server's plain HTTP proxy. */
   public String url() {
     return "http://" + publicHost + ":" + httpPort;
+  }
+
+  /**
+   * The base URL of this server's proxy for an environment, as shown by {@code tako status}: HTTPS
+   * when its {@code tls} is on (SPEC §5).
+   */
+  public String url(String tls) {
+    return tls == null || "off".equals(tls) ? url() : "https://" + publicHost + ":" + httpsPort;
   }
 
   public String clusterAddress() {

@@ -50,6 +50,11 @@ final class EventLoop implements Runnable {
   final RouteSnapshots routes;
   final ProxySettings settings;
   final ColdStarts coldStarts;
+  final ProxyListener listener;
+
+  /** For a TLS listener: makes each visitor connection's engine; null for plain HTTP. */
+  final javax.net.ssl.SSLContext sslContext;
+
   final long connectTimeout;
   final long readTimeout;
   final long idleTimeout;
@@ -86,9 +91,15 @@ final class EventLoop implements Runnable {
       ProxySettings settings,
       ColdStarts coldStarts,
       int maxPerUpstream,
+      ProxyListener listener,
       Runnable onExit)
       throws IOException {
     this.coldStarts = coldStarts;
+    this.listener = listener;
+    this.sslContext =
+        listener instanceof ProxyListener.Tls tls
+            ? dev.tako.proxy.tls.SniKeyManager.serverContext(tls.certificates())
+            : null;
     this.maxPerUpstream = maxPerUpstream;
     this.selector = Selector.open();
     this.routes = routes;

@@ -60,6 +60,8 @@ final class HttpHead {
   private boolean safeMethod;
   private int status;
   private String path;
+  private int queryStart = -1;
+  private int queryEnd;
 
   // Values.
   private String host;
@@ -110,6 +112,8 @@ final class HttpHead {
     headRequest = sp1 - lineStart == 4 && startsWith(buf, lineStart, "HEAD");
     safeMethod = headRequest || (sp1 - lineStart == 3 && startsWith(buf, lineStart, "GET"));
     path = path(buf, sp1 + 1, sp2);
+    queryStart = indexOf(buf, sp1 + 1, sp2, (byte) '?');
+    queryEnd = sp2;
     if (badTransferEncoding || (contentLength < -1)) {
       return false;
     }
@@ -266,6 +270,21 @@ final class HttpHead {
 
   String path() {
     return path;
+  }
+
+  /**
+   * The query of the request target with its "?" ("" when none), read from the buffer the head was
+   * parsed from: call it before that buffer is reused.
+   */
+  String query() {
+    if (queryStart < 0) {
+      return "";
+    }
+    int end = queryStart;
+    while (end < queryEnd && buf[end] != '#') {
+      end++;
+    }
+    return latin1(queryStart, end);
   }
 
   boolean http10() {

@@ -1,11 +1,13 @@
 package dev.tako.proxy;
 
+import dev.tako.proxy.tls.AcmeChallenges;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
+import javax.net.ssl.SSLEngine;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,7 +27,7 @@ final class ProxyConnection implements EventLoop.Handler {
   private static final Logger LOG = LoggerFactory.getLogger(TcpProxy.class);
   private static final int BUFFER = 16 * 1024;
   private static final long LINGER_NANOS = 2_000_000_000L;
-  private static final String PROTO = "http";
+  private static final String ACME_PREFIX = "/.well-known/acme-challenge/";
 
   private enum State {
     /** Waiting for (the rest of) a request head. */
@@ -45,6 +47,12 @@ final class ProxyConnection implements EventLoop.Handler {
 
   final SocketChannel client;
   SelectionKey key;
+
+  /** The visitor's TLS session on an HTTPS port, else null (plain HTTP). */
+  final TlsChannel tls;
+
+  /** "https" or "http", for X-Forwarded-Proto. */
+  private final String proto;
 
   private final EventLoop loop;
   private final Pump request = new Pump(BUFFER);
@@ -93,8 +101,19 @@ final class ProxyConnection implements EventLoop.Handler {
     this.clientAddress =
         ((InetSocketAddress) client.getRemoteAddress()).getAddress().getHostAddress();
     this.lastActivity = loop.now;
-    request.src = client;
-    response.dst = client;
+    if (loop.sslContext != null) {
+      SSLEngine engine = loop.sslContext.createSSLEngine();
+      engine.setUseClientMode(false);
+      tls = new TlsChannel(client, engine);
+      proto = "https";
+      request.src = tls;
+      response.dst = tls;
+    } else {
+      tls = null;
+      proto = "http";
+      request.src = client;
+      response.dst = client;
+    }
   }
 
   // ----- events
@@ -103,6 +122,14 @@ final class ProxyConnection implements EventLoop.Handler {
   public void ready(SelectionKey k) throws IOException {
     lastActivity = loop.now;
     int ops = k.readyOps();
+    if (tls != null && (ops & SelectionKey.OP_WRITE) != 0 && tls.hasPendingOutput()) {
+      if (!tls.flush()) {
+        return;
+      }
+      Pump.off(key, SelectionKey.OP_WRITE);
+      // Whatever waited for these bytes (a handshake step, a reply to the visitor's close) goes on.
+      ops |= SelectionKey.OP_READ;
+    }
     if ((ops & SelectionKey.OP_WRITE) != 0) {
       if (state == State.FORWARDING || state == State.PIPE || state == State.LOCAL) {
         driveResponse();
@@ -210,6 +237,7 @@ final class ProxyConnection implements EventLoop.Handler {
           return;
         }
         if (request.full()) {
+          headRequest = false;
           requestId = ForwardedHeaders.requestId((String) null);
           closeAfter = true;
           answer(431, "Request Header Fields Too Large");
@@ -231,6 +259,7 @@ final class ProxyConnection implements EventLoop.Handler {
   private void startExchange(int headEnd) {
     boolean parsed = requestHead.parseRequest(request.buf, request.start, headEnd);
     request.start = headEnd;
+    headRequest = false;
     responseStarted = false;
     interim = false;
     retried = false;
@@ -247,6 +276,19 @@ final class ProxyConnection implements EventLoop.Handler {
     headRequest = requestHead.headRequest();
     upgradeRequested = requestHead.upgrade();
     requestDone = !requestHead.hasBody();
+    boolean acme = false;
+    if (loop.listener instanceof ProxyListener.Plain plain
+        && requestHead.path().startsWith(ACME_PREFIX)) {
+      acme = true;
+      if (plain.challenges() != AcmeChallenges.NONE && requestHead.safeMethod()) {
+        String answer =
+            plain.challenges().keyAuthorization(requestHead.path().substring(ACME_PREFIX.length()));
+        if (answer != null) {
+          answer(200, "OK", null, answer);
+          return;
+        }
+      }
+    }
     Optional<Target> found = loop.routes.current().match(requestHead.host(), requestHead.path());
     if (found.isEmpty()) {
       LOG.debug(
@@ -258,6 +300,13 @@ final class ProxyConnection implements EventLoop.Handler {
       return;
     }
     target = found.get();
+    if (!acme
+        && target.secure()
+        && loop.listener instanceof ProxyListener.Plain plain
+        && plain.httpsPort() > 0) {
+      answer(307, "Temporary Redirect", "Location: " + httpsUrl(plain.httpsPort()), null);
+      return;
+    }
     if (target.isEmpty() && !target.cold()) {
       LOG.info("App {} has no ready instance ({})", target.appKey(), requestId);
       answer(503, "Service Unavailable");
@@ -281,7 +330,7 @@ final class ProxyConnection implements EventLoop.Handler {
       request.framer.none();
     }
     request.limit = max;
-    requestHead.writeRequest(requestOut, clientAddress, PROTO, requestId);
+    requestHead.writeRequest(requestOut, clientAddress, proto, requestId);
     if (target.isEmpty()) {
       park();
       return;
@@ -683,7 +732,7 @@ final class ProxyConnection implements EventLoop.Handler {
       request.start = 0;
       request.end = 0;
       try {
-        client.shutdownOutput();
+        shutdownClientOutput();
       } catch (IOException e) {
         close();
         return;
@@ -705,15 +754,42 @@ final class ProxyConnection implements EventLoop.Handler {
     request.dstKey = null;
     response.src = null;
     response.srcKey = null;
-    if (request.buffered()) {
+    if (request.buffered() || (tls != null && tls.hasBufferedInput())) {
       readHead();
     } else {
       Pump.on(key, SelectionKey.OP_READ);
     }
   }
 
+  /** The same URL over HTTPS on {@code port} (left out when 443). */
+  private String httpsUrl(int port) {
+    String host = requestHead.host();
+    if (host.startsWith("[")) {
+      int close = host.indexOf(']');
+      host = close > 0 ? host.substring(0, close + 1) : host;
+    } else {
+      int colon = host.indexOf(':');
+      host = colon >= 0 ? host.substring(0, colon) : host;
+    }
+    return "https://"
+        + host
+        + (port == 443 ? "" : ":" + port)
+        + requestHead.path()
+        + requestHead.query();
+  }
+
   /** The proxy's own short answer; the connection closes after it when closeAfter is set. */
   private void answer(int status, String reason) {
+    answer(status, reason, null, null);
+  }
+
+  /**
+   * The proxy's own answer.
+   *
+   * @param header one extra header line without CRLF (e.g. Location), or null
+   * @param text the body, or null for the reason phrase
+   */
+  private void answer(int status, String reason, String header, String text) {
     track(null);
     if (!requestDone) {
       closeAfter = true;
@@ -721,13 +797,19 @@ final class ProxyConnection implements EventLoop.Handler {
     state = State.LOCAL;
     stateSince = loop.now;
     responseStarted = true;
-    byte[] body = (reason + "\n").getBytes(StandardCharsets.US_ASCII);
+    byte[] body = (text != null ? text : reason + "\n").getBytes(StandardCharsets.UTF_8);
+    if (headRequest) {
+      body = new byte[0];
+    }
     responseOut
         .reset()
         .ascii("HTTP/1.1 " + status + " " + reason + "\r\n")
         .ascii("Content-Type: text/plain; charset=UTF-8\r\n")
         .ascii("Content-Length: " + body.length + "\r\n")
         .ascii("X-Request-ID: " + requestId + "\r\n");
+    if (header != null) {
+      responseOut.ascii(header + "\r\n");
+    }
     if (closeAfter) {
       responseOut.ascii("Connection: close\r\n");
     }
@@ -764,10 +846,18 @@ final class ProxyConnection implements EventLoop.Handler {
     }
   }
 
+  private void shutdownClientOutput() throws IOException {
+    if (tls != null) {
+      tls.shutdownOutput();
+    } else {
+      client.shutdownOutput();
+    }
+  }
+
   private void shutClientOutput() {
     clientOutputShut = true;
     try {
-      client.shutdownOutput();
+      shutdownClientOutput();
     } catch (IOException e) {
       close();
       return;

@@ -2,8 +2,9 @@ package dev.tako.proxy;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.GatheringByteChannel;
+import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.SelectionKey;
-import java.nio.channels.SocketChannel;
 
 /**
  * One direction of a proxied connection: a buffer filled from a source channel and drained, head
@@ -39,9 +40,9 @@ final class Pump {
   /** Largest body (framing included) accepted for one message. */
   long limit = Long.MAX_VALUE;
 
-  SocketChannel src;
+  ReadableByteChannel src;
   SelectionKey srcKey;
-  SocketChannel dst;
+  GatheringByteChannel dst;
   SelectionKey dstKey;
   boolean srcEof;
   IOException failure;
@@ -147,8 +148,22 @@ final class Pump {
           off(srcKey, SelectionKey.OP_READ);
           return WANT_WRITE;
         }
-        off(dstKey, SelectionKey.OP_WRITE);
+        if (!(dst instanceof TlsChannel tls && tls.hasPendingOutput())) {
+          off(dstKey, SelectionKey.OP_WRITE);
+        }
         continue;
+      }
+      if (dst instanceof TlsChannel tls && tls.hasPendingOutput()) {
+        // Encrypted bytes of what was taken still wait for the visitor's socket.
+        try {
+          if (!tls.flush()) {
+            off(srcKey, SelectionKey.OP_READ);
+            return WANT_WRITE;
+          }
+        } catch (IOException e) {
+          failure = e;
+          return DST_ERROR;
+        }
       }
       if (framer.done()) {
         return DONE;

@@ -33,7 +33,9 @@ import org.slf4j.LoggerFactory;
  * {@link CompletionStage} (e.g. port in use). The loops stop on {@link Binding#unbind()} or when
  * the actor system terminates.
  *
- * <p>Not yet here (SPEC §9): TLS, static files, gzip, per-client limits, metrics.
+ * <p>HTTPS: a {@link ProxyListener.Tls} port terminates TLS on the same loops (a {@link TlsChannel}
+ * per visitor, the certificate chosen by SNI); a {@link ProxyListener.Plain} port redirects apps
+ * with TLS on to HTTPS and answers ACME HTTP-01 challenges.
  */
 public final class TcpProxy {
   private static final int BACKLOG = 4096;
@@ -79,6 +81,20 @@ public final class TcpProxy {
       int port,
       RouteSnapshots routes,
       ProxySettings settings) {
+    return bind(system, iface, port, routes, settings, ProxyListener.PLAIN);
+  }
+
+  /**
+   * Binds the proxy speaking plain HTTP (with redirects and ACME challenges as {@code listener}
+   * says) or HTTPS.
+   */
+  public static CompletionStage<Binding> bind(
+      ActorSystem<?> system,
+      String iface,
+      int port,
+      RouteSnapshots routes,
+      ProxySettings settings,
+      ProxyListener listener) {
     Config config = system.settings().config();
     return bind(
         system,
@@ -86,6 +102,7 @@ public final class TcpProxy {
         port,
         routes,
         settings,
+        listener,
         new ColdStarts(
             config.getInt("tako.proxy.cold-start.max-waiting"),
             config.getDuration("tako.proxy.cold-start.timeout"),
@@ -109,6 +126,7 @@ public final class TcpProxy {
         port,
         routes,
         settings,
+        ProxyListener.PLAIN,
         new ColdStarts(1000, java.time.Duration.ofSeconds(30), a -> routes.coldStarter().wake(a)),
         count,
         maxConnectionsPerInstance);
@@ -121,6 +139,7 @@ public final class TcpProxy {
       int port,
       RouteSnapshots routes,
       ProxySettings settings,
+      ProxyListener listener,
       ColdStarts coldStarts,
       int count,
       int maxConnectionsPerInstance) {
@@ -141,7 +160,15 @@ public final class TcpProxy {
       server.bind(new InetSocketAddress(iface, port), BACKLOG);
       server.configureBlocking(false);
       for (int i = 0; i < count; i++) {
-        loops[i] = new EventLoop("tako-proxy-" + i, routes, settings, coldStarts, perLoop, onExit);
+        loops[i] =
+            new EventLoop(
+                "tako-" + (listener instanceof ProxyListener.Tls ? "https-" : "proxy-") + i,
+                routes,
+                settings,
+                coldStarts,
+                perLoop,
+                listener,
+                onExit);
       }
     } catch (IOException | RuntimeException e) {
       try {

@@ -69,6 +69,7 @@ class ColdStartProxyTest {
                 0,
                 holder,
                 ProxySettings.DEFAULTS,
+                ProxyListener.PLAIN,
                 new ColdStarts(1000, timeout, k -> holder.coldStarter().wake(k)),
                 2,
                 256)
