@@ -7,12 +7,14 @@
 # Upstreams: nginx `return 200 "hello"` (1 worker) and a Node.js `http` server, both on loopback.
 # Reference: nginx as reverse proxy (worker_processes auto, keepalive 256 to each upstream).
 # Ours: dev.tako.proxy.BenchProxy (proxy-actors test scope) with static Host routes, for each
-# implementation in IMPLS: "tcp" = TcpProxy (the node's proxy), "http" = the older HttpProxy.
+# implementation in IMPLS: "tcp" = TcpProxy (the node's proxy), "tls" = TcpProxy terminating HTTPS
+# (compared with nginx terminating HTTPS with the same RSA-2048 self-signed certificate), "http" =
+# the older HttpProxy.
 # Load: wrk -t2 at each of CONNECTIONS, alternating ours/nginx, after a warm-up of ours.
 #
 # Environment (defaults): DURATION=30s WARMUP=30 CONNECTIONS="50 256 1000" UPSTREAMS="nginx node"
 #   IMPLS="tcp" JAVA_OPTS="-Xmx256m -XX:+UseParallelGC" BASE_PORT=18080
-# Example quick run: DURATION=10s WARMUP=10 IMPLS="tcp http" bench/proxy-vs-nginx.sh
+# Example quick run: DURATION=10s WARMUP=10 IMPLS="tcp tls" bench/proxy-vs-nginx.sh
 set -euo pipefail
 [ -n "${BENCH_TRACE:-}" ] && set -x
 
@@ -24,7 +26,7 @@ IMPLS=${IMPLS:-"tcp"}
 JAVA_OPTS=${JAVA_OPTS:-"-Xmx256m -XX:+UseParallelGC"}
 BASE_PORT=${BASE_PORT:-18080}
 
-for tool in nginx wrk node java mvn; do
+for tool in nginx wrk node java mvn openssl; do
   command -v "$tool" >/dev/null || { echo "missing: $tool (apt-get install -y nginx wrk nodejs; JDK 17; Maven)" >&2; exit 2; }
 done
 NGINX=$(command -v nginx)
@@ -43,6 +45,8 @@ UP_NGINX=$((BASE_PORT + 1))
 UP_NODE=$((BASE_PORT + 2))
 NGINX_FOR_NGINX=$((BASE_PORT + 3))
 NGINX_FOR_NODE=$((BASE_PORT + 4))
+NGINX_TLS_FOR_NGINX=$((BASE_PORT + 5))
+NGINX_TLS_FOR_NODE=$((BASE_PORT + 6))
 OURS_PORT=$((BASE_PORT + 10)) # + index of the implementation
 
 wait_port() {
@@ -70,6 +74,8 @@ CP="$ROOT/proxy-actors/target/test-classes:$ROOT/proxy-actors/target/classes:$(c
 
 echo "== starting upstreams and nginx proxy (work dir $WORK)"
 mkdir -p "$WORK/up" "$WORK/proxy"
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$WORK/key.pem" -out "$WORK/cert.pem" -days 2 \
+  -subj "/CN=bench" -addext "subjectAltName=DNS:nginx.bench,DNS:node.bench" 2>/dev/null
 cat >"$WORK/up/nginx.conf" <<EOF
 worker_processes 1;
 pid $WORK/up/nginx.pid;
@@ -106,6 +112,11 @@ http {
   proxy_set_header X-Forwarded-Proto \$scheme;
   server { listen 127.0.0.1:$NGINX_FOR_NGINX; location / { proxy_pass http://up_nginx; } }
   server { listen 127.0.0.1:$NGINX_FOR_NODE; location / { proxy_pass http://up_node; } }
+  ssl_certificate $WORK/cert.pem;
+  ssl_certificate_key $WORK/key.pem;
+  ssl_protocols TLSv1.2 TLSv1.3;
+  server { listen 127.0.0.1:$NGINX_TLS_FOR_NGINX ssl; location / { proxy_pass http://up_nginx; } }
+  server { listen 127.0.0.1:$NGINX_TLS_FOR_NODE ssl; location / { proxy_pass http://up_node; } }
 }
 EOF
 "$NGINX" -p "$WORK/proxy" -c "$WORK/proxy/nginx.conf" -g 'daemon off;' &
@@ -132,30 +143,32 @@ i=0
 for impl in $IMPLS; do
   port=$((OURS_PORT + i))
   # shellcheck disable=SC2086
-  java $JAVA_OPTS $PEKKO_OPTS -cp "$CP" dev.tako.proxy.BenchProxy "$impl" "$port" \
+  java $JAVA_OPTS $PEKKO_OPTS -Dbench.key="$WORK/key.pem" -Dbench.cert="$WORK/cert.pem" \
+    -cp "$CP" dev.tako.proxy.BenchProxy "$impl" "$port" \
     "nginx.bench=127.0.0.1:$UP_NGINX" "node.bench=127.0.0.1:$UP_NODE" >"$WORK/ours-$impl.log" 2>&1 &
   OURS_PID[$impl]=$!
   OURS_PORTS[$impl]=$port
   PIDS+=($!)
   i=$((i + 1))
 done
-for port in $UP_NGINX $UP_NODE $NGINX_FOR_NGINX $NGINX_FOR_NODE "${OURS_PORTS[@]}"; do wait_port "$port"; done
+for port in $UP_NGINX $UP_NODE $NGINX_FOR_NGINX $NGINX_FOR_NODE $NGINX_TLS_FOR_NGINX $NGINX_TLS_FOR_NODE "${OURS_PORTS[@]}"; do wait_port "$port"; done
+scheme() { [ "$1" = tls ] && echo https || echo http; }
 for impl in $IMPLS; do
-  code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Host: nginx.bench' "http://127.0.0.1:${OURS_PORTS[$impl]}/")
+  code=$(curl -sk -o /dev/null -w '%{http_code}' -H 'Host: nginx.bench' "$(scheme "$impl")://127.0.0.1:${OURS_PORTS[$impl]}/")
   [ "$code" = 200 ] || { echo "ours ($impl) answered $code" >&2; cat "$WORK/ours-$impl.log" >&2; exit 1; }
 done
 
 for impl in $IMPLS; do
   for up in $UPSTREAMS; do
     echo "== warm-up of ours ($impl, $up upstream), $((WARMUP / 2 + 1)) s at c=256"
-    wrk -t2 -c256 -d"$((WARMUP / 2 + 1))s" -H "Host: $up.bench" "http://127.0.0.1:${OURS_PORTS[$impl]}/" >/dev/null
+    wrk -t2 -c256 -d"$((WARMUP / 2 + 1))s" -H "Host: $up.bench" "$(scheme "$impl")://127.0.0.1:${OURS_PORTS[$impl]}/" >/dev/null
   done
 done
 
 # Runs wrk against a port; prints "rps p50 p99 errors rss".
 measure() {
-  local port=$1 host=$2 c=$3 pid=$4 out rss
-  wrk -t2 -c"$c" -d"$DURATION" --timeout 2s --latency -H "Host: $host" "http://127.0.0.1:$port/" >"$WORK/wrk.out" 2>&1 &
+  local port=$1 host=$2 c=$3 pid=$4 scheme=$5 out rss
+  wrk -t2 -c"$c" -d"$DURATION" --timeout 2s --latency -H "Host: $host" "$scheme://127.0.0.1:$port/" >"$WORK/wrk.out" 2>&1 &
   local wrk_pid=$!
   sleep "$(( ${DURATION%s} / 2 ))"
   rss=$(rss_mb "$pid")
@@ -177,11 +190,16 @@ echo
 echo "upstream c impl | nginx: rps p50/p99 ms errors | ours: rps p50/p99 ms errors | RSS MB | ours/nginx rps"
 RESULTS="$WORK/results.txt"
 for up in $UPSTREAMS; do
-  nginx_port=$([ "$up" = nginx ] && echo $NGINX_FOR_NGINX || echo $NGINX_FOR_NODE)
   for c in $CONNECTIONS; do
     for impl in $IMPLS; do
-      read -r o_rps o_p50 o_p99 o_err o_rss < <(measure "${OURS_PORTS[$impl]}" "$up.bench" "$c" "${OURS_PID[$impl]}")
-      read -r n_rps n_p50 n_p99 n_err n_rss < <(measure "$nginx_port" "$up.bench" "$c" "$NGINX_PROXY_PID")
+      if [ "$impl" = tls ]; then
+        nginx_port=$([ "$up" = nginx ] && echo $NGINX_TLS_FOR_NGINX || echo $NGINX_TLS_FOR_NODE)
+      else
+        nginx_port=$([ "$up" = nginx ] && echo $NGINX_FOR_NGINX || echo $NGINX_FOR_NODE)
+      fi
+      s=$(scheme "$impl")
+      read -r o_rps o_p50 o_p99 o_err o_rss < <(measure "${OURS_PORTS[$impl]}" "$up.bench" "$c" "${OURS_PID[$impl]}" "$s")
+      read -r n_rps n_p50 n_p99 n_err n_rss < <(measure "$nginx_port" "$up.bench" "$c" "$NGINX_PROXY_PID" "$s")
       ratio=$(awk -v a="$o_rps" -v b="$n_rps" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
       printf '%-6s %-5s %-5s | %7s %6s/%-8s err %-7s | %7s %6s/%-8s err %-7s | RSS nginx %s ours %s | %s\n' \
         "$up" "$c" "$impl" "$n_rps" "$n_p50" "$n_p99" "$n_err" "$o_rps" "$o_p50" "$o_p99" "$o_err" \

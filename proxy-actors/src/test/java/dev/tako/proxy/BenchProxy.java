@@ -1,6 +1,18 @@
 package dev.tako.proxy;
 
 import com.typesafe.config.ConfigFactory;
+import dev.tako.proxy.tls.CertificateSource;
+import dev.tako.proxy.tls.CertifiedKey;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyFactory;
+import java.security.PrivateKey;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.security.spec.InvalidKeySpecException;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -9,18 +21,20 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
 /**
- * The proxy alone, for {@code bench/proxy-vs-nginx.sh}: binds {@link TcpProxy} ("tcp") or the older
- * {@link HttpProxy} ("http") with static routes, no cluster, and runs until killed.
+ * The proxy alone, for {@code bench/proxy-vs-nginx.sh}: binds {@link TcpProxy} ("tcp"), the same
+ * over HTTPS ("tls", with the PEM key and certificate named by the system properties {@code
+ * bench.key} and {@code bench.cert}, the ones nginx gets too) or the older {@link HttpProxy}
+ * ("http") with static routes, no cluster, and runs until killed.
  *
- * <p>Usage: {@code BenchProxy tcp|http PORT HOST=UPSTREAM_HOST:PORT...}, e.g. {@code BenchProxy tcp
- * 18090 nginx.bench=127.0.0.1:18081 node.bench=127.0.0.1:18082}.
+ * <p>Usage: {@code BenchProxy tcp|tls|http PORT HOST=UPSTREAM_HOST:PORT...}, e.g. {@code BenchProxy
+ * tcp 18090 nginx.bench=127.0.0.1:18081 node.bench=127.0.0.1:18082}.
  */
 public final class BenchProxy {
   private BenchProxy() {}
 
   public static void main(String[] args) throws Exception {
     if (args.length < 3) {
-      System.err.println("usage: BenchProxy tcp|http PORT HOST=UPSTREAM_HOST:PORT...");
+      System.err.println("usage: BenchProxy tcp|tls|http PORT HOST=UPSTREAM_HOST:PORT...");
       System.exit(2);
     }
     Map<String, AppRoutes> apps = new LinkedHashMap<>();
@@ -44,6 +58,17 @@ public final class BenchProxy {
                   .toCompletableFuture()
                   .get(10, TimeUnit.SECONDS)
                   .localAddress();
+          case "tls" ->
+              TcpProxy.bind(
+                      system,
+                      "127.0.0.1",
+                      port,
+                      routes,
+                      settings,
+                      new ProxyListener.Tls(pemCertificate()))
+                  .toCompletableFuture()
+                  .get(10, TimeUnit.SECONDS)
+                  .localAddress();
           case "http" ->
               HttpProxy.bind(system, "127.0.0.1", port, routes, settings)
                   .toCompletableFuture()
@@ -53,5 +78,25 @@ public final class BenchProxy {
         };
     System.out.println("bench proxy " + args[0] + " listening on " + binding + " routes " + apps);
     system.getWhenTerminated().toCompletableFuture().get();
+  }
+
+  /** One key and certificate for every host, read from PEM files (PKCS#8 key). */
+  private static CertificateSource pemCertificate() throws Exception {
+    String pem = Files.readString(Path.of(System.getProperty("bench.key")));
+    String base64 = pem.replaceAll("-----[A-Z ]+-----", "").replaceAll("\\s", "");
+    byte[] der = Base64.getDecoder().decode(base64);
+    PrivateKey key;
+    try {
+      key = KeyFactory.getInstance("RSA").generatePrivate(new PKCS8EncodedKeySpec(der));
+    } catch (InvalidKeySpecException notRsa) {
+      key = KeyFactory.getInstance("EC").generatePrivate(new PKCS8EncodedKeySpec(der));
+    }
+    X509Certificate certificate;
+    try (InputStream in = Files.newInputStream(Path.of(System.getProperty("bench.cert")))) {
+      certificate =
+          (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
+    }
+    CertifiedKey fixed = new CertifiedKey(key, List.of(certificate));
+    return host -> fixed;
   }
 }

@@ -174,6 +174,39 @@ class TlsProxyTest {
   }
 
   @Test
+  void manyConcurrentConnectionsAllComplete() throws Exception {
+    SSLContext context = trusting(certificates.select("shop.test").leaf());
+    int connections = 64;
+    int requests = 50;
+    ExecutorService clients = Executors.newFixedThreadPool(connections);
+    try {
+      List<java.util.concurrent.Future<Integer>> done = new java.util.ArrayList<>();
+      for (int c = 0; c < connections; c++) {
+        done.add(
+            clients.submit(
+                () -> {
+                  int ok = 0;
+                  try (SSLSocket socket = connect("shop.test", context)) {
+                    for (int i = 0; i < requests; i++) {
+                      Response r =
+                          exchange(socket, "GET /n HTTP/1.1\r\nHost: shop.test\r\n\r\n", null);
+                      ok += r.status == 200 ? 1 : 0;
+                    }
+                  }
+                  return ok;
+                }));
+      }
+      int total = 0;
+      for (var f : done) {
+        total += f.get(60, TimeUnit.SECONDS);
+      }
+      assertEquals(connections * requests, total);
+    } finally {
+      clients.shutdownNow();
+    }
+  }
+
+  @Test
   void withoutSniTheProxyStillAnswers() throws Exception {
     try (SSLSocket socket = connect(null, trusting(certificates.select(null).leaf()))) {
       Response r = exchange(socket, "GET / HTTP/1.1\r\nHost: shop.test\r\n\r\n", null);
