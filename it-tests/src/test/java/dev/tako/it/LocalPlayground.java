@@ -26,6 +26,7 @@ final class LocalPlayground {
   final TakoCli tako;
   final Path cwd;
   final Map<String, Integer> proxyPorts = new HashMap<>();
+  final Map<String, Integer> httpsPorts = new HashMap<>();
   final Map<String, Long> nodePids = new HashMap<>();
   final Map<String, Path> nodeHomes = new HashMap<>();
 
@@ -58,6 +59,7 @@ final class LocalPlayground {
       assertTrue(s.get("running").asBoolean(), up::toString);
       String name = s.get("name").asText();
       pg.proxyPorts.put(name, s.get("proxy_port").asInt());
+      pg.httpsPorts.put(name, s.get("https_port").asInt());
       pg.nodePids.put(name, s.get("pid").asLong());
       pg.nodeHomes.put(name, Path.of(s.get("home").asText()));
     }

@@ -7,8 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -178,6 +180,53 @@ class PlaygroundIT {
     TakoCli.Result status = tako.run(tmp, "status", "--json");
     for (JsonNode m : status.json().get("cluster").get("members")) {
       assertEquals("up", m.get("status").asText(), status::toString);
+    }
+  }
+
+  @Test
+  void tlsSelfSignedServesHttpsAndRedirectsPlainHttp() throws Exception {
+    Path app = Apps.write(tmp.resolve("secure"), "secure", "tls", "", List.of("la", "nyc"));
+    Files.writeString(
+        app.resolve("tako.toml"), "tls = \"self-signed\"\n", StandardOpenOption.APPEND);
+    TakoCli.Result deploy = tako.run(app, "deploy", "--json");
+    assertEquals(0, deploy.exit(), deploy::toString);
+    String release = deploy.json().get("release").asText();
+    for (String region : List.of("la", "nyc")) {
+      int https = playground.httpsPorts.get(region);
+      // A real TLS client (curl) asking for the route's name by SNI.
+      Process curl =
+          new ProcessBuilder(
+                  "curl",
+                  "-sk",
+                  "--max-time",
+                  "10",
+                  "-w",
+                  "|%{http_code}|%{ssl_verify_result}",
+                  "--resolve",
+                  "secure.localhost:" + https + ":127.0.0.1",
+                  "https://secure.localhost:" + https + "/")
+              .redirectErrorStream(true)
+              .start();
+      String out = new String(curl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertEquals(0, curl.waitFor(), out);
+      assertTrue(out.startsWith("tls|" + region + "|" + release + "|" + region + "|200|"), out);
+
+      HttpResponse<String> plain =
+          Http.get(proxyPorts.get(region), "secure.localhost", "/page?x=1");
+      assertEquals(307, plain.statusCode(), plain::body);
+      assertEquals(
+          "https://secure.localhost:" + https + "/page?x=1",
+          plain.headers().firstValue("location").orElse(""));
+    }
+    JsonNode view = tako.run(app, "status", "--json").json();
+    for (JsonNode a : view.get("apps")) {
+      if (a.get("app").asText().equals("secure")) {
+        for (JsonNode s : a.get("servers")) {
+          assertEquals(
+              "https://127.0.0.1:" + playground.httpsPorts.get(s.get("server").asText()),
+              s.get("url").asText());
+        }
+      }
     }
   }
 
