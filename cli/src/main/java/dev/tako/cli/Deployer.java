@@ -385,7 +385,11 @@ public final class Deployer {
             + app
             + " "
             + result.release()
-            + " failed; nothing was switched, the previous release keeps serving");
+            + " failed; "
+            + (result.servers().stream().anyMatch(s -> "rolled-back".equals(s.result()))
+                ? "the servers it reached were switched back,"
+                : "nothing was switched,")
+            + " the previous release keeps serving");
     return CliException.FAILED;
   }
 }
