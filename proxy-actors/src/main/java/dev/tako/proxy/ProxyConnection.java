@@ -882,6 +882,9 @@ final class ProxyConnection implements EventLoop.Handler {
       loop.cancelWait(instance, this);
     }
     dropUpstream();
+    if (tls != null) {
+      tls.goodbye();
+    }
     try {
       client.close();
     } catch (IOException ignored) {

@@ -246,6 +246,22 @@ final class TlsChannel implements ByteChannel, GatheringByteChannel {
     }
   }
 
+  /** Before closing: close_notify if the socket takes it now (never waits). */
+  void goodbye() {
+    if (engine.isOutboundDone() || !socket.isOpen()) {
+      return;
+    }
+    try {
+      engine.closeOutbound();
+      wrap(EMPTY);
+      while (netOut.hasRemaining() && socket.write(netOut) > 0) {
+        // as much as the socket takes
+      }
+    } catch (IOException e) {
+      // closing anyway
+    }
+  }
+
   private void wrap(ByteBuffer src) throws IOException {
     one[0] = src;
     netOut.compact();

@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyStore;
@@ -56,6 +57,7 @@ class TlsProxyTest {
   private final ExecutorService upstreamThreads = Executors.newCachedThreadPool();
   private final SelfSignedCertificates certificates = new SelfSignedCertificates();
   private HttpServer upstream;
+  private final List<ServerSocket> rawServers = new java.util.ArrayList<>();
   private TcpProxy.Binding https;
   private TcpProxy.Binding http;
 
@@ -90,9 +92,10 @@ class TlsProxyTest {
     table.tell(
         new RouteTable.SetApp("shop", List.of("shop.test"), List.of(app), false, 0, true, null));
     table.tell(new RouteTable.SetApp("plain", List.of("plain.test"), List.of(app)));
+    table.tell(new RouteTable.SetApp("eof", List.of("eof.test"), List.of(untilClose())));
     TestProbe<RouteSnapshot> probe = testKit.createTestProbe();
     table.tell(new RouteTable.Get(probe.getRef()));
-    assertEquals(2, probe.receiveMessage().apps().size());
+    assertEquals(3, probe.receiveMessage().apps().size());
     https =
         TcpProxy.bind(
                 testKit.system(),
@@ -116,8 +119,40 @@ class TlsProxyTest {
             .get(10, TimeUnit.SECONDS);
   }
 
+  /** An upstream answering without Content-Length: its body ends when it closes. */
+  private Upstream untilClose() throws IOException {
+    ServerSocket server = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+    rawServers.add(server);
+    upstreamThreads.execute(
+        () -> {
+          while (!server.isClosed()) {
+            try (Socket s = server.accept()) {
+              InputStream in = s.getInputStream();
+              int state = 0;
+              while (state < 4) {
+                int c = in.read();
+                if (c < 0) {
+                  break;
+                }
+                state = (c == '\r' || c == '\n') ? state + 1 : 0;
+              }
+              s.getOutputStream()
+                  .write(
+                      "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nuntil close"
+                          .getBytes(StandardCharsets.US_ASCII));
+            } catch (IOException e) {
+              // the test ends
+            }
+          }
+        });
+    return new Upstream("127.0.0.1", server.getLocalPort());
+  }
+
   @AfterAll
   void stop() throws Exception {
+    for (ServerSocket s : rawServers) {
+      s.close();
+    }
     https.unbind().toCompletableFuture().get(10, TimeUnit.SECONDS);
     http.unbind().toCompletableFuture().get(10, TimeUnit.SECONDS);
     upstream.stop(0);
@@ -204,6 +239,27 @@ class TlsProxyTest {
     } finally {
       clients.shutdownNow();
     }
+  }
+
+  @Test
+  void aBodyEndingWithTheConnectionEndsWithCloseNotify() throws Exception {
+    // curl (OpenSSL 3) treats a TLS connection closed without close_notify as an error, which
+    // would cut such a body.
+    int port = https.localAddress().getPort();
+    Process curl =
+        new ProcessBuilder(
+                "curl",
+                "-sk",
+                "--max-time",
+                "10",
+                "--resolve",
+                "eof.test:" + port + ":127.0.0.1",
+                "https://eof.test:" + port + "/")
+            .redirectErrorStream(true)
+            .start();
+    String out = new String(curl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertEquals(0, curl.waitFor(), out);
+    assertEquals("until close", out);
   }
 
   @Test
