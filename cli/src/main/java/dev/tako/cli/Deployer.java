@@ -158,6 +158,8 @@ public final class Deployer {
               strategy,
               opts.canary(),
               env.tls(),
+              "acme".equals(env.tls()) ? env.acmeEmail() : null,
+              "acme".equals(env.tls()) ? env.acmeDirectory() : null,
               who(),
               Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
       out.progress(

@@ -1,5 +1,7 @@
 package dev.tako.node;
 
+import dev.tako.node.tls.AcmeHost;
+import dev.tako.node.tls.AcmeHosts;
 import dev.tako.persistence.ArtifactException;
 import dev.tako.persistence.ArtifactStore;
 import dev.tako.persistence.NodeLedger;
@@ -291,15 +293,31 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
       ActorRef<NodeLedger.Command> ledger,
       ActorRef<RouteTable.Command> routeTable,
       InFlight inFlight) {
+    return create(settings, supervisorSettings, ledger, routeTable, inFlight, AcmeHosts.NONE);
+  }
+
+  /**
+   * @param acmeHosts told every host that wants an ACME certificate here, whenever a current
+   *     release changes and after a restart
+   */
+  public static Behavior<Command> create(
+      NodeSettings settings,
+      SupervisorSettings supervisorSettings,
+      ActorRef<NodeLedger.Command> ledger,
+      ActorRef<RouteTable.Command> routeTable,
+      InFlight inFlight,
+      AcmeHosts acmeHosts) {
     return Behaviors.setup(
         ctx -> {
           NodeAgent agent = new NodeAgent(ctx, settings, supervisorSettings, ledger, routeTable);
           agent.inFlight = inFlight;
+          agent.acmeHosts = acmeHosts;
           return agent;
         });
   }
 
   private InFlight inFlight = InFlight.NONE;
+  private AcmeHosts acmeHosts = AcmeHosts.NONE;
 
   private NodeAgent(
       ActorContext<Command> ctx,
@@ -419,6 +437,7 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
                     .tell(new AppSupervisor.Restore(spec(rec.request()), app.effectiveDesired()));
               });
     }
+    acmeHosts.want(AcmeHost.wantedBy(ledgerState));
     return this;
   }
 
@@ -503,6 +522,7 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
       ledgerState = msg.state();
       if (switched) {
         pruneAsync(ledgerState);
+        acmeHosts.want(AcmeHost.wantedBy(ledgerState));
       }
     }
     msg.replyTo().tell(msg.result());
@@ -796,6 +816,8 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
             o.strategy(),
             null,
             o.tls(),
+            o.acmeEmail(),
+            o.acmeDirectory(),
             o.by(),
             o.created());
     rollouts++;

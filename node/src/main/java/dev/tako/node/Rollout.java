@@ -168,6 +168,8 @@ public final class Rollout extends AbstractBehavior<Rollout.Command> {
             "atomic",
             null,
             null,
+            null,
+            null,
             sync.by(),
             Instant.now().toString());
     return Behaviors.setup(

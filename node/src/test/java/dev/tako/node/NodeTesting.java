@@ -201,6 +201,8 @@ final class NodeTesting {
         "atomic",
         null,
         null,
+        null,
+        null,
         "tester@laptop",
         "2026-01-01T00:00:00Z");
   }

@@ -36,6 +36,8 @@ final class LedgerFixtures {
             "atomic",
             null,
             "auto",
+            null,
+            null,
             "ada@laptop",
             "2025-01-01T00:00:00Z");
     return new NodeLedger.ReleaseRecord(id, request, "2025-01-01T00:00:00Z", "ada@laptop");

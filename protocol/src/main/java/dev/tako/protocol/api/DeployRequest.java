@@ -16,6 +16,9 @@ import java.util.Map;
  * @param servers the target servers, in rollout order
  * @param strategy "atomic" or "rolling"
  * @param canary a server to roll first, or null
+ * @param tls "off", "self-signed" or "acme" (null: off)
+ * @param acmeEmail the ACME account's contact e-mail with tls = "acme", else null
+ * @param acmeDirectory the ACME directory URL with tls = "acme", else null
  * @param by who deployed, "user@host"
  * @param created ISO-8601 instant
  */
@@ -35,6 +38,8 @@ public record DeployRequest(
     String strategy,
     String canary,
     String tls,
+    String acmeEmail,
+    String acmeDirectory,
     String by,
     String created)
     implements CborSerializable {
