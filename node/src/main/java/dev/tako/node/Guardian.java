@@ -1,5 +1,7 @@
 package dev.tako.node;
 
+import dev.tako.node.tls.AcmeSettings;
+import dev.tako.node.tls.NodeCertificates;
 import dev.tako.persistence.NodeLedger;
 import dev.tako.proxy.ProxyListener;
 import dev.tako.proxy.ProxySettings;
@@ -41,6 +43,19 @@ public final class Guardian {
               ctx.spawn(RouteTable.create(snapshots), "routes");
           SupervisorSettings supervisorSettings =
               SupervisorSettings.fromConfig(system.settings().config());
+          // ACME certificates (tls = "acme"), self-signed for hosts without one.
+          NodeCertificates nodeCertificates;
+          try {
+            nodeCertificates =
+                NodeCertificates.start(
+                    settings.home(),
+                    AcmeSettings.fromConfig(system.settings().config()),
+                    new SelfSignedCertificates());
+          } catch (java.io.IOException e) {
+            log.error("cannot start the certificate manager: {}", e.getMessage());
+            system.terminate();
+            return Behaviors.empty();
+          }
           ActorRef<NodeAgent.Command> agent =
               ctx.spawn(
                   NodeAgent.create(
@@ -58,15 +73,16 @@ public final class Guardian {
                         public long lastActiveNanos(int port) {
                           return snapshots.inFlight().lastActiveNanos("127.0.0.1", port);
                         }
-                      }),
+                      },
+                      nodeCertificates),
                   "agent");
           // A request for an app scaled to zero wakes it (the proxy coalesces per app).
           snapshots.coldStarter(appKey -> agent.tell(new NodeAgent.WakeUp(appKey)));
 
           // HTTPS: certificates by SNI; plain HTTP: ACME challenges, and redirects for apps with
           // TLS on.
-          CertificateSource certificates = new SelfSignedCertificates();
-          AcmeChallenges challenges = AcmeChallenges.NONE;
+          CertificateSource certificates = nodeCertificates;
+          AcmeChallenges challenges = nodeCertificates;
           ProxySettings proxySettings = ProxySettings.fromConfig(system.settings().config());
           bindProxy(
               system,
