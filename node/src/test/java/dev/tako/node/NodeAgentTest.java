@@ -18,6 +18,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.Config;
 import dev.tako.node.NodeAgent.StepResult;
 import dev.tako.node.TestNodes.Node;
+import dev.tako.node.tls.AcmeHost;
 import dev.tako.protocol.api.DeployRequest;
 import dev.tako.protocol.api.StatusView;
 import dev.tako.proxy.Upstream;
@@ -312,5 +313,75 @@ class NodeAgentTest {
     StepResult again =
         step(second, r -> new NodeAgent.Prepare(request("r1", sha, List.of(server)), r));
     assertTrue(again.unchanged(), "the restored ledger still knows r1 is current");
+  }
+
+  @Test
+  void theHostsOfACurrentAcmeReleaseAreWantedAfterTheSwitchAndAfterARestart(@TempDir Path home)
+      throws Exception {
+    java.util.concurrent.BlockingQueue<List<AcmeHost>> wanted =
+        new java.util.concurrent.LinkedBlockingQueue<>();
+    String server = TestNodes.uniqueServer("n");
+    Node first = nodes.start(server, home, wanted::add);
+    assertEquals(
+        List.of(), wanted.poll(WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS));
+    String sha = pack(home, Map.of("server.js", SERVER_JS));
+    DeployRequest plain = request("r1", sha, List.of(server));
+    DeployRequest acme =
+        new DeployRequest(
+            plain.app(),
+            plain.env(),
+            plain.release(),
+            plain.artifactSha256(),
+            plain.start(),
+            plain.health(),
+            plain.instances(),
+            plain.idleTimeout(),
+            null,
+            plain.vars(),
+            List.of(ROUTE, "*.wild.localhost"),
+            plain.servers(),
+            "atomic",
+            null,
+            "acme",
+            "ops@shop.test",
+            "https://127.0.0.1:1/dir",
+            plain.by(),
+            plain.created());
+    List<AcmeHost> expected =
+        List.of(
+            new AcmeHost(ROUTE, false, APP + "/" + ENV, "https://127.0.0.1:1/dir", "ops@shop.test"),
+            new AcmeHost(
+                "wild.localhost",
+                true,
+                APP + "/" + ENV,
+                "https://127.0.0.1:1/dir",
+                "ops@shop.test"));
+    deploy(first, acme);
+    assertEquals(expected, awaitWanted(wanted, expected));
+
+    nodes.stop(first);
+    wanted.clear();
+    nodes.start(server, home, wanted::add);
+    assertEquals(
+        expected, wanted.poll(WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS));
+  }
+
+  /** The lists told to the AcmeHosts until one equals {@code expected} (or the wait ends). */
+  private static List<AcmeHost> awaitWanted(
+      java.util.concurrent.BlockingQueue<List<AcmeHost>> wanted, List<AcmeHost> expected)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    List<AcmeHost> last = null;
+    while (System.nanoTime() < deadline) {
+      List<AcmeHost> next =
+          wanted.poll(
+              Math.max(1, (deadline - System.nanoTime()) / 1_000_000),
+              java.util.concurrent.TimeUnit.MILLISECONDS);
+      if (next == null || next.equals(expected)) {
+        return next == null ? last : next;
+      }
+      last = next;
+    }
+    return last;
   }
 }

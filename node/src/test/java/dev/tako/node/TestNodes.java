@@ -4,11 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tako.node.tls.AcmeHosts;
 import dev.tako.persistence.NodeLedger;
 import dev.tako.proxy.RouteSnapshots;
 import dev.tako.proxy.RouteTable;
 import dev.tako.proxy.Target;
 import dev.tako.proxy.Upstream;
+import dev.tako.supervisor.InFlight;
 import dev.tako.supervisor.SupervisorSettings;
 import java.io.IOException;
 import java.net.http.HttpResponse;
@@ -67,6 +69,11 @@ final class TestNodes {
 
   /** Starts a node and waits until its agent is registered with the receptionist. */
   Node start(String server, Path home) {
+    return start(server, home, AcmeHosts.NONE);
+  }
+
+  /** Starts a node whose agent tells {@code acmeHosts} which hosts want ACME certificates. */
+  Node start(String server, Path home, AcmeHosts acmeHosts) {
     homes.add(home);
     int n = NAMES.incrementAndGet();
     ActorRef<NodeLedger.Command> ledger =
@@ -77,7 +84,8 @@ final class TestNodes {
     NodeSettings settings = NodeTesting.nodeSettings(server, home);
     ActorRef<NodeAgent.Command> agent =
         testKit.spawn(
-            NodeAgent.create(settings, supervisorSettings, ledger, routeTable),
+            NodeAgent.create(
+                settings, supervisorSettings, ledger, routeTable, InFlight.NONE, acmeHosts),
             "agent-" + server + "-" + n);
     Node node = new Node(settings, ledger, routes, routeTable, agent);
     nodes.add(node);

@@ -30,9 +30,10 @@ import org.shredzone.acme4j.provider.GenericAcmeProvider;
 
 /**
  * Orders one certificate for one host from an ACME CA (RFC 8555) with the HTTP-01 challenge,
- * through acme4j: the node's account (one key for every CA, an account per directory and e-mail,
- * created or found on first use), a new order, the challenge published while the CA validates, a
- * fresh EC P-256 key for the certificate, then the chain, stored before it is returned.
+ * through acme4j: the node's account (one key for every CA, so one account per CA, created or found
+ * on first use; a CA keeps the contact e-mail of its first registration), a new order, the
+ * challenge published while the CA validates, a fresh EC P-256 key for the certificate, then the
+ * chain, stored before it is returned.
  *
  * <p>Blocking, and not thread safe: the certificate manager calls it on its own thread. Every
  * failure is an {@link AcmeException} (or IOException) whose message says what went wrong; the

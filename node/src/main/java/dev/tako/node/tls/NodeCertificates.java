@@ -16,6 +16,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.shredzone.acme4j.exception.AcmeRateLimitedException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -160,29 +161,36 @@ public final class NodeCertificates
   /** Orders what is missing or due, then plans the next check. On the manager's thread. */
   private void check() {
     Instant next = Instant.now().plus(settings.checkInterval());
-    for (AcmeHost h : wanted) {
-      if (h.wildcard()) {
-        continue;
+    try {
+      for (AcmeHost h : wanted) {
+        if (h.wildcard()) {
+          continue;
+        }
+        CertifiedKey have = issued.get(h.host());
+        if (have != null && !policy.due(have.leaf(), Instant.now())) {
+          failures.remove(h.host());
+          continue;
+        }
+        Failures f = failures.get(h.host());
+        if (f != null && f.nextAttempt().isAfter(Instant.now())) {
+          next = earlier(next, f.nextAttempt());
+          continue;
+        }
+        Instant retry = order(h, have, f);
+        if (retry != null) {
+          next = earlier(next, retry);
+        }
+        if (Thread.currentThread().isInterrupted()) {
+          return;
+        }
       }
-      CertifiedKey have = issued.get(h.host());
-      if (have != null && !policy.due(have.leaf(), Instant.now())) {
-        failures.remove(h.host());
-        continue;
-      }
-      Failures f = failures.get(h.host());
-      if (f != null && f.nextAttempt().isAfter(Instant.now())) {
-        next = earlier(next, f.nextAttempt());
-        continue;
-      }
-      Instant retry = order(h, have, f);
-      if (retry != null) {
-        next = earlier(next, retry);
-      }
-      if (Thread.currentThread().isInterrupted()) {
-        return;
+    } catch (RuntimeException e) {
+      LOG.error("the certificate check failed; next check at {}", next, e);
+    } finally {
+      if (!Thread.currentThread().isInterrupted() && !thread.isShutdown()) {
+        schedule(next);
       }
     }
-    schedule(next);
   }
 
   /** One order; returns when to try again after a failure, null on success. */
@@ -224,6 +232,13 @@ public final class NodeCertificates
     } catch (Exception e) {
       int count = before == null ? 1 : before.count() + 1;
       Duration wait = policy.retryDelay(count);
+      // A CA's rate limit says when to come back; never earlier than that.
+      if (e instanceof AcmeRateLimitedException limited && limited.getRetryAfter().isPresent()) {
+        Duration asked = Duration.between(Instant.now(), limited.getRetryAfter().get());
+        if (asked.compareTo(wait) > 0) {
+          wait = asked;
+        }
+      }
       Instant retry = Instant.now().plus(wait);
       failures.put(h.host(), new Failures(count, retry));
       LOG.warn(
