@@ -95,7 +95,7 @@ class AcmeIT {
 
     Path root = tmp.resolve("pebble-root.pem");
     Files.writeString(root, Pebble.pem("CERTIFICATE", pebble.root().getEncoded()));
-    int httpsPort = httpsPort();
+    int httpsPort = playground.httpsPorts.get(REGION);
 
     // A real client that trusts only Pebble's root gets the app over HTTPS by SNI.
     String body = awaitCurl(root, httpsPort, "/hello");
@@ -209,10 +209,6 @@ class AcmeIT {
     return (X509Certificate)
         CertificateFactory.getInstance("X.509")
             .generateCertificate(new ByteArrayInputStream(Files.readAllBytes(pem)));
-  }
-
-  int httpsPort() throws Exception {
-    return server().get("https_port").asInt();
   }
 
   long nodePid() throws Exception {
