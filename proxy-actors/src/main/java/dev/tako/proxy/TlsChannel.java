@@ -28,6 +28,7 @@ import javax.net.ssl.SSLException;
  */
 final class TlsChannel implements ByteChannel, GatheringByteChannel {
   private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
+  private static final ByteBuffer EMPTY_IN = ByteBuffer.allocate(0).asReadOnlyBuffer();
 
   /** From an unwrap step: the engine needs network bytes and the socket has none now. */
   private static final int NEED_NETWORK = Integer.MIN_VALUE;
@@ -39,8 +40,15 @@ final class TlsChannel implements ByteChannel, GatheringByteChannel {
   /** Encrypted bytes from the socket, fill mode: [0, position) not yet unwrapped. */
   private ByteBuffer netIn;
 
-  /** Decrypted bytes, drain mode: [position, limit) not yet handed out. */
-  private ByteBuffer appIn;
+  /**
+   * Decrypted bytes, drain mode: [position, limit) not yet handed out. Made only when a record is
+   * decrypted while the reader's buffer has less room than a record: usually records go straight
+   * into the reader's buffer.
+   */
+  private ByteBuffer appIn = EMPTY_IN;
+
+  /** The largest plaintext of one record (grows if the engine ever says otherwise). */
+  private int appSize;
 
   /** Encrypted bytes for the socket, drain mode: [position, limit) not yet written. */
   private final ByteBuffer netOut;
@@ -53,8 +61,7 @@ final class TlsChannel implements ByteChannel, GatheringByteChannel {
     this.engine = engine;
     int packet = engine.getSession().getPacketBufferSize();
     this.netIn = ByteBuffer.allocate(packet);
-    this.appIn = ByteBuffer.allocate(engine.getSession().getApplicationBufferSize());
-    this.appIn.limit(0);
+    this.appSize = engine.getSession().getApplicationBufferSize();
     this.netOut = ByteBuffer.allocate(packet);
     this.netOut.limit(0);
   }
@@ -119,18 +126,29 @@ final class TlsChannel implements ByteChannel, GatheringByteChannel {
    *     {@link #NEED_NETWORK} to wait for the socket
    */
   private int unwrap(ByteBuffer dst) throws IOException {
+    boolean direct = dst.remaining() >= appSize;
+    if (!direct && appIn.capacity() < appSize) {
+      appIn = ByteBuffer.allocate(appSize);
+    }
     netIn.flip();
-    appIn.clear();
+    if (!direct) {
+      appIn.clear();
+    }
     SSLEngineResult result;
     try {
-      result = engine.unwrap(netIn, appIn);
+      result = engine.unwrap(netIn, direct ? dst : appIn);
     } finally {
       netIn.compact();
-      appIn.flip();
+      if (!direct) {
+        appIn.flip();
+      }
     }
     switch (result.getStatus()) {
       case OK -> {
-        if (appIn.hasRemaining()) {
+        if (direct && result.bytesProduced() > 0) {
+          return result.bytesProduced();
+        }
+        if (!direct && appIn.hasRemaining()) {
           return handOut(dst);
         }
         if (result.bytesConsumed() == 0
@@ -146,10 +164,8 @@ final class TlsChannel implements ByteChannel, GatheringByteChannel {
         return fromNetwork();
       }
       case BUFFER_OVERFLOW -> {
-        appIn =
-            ByteBuffer.allocate(
-                Math.max(appIn.capacity() * 2, engine.getSession().getApplicationBufferSize()));
-        appIn.limit(0);
+        // A record larger than announced (not seen in practice): decrypt via a larger own buffer.
+        appSize = Math.max(engine.getSession().getApplicationBufferSize(), appSize + 4096);
         return 0;
       }
       case CLOSED -> {

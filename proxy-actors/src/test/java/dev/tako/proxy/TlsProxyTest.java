@@ -263,6 +263,23 @@ class TlsProxyTest {
   }
 
   @Test
+  void pipelinedRequestsInOneRecordAreAllAnswered() throws Exception {
+    try (SSLSocket socket =
+        connect("shop.test", trusting(certificates.select("shop.test").leaf()))) {
+      StringBuilder three = new StringBuilder();
+      for (int i = 0; i < 3; i++) {
+        three.append("GET /p").append(i).append(" HTTP/1.1\r\nHost: shop.test\r\n\r\n");
+      }
+      Response first = exchange(socket, three.toString(), null);
+      Response second = exchange(socket, "", null);
+      Response third = exchange(socket, "", null);
+      assertTrue(first.text().contains("path=/p0"), first.text());
+      assertTrue(second.text().contains("path=/p1"), second.text());
+      assertTrue(third.text().contains("path=/p2"), third.text());
+    }
+  }
+
+  @Test
   void withoutSniTheProxyStillAnswers() throws Exception {
     try (SSLSocket socket = connect(null, trusting(certificates.select(null).leaf()))) {
       Response r = exchange(socket, "GET / HTTP/1.1\r\nHost: shop.test\r\n\r\n", null);
