@@ -103,7 +103,15 @@ public final class Deployer {
     }
     Map<String, String> vars = cfg.varsFor(opts.env());
     String release =
-        ReleaseIds.compute(artifact.sha256(), cfg.startCommand(), vars, cfg.health(), env.routes());
+        ReleaseIds.compute(
+            artifact.sha256(),
+            cfg.startCommand(),
+            vars,
+            cfg.health(),
+            env.routes(),
+            env.tls(),
+            env.acmeEmail(),
+            env.acmeDirectory());
     out.progress(
         String.format(
             "%s %s: packed %d files, %s (sha256 %s)",

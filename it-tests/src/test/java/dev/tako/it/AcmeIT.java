@@ -139,6 +139,15 @@ class AcmeIT {
 
   /** Awaits a 200 from curl over HTTPS with SNI {@link #HOST}, trusting only {@code root}. */
   String awaitCurl(Path root, int httpsPort, String path) {
+    return awaitCurl(root, httpsPort, path, this::logs);
+  }
+
+  /**
+   * Awaits a 200 from curl over HTTPS with SNI {@link #HOST}, trusting only {@code root}; returns
+   * the body. The failure shows {@code logs}.
+   */
+  static String awaitCurl(
+      Path root, int httpsPort, String path, java.util.function.Supplier<String> logs) {
     AtomicReference<String> last = new AtomicReference<>("nothing yet");
     try {
       return Awaitility.await()
@@ -171,7 +180,15 @@ class AcmeIT {
               r -> r != null);
     } catch (org.awaitility.core.ConditionTimeoutException e) {
       throw new AssertionError(
-          "no verified HTTPS answer for " + HOST + "; last: " + last.get() + "\n" + logs(), e);
+          "no verified HTTPS answer for "
+              + HOST
+              + " on port "
+              + httpsPort
+              + "; last: "
+              + last.get()
+              + "\n"
+              + logs.get(),
+          e);
     }
   }
 

@@ -43,14 +43,18 @@ public final class Guardian {
               ctx.spawn(RouteTable.create(snapshots), "routes");
           SupervisorSettings supervisorSettings =
               SupervisorSettings.fromConfig(system.settings().config());
-          // ACME certificates (tls = "acme"), self-signed for hosts without one.
+          ClusterView view = new ClusterView(system, settings.askTimeout());
+          // ACME certificates (tls = "acme"), self-signed for hosts without one; one order per
+          // host for the environment's servers, challenges and certificates shared over the
+          // cluster.
           NodeCertificates nodeCertificates;
           try {
             nodeCertificates =
                 NodeCertificates.start(
                     settings.home(),
                     AcmeSettings.fromConfig(system.settings().config()),
-                    new SelfSignedCertificates());
+                    new SelfSignedCertificates(),
+                    new ClusterCertificatePeers(view, settings.server()));
           } catch (java.io.IOException e) {
             log.error("cannot start the certificate manager: {}", e.getMessage());
             system.terminate();
@@ -74,6 +78,7 @@ public final class Guardian {
                           return snapshots.inFlight().lastActiveNanos("127.0.0.1", port);
                         }
                       },
+                      nodeCertificates,
                       nodeCertificates),
                   "agent");
           // A request for an app scaled to zero wakes it (the proxy coalesces per app).
@@ -99,7 +104,6 @@ public final class Guardian {
               proxySettings,
               new ProxyListener.Tls(certificates));
 
-          ClusterView view = new ClusterView(system, settings.askTimeout());
           var routes = new ManagementRoutes(system, settings, token, agent, view).routes();
           Http.get(system)
               .newServerAt("127.0.0.1", settings.apiPort())

@@ -2,6 +2,8 @@ package dev.tako.node;
 
 import dev.tako.node.tls.AcmeHost;
 import dev.tako.node.tls.AcmeHosts;
+import dev.tako.node.tls.CertificateExchange;
+import dev.tako.node.tls.SharedCertificate;
 import dev.tako.persistence.ArtifactException;
 import dev.tako.persistence.ArtifactStore;
 import dev.tako.persistence.NodeLedger;
@@ -183,6 +185,40 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
   public record StopApps(ActorRef<Done> replyTo)
       implements Command, NoSerializationVerificationNeeded {}
 
+  /**
+   * Another node's pending ACME HTTP-01 challenge: answer it on this node's plain port too (the
+   * CA's validation may reach any server of the environment). Acknowledged with ok.
+   */
+  public record PublishChallenge(
+      String token, String keyAuthorization, String by, ActorRef<StepResult> replyTo)
+      implements Command, CborSerializable {}
+
+  /** The challenge is over. */
+  public record WithdrawChallenge(String token, ActorRef<StepResult> replyTo)
+      implements Command, CborSerializable {}
+
+  /**
+   * Another node wants this node's certificate of a host (it is not due here), and, with {@code
+   * orderIfMissing}, this node to order it (and deliver it to {@code by}) when it has none.
+   */
+  public record FetchCertificate(
+      AcmeHost host, String by, boolean orderIfMissing, ActorRef<CertificateCopy> replyTo)
+      implements Command, CborSerializable {}
+
+  /**
+   * @param certificate null when this server has none that is not due
+   */
+  public record CertificateCopy(String server, SharedCertificate certificate)
+      implements CborSerializable {}
+
+  /**
+   * Store and serve a certificate ordered by another node; ok, and unchanged when this node has one
+   * that expires no earlier. Its toString never shows the key.
+   */
+  public record StoreCertificate(
+      SharedCertificate certificate, String from, ActorRef<StepResult> replyTo)
+      implements Command, CborSerializable {}
+
   /** The outcome of one step on one server. */
   public record StepResult(
       String server,
@@ -307,17 +343,41 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
       ActorRef<RouteTable.Command> routeTable,
       InFlight inFlight,
       AcmeHosts acmeHosts) {
+    return create(
+        settings,
+        supervisorSettings,
+        ledger,
+        routeTable,
+        inFlight,
+        acmeHosts,
+        CertificateExchange.NONE);
+  }
+
+  /**
+   * @param certificates what other nodes' certificate managers ask of this node's (challenges,
+   *     certificate copies), forwarded from the messages above
+   */
+  public static Behavior<Command> create(
+      NodeSettings settings,
+      SupervisorSettings supervisorSettings,
+      ActorRef<NodeLedger.Command> ledger,
+      ActorRef<RouteTable.Command> routeTable,
+      InFlight inFlight,
+      AcmeHosts acmeHosts,
+      CertificateExchange certificates) {
     return Behaviors.setup(
         ctx -> {
           NodeAgent agent = new NodeAgent(ctx, settings, supervisorSettings, ledger, routeTable);
           agent.inFlight = inFlight;
           agent.acmeHosts = acmeHosts;
+          agent.certificates = certificates;
           return agent;
         });
   }
 
   private InFlight inFlight = InFlight.NONE;
   private AcmeHosts acmeHosts = AcmeHosts.NONE;
+  private CertificateExchange certificates = CertificateExchange.NONE;
 
   private NodeAgent(
       ActorContext<Command> ctx,
@@ -411,7 +471,54 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
             })
         .onMessage(ReadLogs.class, this::onReadLogs)
         .onMessage(StopApps.class, this::onStopApps)
+        .onMessage(PublishChallenge.class, this::onPublishChallenge)
+        .onMessage(
+            WithdrawChallenge.class,
+            m -> {
+              certificates.challengeWithdrawn(m.token());
+              m.replyTo().tell(StepResult.ok(settings.server()));
+              return this;
+            })
+        .onMessage(
+            FetchCertificate.class,
+            m -> {
+              m.replyTo()
+                  .tell(
+                      new CertificateCopy(
+                          settings.server(),
+                          certificates.requested(m.host(), m.by(), m.orderIfMissing())));
+              return this;
+            })
+        .onMessage(StoreCertificate.class, this::onStoreCertificate)
         .build();
+  }
+
+  private Behavior<Command> onPublishChallenge(PublishChallenge m) {
+    certificates.challengePublished(m.token(), m.keyAuthorization(), m.by());
+    m.replyTo().tell(StepResult.ok(settings.server()));
+    return this;
+  }
+
+  /** Writes the node home, so off the actor thread; the reply goes straight from there. */
+  private Behavior<Command> onStoreCertificate(StoreCertificate m) {
+    String server = settings.server();
+    CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return certificates.receive(m.certificate(), m.from());
+              } catch (java.io.IOException e) {
+                throw new java.util.concurrent.CompletionException(e);
+              }
+            },
+            blocking)
+        .whenComplete(
+            (taken, failure) ->
+                m.replyTo()
+                    .tell(
+                        failure == null
+                            ? new StepResult(server, true, !taken, null, List.of())
+                            : StepResult.failed(server, rootMessage(failure))));
+    return this;
   }
 
   private static String appKey(String app, String env) {

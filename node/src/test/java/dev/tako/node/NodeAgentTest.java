@@ -19,6 +19,8 @@ import com.typesafe.config.Config;
 import dev.tako.node.NodeAgent.StepResult;
 import dev.tako.node.TestNodes.Node;
 import dev.tako.node.tls.AcmeHost;
+import dev.tako.node.tls.CertificateExchange;
+import dev.tako.node.tls.SharedCertificate;
 import dev.tako.protocol.api.DeployRequest;
 import dev.tako.protocol.api.StatusView;
 import dev.tako.proxy.Upstream;
@@ -349,13 +351,20 @@ class NodeAgentTest {
             plain.created());
     List<AcmeHost> expected =
         List.of(
-            new AcmeHost(ROUTE, false, APP + "/" + ENV, "https://127.0.0.1:1/dir", "ops@shop.test"),
+            new AcmeHost(
+                ROUTE,
+                false,
+                APP + "/" + ENV,
+                "https://127.0.0.1:1/dir",
+                "ops@shop.test",
+                List.of(server)),
             new AcmeHost(
                 "wild.localhost",
                 true,
                 APP + "/" + ENV,
                 "https://127.0.0.1:1/dir",
-                "ops@shop.test"));
+                "ops@shop.test",
+                List.of(server)));
     deploy(first, acme);
     assertEquals(expected, awaitWanted(wanted, expected));
 
@@ -364,6 +373,93 @@ class NodeAgentTest {
     nodes.start(server, home, wanted::add);
     assertEquals(
         expected, wanted.poll(WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS));
+  }
+
+  @Test
+  void otherNodesChallengesAndCertificatesReachTheCertificateManagerSerialized(@TempDir Path home) {
+    Map<String, String> challenges = new java.util.concurrent.ConcurrentHashMap<>();
+    java.util.concurrent.BlockingQueue<String> calls =
+        new java.util.concurrent.LinkedBlockingQueue<>();
+    SharedCertificate copy =
+        new SharedCertificate("shop.localhost", "-----BEGIN PRIVATE KEY-----x", "chain");
+    CertificateExchange exchange =
+        new CertificateExchange() {
+          @Override
+          public void challengePublished(String token, String keyAuthorization, String by) {
+            challenges.put(token, keyAuthorization + " by " + by);
+          }
+
+          @Override
+          public void challengeWithdrawn(String token) {
+            challenges.remove(token);
+          }
+
+          @Override
+          public SharedCertificate requested(AcmeHost host, String by, boolean orderIfMissing) {
+            calls.add("requested " + host + " by " + by + " " + orderIfMissing);
+            return host.host().equals("shop.localhost") ? copy : null;
+          }
+
+          @Override
+          public boolean receive(SharedCertificate certificate, String from) throws IOException {
+            calls.add("receive " + certificate.host() + " " + certificate.keyPem() + " " + from);
+            if (certificate.chainPem().isEmpty()) {
+              throw new IOException("the chain holds no certificate");
+            }
+            return certificate.host().equals("new.localhost");
+          }
+        };
+    String server = TestNodes.uniqueServer("n");
+    Node node = nodes.start(server, home, hosts -> {}, exchange);
+
+    StepResult ack = step(node, r -> new NodeAgent.PublishChallenge("tok", "tok.abc", "nyc", r));
+    assertTrue(ack.ok());
+    assertEquals(Map.of("tok", "tok.abc by nyc"), challenges);
+    assertTrue(step(node, r -> new NodeAgent.WithdrawChallenge("tok", r)).ok());
+    assertEquals(Map.of(), challenges);
+
+    AcmeHost host =
+        new AcmeHost(
+            "shop.localhost",
+            false,
+            "shop/production",
+            "https://ca.test/dir",
+            null,
+            List.of("nyc", server));
+    TestProbe<NodeAgent.CertificateCopy> copies =
+        testKit.createTestProbe(NodeAgent.CertificateCopy.class);
+    node.agent().tell(new NodeAgent.FetchCertificate(host, "nyc", true, copies.ref()));
+    assertEquals(new NodeAgent.CertificateCopy(server, copy), copies.receiveMessage(WAIT));
+    AcmeHost other =
+        new AcmeHost("none.localhost", false, "shop/production", "https://ca.test/dir", null);
+    node.agent().tell(new NodeAgent.FetchCertificate(other, "la", false, copies.ref()));
+    assertEquals(new NodeAgent.CertificateCopy(server, null), copies.receiveMessage(WAIT));
+    assertEquals("requested " + host + " by nyc true", calls.poll());
+    assertEquals("requested " + other + " by la false", calls.poll());
+
+    StepResult taken =
+        step(
+            node,
+            r ->
+                new NodeAgent.StoreCertificate(
+                    new SharedCertificate("new.localhost", "key", "chain"), "nyc", r));
+    assertTrue(taken.ok() && !taken.unchanged(), taken::toString);
+    StepResult kept = step(node, r -> new NodeAgent.StoreCertificate(copy, "nyc", r));
+    assertTrue(kept.ok() && kept.unchanged(), kept::toString);
+    StepResult bad =
+        step(
+            node,
+            r ->
+                new NodeAgent.StoreCertificate(
+                    new SharedCertificate("bad.localhost", "key", ""), "nyc", r));
+    assertFalse(bad.ok());
+    assertEquals("the chain holds no certificate", bad.error());
+    assertEquals("receive new.localhost key nyc", calls.poll());
+    assertEquals("receive shop.localhost -----BEGIN PRIVATE KEY-----x nyc", calls.poll());
+    // The key crossed the (serialized) message; its printed form never shows it.
+    assertFalse(
+        new NodeAgent.StoreCertificate(copy, "nyc", null).toString().contains("PRIVATE KEY"));
+    assertFalse(new NodeAgent.CertificateCopy(server, copy).toString().contains("PRIVATE KEY"));
   }
 
   /** The lists told to the AcmeHosts until one equals {@code expected} (or the wait ends). */

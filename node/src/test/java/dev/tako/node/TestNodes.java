@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tako.node.tls.AcmeHosts;
+import dev.tako.node.tls.CertificateExchange;
 import dev.tako.persistence.NodeLedger;
 import dev.tako.proxy.RouteSnapshots;
 import dev.tako.proxy.RouteTable;
@@ -74,6 +75,11 @@ final class TestNodes {
 
   /** Starts a node whose agent tells {@code acmeHosts} which hosts want ACME certificates. */
   Node start(String server, Path home, AcmeHosts acmeHosts) {
+    return start(server, home, acmeHosts, CertificateExchange.NONE);
+  }
+
+  /** ... and forwards other nodes' certificate messages to {@code certificates}. */
+  Node start(String server, Path home, AcmeHosts acmeHosts, CertificateExchange certificates) {
     homes.add(home);
     int n = NAMES.incrementAndGet();
     ActorRef<NodeLedger.Command> ledger =
@@ -85,7 +91,13 @@ final class TestNodes {
     ActorRef<NodeAgent.Command> agent =
         testKit.spawn(
             NodeAgent.create(
-                settings, supervisorSettings, ledger, routeTable, InFlight.NONE, acmeHosts),
+                settings,
+                supervisorSettings,
+                ledger,
+                routeTable,
+                InFlight.NONE,
+                acmeHosts,
+                certificates),
             "agent-" + server + "-" + n);
     Node node = new Node(settings, ledger, routes, routeTable, agent);
     nodes.add(node);

@@ -57,4 +57,32 @@ class ReleaseIdsTest {
         ReleaseIds.compute(SHA, List.of("x", "y"), Map.of(), "/", List.of()),
         ReleaseIds.compute(SHA, List.of("x"), Map.of(), "/", List.of("y")));
   }
+
+  @Test
+  void aChangeOfTheTlsSettingsAloneChangesTheId() {
+    String off = id();
+    String dir = "https://acme.example/dir";
+    String acme = ReleaseIds.compute(SHA, START, VARS, "/", ROUTES, "acme", "ops@a.test", dir);
+    assertEquals(off, ReleaseIds.compute(SHA, START, VARS, "/", ROUTES, "off", null, null));
+    assertEquals(off, ReleaseIds.compute(SHA, START, VARS, "/", ROUTES, null, null, null));
+    assertNotEquals(off, acme);
+    assertNotEquals(
+        off, ReleaseIds.compute(SHA, START, VARS, "/", ROUTES, "self-signed", null, null));
+    assertNotEquals(
+        acme, ReleaseIds.compute(SHA, START, VARS, "/", ROUTES, "self-signed", null, null));
+    assertNotEquals(
+        acme, ReleaseIds.compute(SHA, START, VARS, "/", ROUTES, "acme", "ops@b.test", dir));
+    assertNotEquals(acme, ReleaseIds.compute(SHA, START, VARS, "/", ROUTES, "acme", null, dir));
+    assertNotEquals(
+        ReleaseIds.compute(SHA, START, VARS, "/", ROUTES, "acme", "", dir),
+        ReleaseIds.compute(SHA, START, VARS, "/", ROUTES, "acme", null, dir));
+    assertNotEquals(
+        acme, ReleaseIds.compute(SHA, START, VARS, "/", ROUTES, "acme", "ops@a.test", dir + "2"));
+    assertEquals(
+        acme, ReleaseIds.compute(SHA, START, VARS, "/", ROUTES, "acme", "ops@a.test", dir));
+    // The ACME settings are not in effect (and do not count) without tls = "acme".
+    assertEquals(
+        ReleaseIds.compute(SHA, START, VARS, "/", ROUTES, "self-signed", null, null),
+        ReleaseIds.compute(SHA, START, VARS, "/", ROUTES, "self-signed", "ops@a.test", dir));
+  }
 }

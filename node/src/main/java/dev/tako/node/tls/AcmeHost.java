@@ -20,8 +20,25 @@ import java.util.TreeMap;
  * @param app "app/env", for log messages
  * @param directory the ACME directory URL
  * @param email the account's contact e-mail, or null
+ * @param servers the servers of the environment, in the release's order (the first one that is up
+ *     orders the certificate for all of them, see {@link Orderer})
  */
-public record AcmeHost(String host, boolean wildcard, String app, String directory, String email) {
+public record AcmeHost(
+    String host,
+    boolean wildcard,
+    String app,
+    String directory,
+    String email,
+    List<String> servers) {
+
+  public AcmeHost {
+    servers = servers == null ? List.of() : List.copyOf(servers);
+  }
+
+  /** A host of no known environment: this node orders for itself alone. */
+  public AcmeHost(String host, boolean wildcard, String app, String directory, String email) {
+    this(host, wildcard, app, directory, email, List.of());
+  }
 
   /** The hosts of one release's routes, or none when its tls is not "acme". */
   public static List<AcmeHost> of(DeployRequest request) {
@@ -41,7 +58,9 @@ public record AcmeHost(String host, boolean wildcard, String app, String directo
       } catch (IllegalArgumentException e) {
         continue; // validated by the CLI; an odd route gets no certificate rather than a crash
       }
-      out.add(new AcmeHost(p.host(), p.wildcard(), app, directory, request.acmeEmail()));
+      out.add(
+          new AcmeHost(
+              p.host(), p.wildcard(), app, directory, request.acmeEmail(), request.servers()));
     }
     return List.copyOf(out);
   }

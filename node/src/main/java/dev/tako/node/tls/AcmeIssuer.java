@@ -43,7 +43,8 @@ public final class AcmeIssuer {
 
   /** Where the key authorization of a pending challenge is published for the CA to fetch. */
   public interface ChallengeBoard {
-    void publish(String token, String keyAuthorization);
+    /** Returns once the challenge can be answered (where it can be in time). */
+    void publish(String token, String keyAuthorization) throws InterruptedException;
 
     void withdraw(String token);
   }

@@ -95,6 +95,36 @@ public final class CertificateStore {
     return new CertifiedKey(key, chain);
   }
 
+  /**
+   * A key and chain received in PEM (from another node), checked: the key belongs to the leaf and
+   * the leaf names {@code host} among its DNS names.
+   *
+   * @throws IOException what does not fit
+   */
+  public static CertifiedKey parse(String host, String keyPem, String chainPem)
+      throws IOException, GeneralSecurityException {
+    PrivateKey key = privateKey(keyPem);
+    List<X509Certificate> chain = readChain(chainPem.getBytes(StandardCharsets.US_ASCII));
+    if (chain.isEmpty()) {
+      throw new IOException("the chain holds no certificate");
+    }
+    if (!belongTogether(key, chain.get(0).getPublicKey())) {
+      throw new IOException("the key does not belong to the certificate");
+    }
+    boolean names = false;
+    var sans = chain.get(0).getSubjectAlternativeNames();
+    if (sans != null) {
+      for (List<?> san : sans) {
+        names |=
+            Integer.valueOf(2).equals(san.get(0)) && host.equalsIgnoreCase((String) san.get(1));
+      }
+    }
+    if (!names) {
+      throw new IOException("the certificate does not name " + host);
+    }
+    return new CertifiedKey(key, chain);
+  }
+
   /** Whether a signature by the private key verifies with the public one. */
   private static boolean belongTogether(PrivateKey key, PublicKey pub)
       throws GeneralSecurityException {
@@ -120,10 +150,20 @@ public final class CertificateStore {
    */
   public CertifiedKey save(String host, KeyPair key, List<X509Certificate> chain)
       throws IOException {
+    return save(host, new CertifiedKey(key.getPrivate(), chain));
+  }
+
+  /**
+   * Stores a host's key and chain (issued here or received from the node that ordered it),
+   * replacing the old ones; one writer at a time.
+   *
+   * @return {@code key}
+   */
+  public synchronized CertifiedKey save(String host, CertifiedKey key) throws IOException {
+    List<X509Certificate> chain = key.chain();
     Path dir = dir(host);
     createPrivateDir(dir);
-    writeAtomically(
-        dir.resolve("key.pem"), pem("PRIVATE KEY", key.getPrivate().getEncoded()), true);
+    writeAtomically(dir.resolve("key.pem"), pem("PRIVATE KEY", key.key().getEncoded()), true);
     StringBuilder chainPem = new StringBuilder();
     for (X509Certificate c : chain) {
       try {
@@ -133,7 +173,7 @@ public final class CertificateStore {
       }
     }
     writeAtomically(dir.resolve("chain.pem"), chainPem.toString(), false);
-    return new CertifiedKey(key.getPrivate(), chain);
+    return key;
   }
 
   /**

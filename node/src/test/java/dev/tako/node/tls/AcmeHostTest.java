@@ -51,16 +51,50 @@ class AcmeHostTest {
                 false,
                 "shop/production",
                 "https://ca.test/dir",
-                "ops@shop.test"),
+                "ops@shop.test",
+                List.of("la")),
             new AcmeHost(
                 "shop.example.com",
                 true,
                 "shop/production",
                 "https://ca.test/dir",
-                "ops@shop.test"),
+                "ops@shop.test",
+                List.of("la")),
             new AcmeHost(
-                "example.com", false, "shop/production", "https://ca.test/dir", "ops@shop.test")),
+                "example.com",
+                false,
+                "shop/production",
+                "https://ca.test/dir",
+                "ops@shop.test",
+                List.of("la"))),
         hosts);
+  }
+
+  @Test
+  void theHostsCarryTheEnvironmentsServersInTheReleasesOrder() {
+    DeployRequest r = request("shop", "acme", null, null, List.of("shop.example.com"));
+    DeployRequest two =
+        new DeployRequest(
+            r.app(),
+            r.env(),
+            r.release(),
+            r.artifactSha256(),
+            r.start(),
+            r.health(),
+            r.instances(),
+            r.idleTimeout(),
+            null,
+            r.vars(),
+            r.routes(),
+            List.of("nyc", "la"),
+            r.strategy(),
+            null,
+            r.tls(),
+            r.acmeEmail(),
+            r.acmeDirectory(),
+            r.by(),
+            r.created());
+    assertEquals(List.of("nyc", "la"), AcmeHost.of(two).get(0).servers());
   }
 
   @Test

@@ -1,0 +1,101 @@
+package dev.tako.node;
+
+import dev.tako.node.tls.AcmeHost;
+import dev.tako.node.tls.CertificatePeers;
+import dev.tako.node.tls.SharedCertificate;
+import dev.tako.protocol.api.StatusView;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * The certificate manager's view of the other nodes: members that are up and reachable (from this
+ * node's cluster state, like {@link ClusterView#members()}), and their NodeAgents, found through
+ * the Receptionist and asked with the node's ask timeout ({@link ClusterView#askAgent}). Asks that
+ * fail or time out fail their stage (or count as no acknowledgement); nothing here waits longer.
+ */
+final class ClusterCertificatePeers implements CertificatePeers {
+  private final ClusterView view;
+  private final String self;
+
+  ClusterCertificatePeers(ClusterView view, String self) {
+    this.view = view;
+    this.self = self;
+  }
+
+  @Override
+  public String self() {
+    return self;
+  }
+
+  @Override
+  public boolean joined() {
+    return view.members().stream()
+        .anyMatch(m -> m.server().equals(self) && m.status().equals("up"));
+  }
+
+  @Override
+  public Set<String> up() {
+    Set<String> out = new TreeSet<>();
+    for (StatusView.Member m : view.members()) {
+      if (m.status().equals("up") && !m.server().equals(self)) {
+        out.add(m.server());
+      }
+    }
+    return Set.copyOf(out);
+  }
+
+  @Override
+  public CompletionStage<Set<String>> publishChallenge(
+      Set<String> servers, String token, String keyAuthorization) {
+    List<CompletableFuture<NodeAgent.StepResult>> acks = new ArrayList<>();
+    for (String server : servers) {
+      acks.add(
+          view.<NodeAgent.StepResult>askAgent(
+                  server, r -> new NodeAgent.PublishChallenge(token, keyAuthorization, self, r))
+              .exceptionally(e -> null)
+              .toCompletableFuture());
+    }
+    return CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new))
+        .thenApply(
+            v -> {
+              Set<String> acked = new TreeSet<>();
+              for (var a : acks) {
+                NodeAgent.StepResult r = a.getNow(null);
+                if (r != null && r.ok()) {
+                  acked.add(r.server());
+                }
+              }
+              return Set.copyOf(acked);
+            });
+  }
+
+  @Override
+  public void withdrawChallenge(Set<String> servers, String token) {
+    for (String server : servers) {
+      view.<NodeAgent.StepResult>askAgent(server, r -> new NodeAgent.WithdrawChallenge(token, r));
+    }
+  }
+
+  @Override
+  public CompletionStage<SharedCertificate> fetch(
+      String server, AcmeHost host, boolean orderIfMissing) {
+    return view.<NodeAgent.CertificateCopy>askAgent(
+            server, r -> new NodeAgent.FetchCertificate(host, self, orderIfMissing, r))
+        .thenApply(NodeAgent.CertificateCopy::certificate);
+  }
+
+  @Override
+  public CompletionStage<Boolean> deliver(String server, SharedCertificate certificate) {
+    return view.<NodeAgent.StepResult>askAgent(
+            server, r -> new NodeAgent.StoreCertificate(certificate, self, r))
+        .thenCompose(
+            r ->
+                r.ok()
+                    ? CompletableFuture.completedFuture(!r.unchanged())
+                    : CompletableFuture.failedFuture(new IllegalStateException(r.error())));
+  }
+}
