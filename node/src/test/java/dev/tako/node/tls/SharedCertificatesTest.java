@@ -44,6 +44,9 @@ class SharedCertificatesTest {
   /** The nodes of the current test, by server; the CA's requests reach "la". */
   final Map<String, NodeCertificates> nodes = new ConcurrentHashMap<>();
 
+  /** Servers that count as up but never acknowledge anything (a node hanging). */
+  final Set<String> silent = ConcurrentHashMap.newKeySet();
+
   final TestCertificates.SelfSigned fallback = new TestCertificates.SelfSigned();
 
   @BeforeAll
@@ -77,6 +80,7 @@ class SharedCertificatesTest {
   void closeManagers() {
     nodes.values().forEach(NodeCertificates::close);
     nodes.clear();
+    silent.clear();
   }
 
   AcmeSettings settings() {
@@ -161,6 +165,20 @@ class SharedCertificatesTest {
   }
 
   @Test
+  void aNodeThatDoesNotAcknowledgeTheChallengeDoesNotStopTheOrder() throws Exception {
+    silent.add("fra");
+    NodeCertificates nyc = start("nyc", tmp.resolve("silent-nyc"));
+    NodeCertificates la = start("la", tmp.resolve("silent-la"));
+    AcmeHost shop = host("silent.localhost", "nyc", "la");
+    nyc.want(List.of(shop));
+    la.want(List.of(shop));
+    assertEquals(
+        awaitIssued(nyc, "silent.localhost").leaf(), awaitIssued(la, "silent.localhost").leaf());
+    nyc.awaitIdle();
+    assertEquals(1, nyc.ordersStarted());
+  }
+
+  @Test
   void whileTheFirstServerIsDownTheNextOneOrders() throws Exception {
     NodeCertificates la = start("la", tmp.resolve("down-la"));
     la.want(List.of(host("down.localhost", "nyc", "la")));
@@ -190,6 +208,7 @@ class SharedCertificatesTest {
     @Override
     public Set<String> up() {
       Set<String> out = new TreeSet<>(nodes.keySet());
+      out.addAll(silent);
       out.remove(self);
       return out;
     }
