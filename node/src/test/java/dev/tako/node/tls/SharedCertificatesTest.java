@@ -179,12 +179,21 @@ class SharedCertificatesTest {
   }
 
   @Test
-  void whileTheFirstServerIsDownTheNextOneOrders() throws Exception {
+  void whileTheFirstServerIsDownTheNextOneOrdersAndTheFirstTakesACopyWhenItIsBack()
+      throws Exception {
     NodeCertificates la = start("la", tmp.resolve("down-la"));
-    la.want(List.of(host("down.localhost", "nyc", "la")));
-    awaitIssued(la, "down.localhost");
+    AcmeHost down = host("down.localhost", "nyc", "la");
+    la.want(List.of(down));
+    CertifiedKey atLa = awaitIssued(la, "down.localhost");
     la.awaitIdle();
     assertEquals(1, la.ordersStarted());
+
+    // nyc is back and orders again from now on, but first looks for a copy: no second order.
+    NodeCertificates nyc = start("nyc", tmp.resolve("down-nyc"));
+    nyc.want(List.of(down));
+    assertEquals(atLa.leaf(), awaitIssued(nyc, "down.localhost").leaf());
+    nyc.awaitIdle();
+    assertEquals(0, nyc.ordersStarted());
   }
 
   /** The managers in {@link #nodes}, reached directly; a server not among them is down. */
