@@ -30,15 +30,16 @@ import org.slf4j.LoggerFactory;
  * and gets, renews and stores certificates for the hosts the NodeAgent says want them.
  *
  * <p><b>An environment on several servers</b> (all behind one DNS name, e.g. geo-DNS) shares one
- * certificate per host. Its {@link Orderer} (the first server of the environment's list that is up)
- * orders and renews it; before it triggers a challenge it makes the token's key authorization known
- * to every other up node of the cluster and waits for their acknowledgements (bounded; a node that
- * does not answer in time is logged and the order goes on), because the CA's validation requests
- * may reach any of them; the token is withdrawn everywhere when the challenge is over (and expires
- * by itself on a node that never hears so). The new key and chain are then delivered to the
- * environment's other servers, which store them (same store, key 0600) and serve them. Before a
- * first order the orderer looks for a copy on those servers (after a change of orderer they have
- * one).
+ * certificate per host. Its {@link Orderer} (the first server of the environment's list that is up,
+ * in the current release's order, so a canary deploy's canary; checks wait until this node is up in
+ * the cluster and so knows who else is) orders and renews it; before it triggers a challenge it
+ * makes the token's key authorization known to every other up node of the cluster and waits for
+ * their acknowledgements (bounded; a node that does not answer in time is logged and the order goes
+ * on), because the CA's validation requests may reach any of them; the token is withdrawn
+ * everywhere when the challenge is over (and expires by itself on a node that never hears so). The
+ * new key and chain are then delivered to the environment's other servers, which store them (same
+ * store, key 0600) and serve them. Before a first order the orderer looks for a copy on those
+ * servers (after a change of orderer they have one).
  *
  * <p>A node that is not the orderer and lacks a certificate, or holds one that is due, asks the
  * orderer for it on every check (at start, after each switch, and after failures with the retry
