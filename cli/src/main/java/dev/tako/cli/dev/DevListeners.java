@@ -1,8 +1,10 @@
 package dev.tako.cli.dev;
 
+import dev.tako.proxy.ProxyListener;
 import dev.tako.proxy.ProxySettings;
 import dev.tako.proxy.RouteSnapshots;
 import dev.tako.proxy.TcpProxy;
+import dev.tako.proxy.tls.AcmeChallenges;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorSystem;
 
@@ -17,8 +19,8 @@ final class DevListeners {
 
   static TcpProxy.Binding bindHttps(
       ActorSystem<?> system, int port, RouteSnapshots routes, ProxySettings settings, DevCa ca) {
-    // TODO(tls): ProxyListener.Tls(ca) once TcpProxy terminates TLS.
-    return await(TcpProxy.bind(system, LOOPBACK, port, routes, settings));
+    return await(
+        TcpProxy.bind(system, LOOPBACK, port, routes, settings, new ProxyListener.Tls(ca)));
   }
 
   static TcpProxy.Binding bindHttp(
@@ -27,8 +29,15 @@ final class DevListeners {
       int httpsPort,
       RouteSnapshots routes,
       ProxySettings settings) {
-    // TODO(tls): ProxyListener.Plain(AcmeChallenges.NONE, httpsPort).
-    return await(TcpProxy.bind(system, LOOPBACK, port, routes, settings));
+    // Dev routes are registered secure, so every request here gets 307 to HTTPS.
+    return await(
+        TcpProxy.bind(
+            system,
+            LOOPBACK,
+            port,
+            routes,
+            settings,
+            new ProxyListener.Plain(AcmeChallenges.NONE, httpsPort)));
   }
 
   private static TcpProxy.Binding await(

@@ -64,7 +64,7 @@ public final class DevSession {
 
   private record Key(int code) implements Event {}
 
-  private record Endpoints(AppSupervisor.EndpointsChanged event) implements Event {}
+  private record Endpoints(AppSupervisor.EndpointsChanged event, Instant at) implements Event {}
 
   private record Tick() implements Event {}
 
@@ -84,6 +84,7 @@ public final class DevSession {
   private int generation;
   private Instant generationStarted;
   private int upstreamPort;
+  private Instant readyAt;
   private long failures;
   private String reportedFailure;
   private String reportedReady;
@@ -125,7 +126,9 @@ public final class DevSession {
 
     system =
         ActorSystem.create(
-            DevRunner.create(settings, e -> events.add(new Endpoints(e))), "tako-dev", config());
+            DevRunner.create(settings, e -> events.add(new Endpoints(e, Instant.now()))),
+            "tako-dev",
+            config());
     LogTail tail = new LogTail(logs, console::appLine).start();
     FileWatch watch =
         new FileWatch(List.of(configFile, appDir.resolve(".tako").resolve("secrets.json")));
@@ -209,7 +212,7 @@ public final class DevSession {
       } else if (event instanceof FilesChanged) {
         onFilesChanged(data, logs, run);
       } else if (event instanceof Endpoints e) {
-        onEndpoints(e.event());
+        onEndpoints(e.event(), e.at());
       } else if (event instanceof Tick) {
         report();
         if (proxy == null && System.nanoTime() >= reconnectAt) {
@@ -273,10 +276,11 @@ public final class DevSession {
     system.tell(new DevRunner.Run(plan.spec("dev-" + generation, appDir, logs, run)));
   }
 
-  private void onEndpoints(AppSupervisor.EndpointsChanged event) {
+  private void onEndpoints(AppSupervisor.EndpointsChanged event, Instant at) {
     int now = event.endpoints().isEmpty() ? 0 : event.endpoints().get(0).port();
     if (now != upstreamPort) {
       upstreamPort = now;
+      readyAt = at;
       sendRegistration();
       if (now > 0) {
         report();
@@ -308,8 +312,9 @@ public final class DevSession {
         if (!key.equals(reportedReady)) {
           reportedReady = key;
           Instant since = i.restarts() == 0 ? generationStarted : i.startedAt();
+          Instant until = readyAt != null ? readyAt : Instant.now();
           double seconds =
-              since == null ? 0 : Duration.between(since, Instant.now()).toMillis() / 1000.0;
+              since == null ? 0 : Math.max(0, Duration.between(since, until).toMillis()) / 1000.0;
           console.good(
               String.format(
                   "%s ready in %.1fs (pid %d)%s",
