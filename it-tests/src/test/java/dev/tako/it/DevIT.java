@@ -168,8 +168,10 @@ class DevIT {
     // Stop both the way Ctrl-C or kill does: everything ends, the ports are free.
     one.terminate();
     two.terminate();
-    assertEquals(0, one.await(Duration.ofSeconds(30)).exit(), one.stderr());
-    assertEquals(0, two.await(Duration.ofSeconds(30)).exit(), two.stderr());
+    TakoCli.Result oneEnded = one.await(Duration.ofSeconds(30));
+    TakoCli.Result twoEnded = two.await(Duration.ofSeconds(30));
+    assertEquals(0, oneEnded.exit(), oneEnded.toString());
+    assertEquals(0, twoEnded.exit(), twoEnded.toString());
     List<Long> pids = List.of(one.pid(), two.pid(), webPid, apiPid, childPid, proxyPid);
     Awaitility.await()
         .atMost(Duration.ofSeconds(15))
@@ -187,6 +189,8 @@ class DevIT {
       }
     }
     assertFalse(Files.exists(home.resolve("dev/proxy-" + port + ".json")));
+    System.out.println("--- tako dev (web)\n" + oneEnded);
+    System.out.println("--- tako dev (api)\n" + twoEnded);
   }
 
   @Test
@@ -261,6 +265,19 @@ class DevIT {
     assertTrue(html.contains("hello dev from web"), "Chromium's DOM: " + html);
     Path keep = Path.of(System.getProperty("java.io.tmpdir"), "tako-dev-it-page.png");
     Files.copy(png, keep, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+
+    // The same with another key's hash: the certificate is not trusted, the page does not show.
+    List<String> stranger = new ArrayList<>(common);
+    stranger.set(
+        stranger.indexOf("--ignore-certificate-errors-spki-list=" + spki),
+        "--ignore-certificate-errors-spki-list="
+            + Base64.getEncoder()
+                .encodeToString(MessageDigest.getInstance("SHA-256").digest(new byte[] {1})));
+    stranger.add("--user-data-dir=" + Files.createTempDirectory(tmp, "chromium"));
+    stranger.add("--dump-dom");
+    stranger.add(url);
+    String refused = run(stranger, Duration.ofSeconds(90));
+    assertFalse(refused.contains("hello dev from web"), "an untrusted certificate was accepted");
   }
 
   /** GET over HTTPS with curl trusting only {@code ca}; the body. */

@@ -201,6 +201,8 @@ final class DevProxyClient implements AutoCloseable {
       }
     }
     cmd.add(Dist.java());
+    // Starts fast and stays small: a developer's requests need no C2 or a parallel GC.
+    cmd.add("-XX:TieredStopAtLevel=1");
     cmd.add("-XX:+UseSerialGC");
     cmd.add("-Xmx256m");
     cmd.add("-Dtako.home=" + home);

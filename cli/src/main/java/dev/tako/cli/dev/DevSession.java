@@ -22,6 +22,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
@@ -124,6 +126,12 @@ public final class DevSession {
               + "\" to /etc/hosts");
     }
 
+    // The proxy (a JVM of its own when none runs yet) starts while this one starts the app.
+    DevProxyFiles files = new DevProxyFiles(home.dir().resolve("dev"), port);
+    DevProxy.Register first = register();
+    CompletableFuture<DevProxyClient> connecting =
+        CompletableFuture.supplyAsync(
+            () -> DevProxyClient.connect(files, home.dir(), first, this::proxyLost));
     system =
         ActorSystem.create(
             DevRunner.create(settings, e -> events.add(new Endpoints(e, Instant.now()))),
@@ -143,8 +151,10 @@ public final class DevSession {
       console.info("starting " + plan.app() + ": " + String.join(" ", plan.command()));
       startGeneration(logs, state.resolve("run"));
       installSignals();
-      DevProxyFiles files = new DevProxyFiles(home.dir().resolve("dev"), port);
-      proxy = DevProxyClient.connect(files, home.dir(), register(), this::proxyLost);
+      if (console.tty()) {
+        console.readKeys(c -> events.add(new Key(c)));
+      }
+      proxy = joinProxy(connecting);
       for (String url : plan.urls(port)) {
         console.good(plan.app() + " → " + url);
       }
@@ -156,7 +166,6 @@ public final class DevSession {
       }
       if (console.tty()) {
         console.info("keys: r restart, q quit");
-        console.readKeys(c -> events.add(new Key(c)));
       }
       ticker.scheduleWithFixedDelay(
           () -> {
@@ -330,7 +339,7 @@ public final class DevSession {
           reportedFailure = key;
           failures++;
           sendRegistration();
-          StringBuilder text = new StringBuilder(plan.app() + " " + describe(i));
+          StringBuilder text = new StringBuilder(plan.app() + ": " + describe(i));
           text.append(
               "failed".equals(i.state())
                   ? "; it keeps failing: restarting with backoff (fix it, or press r)"
@@ -399,6 +408,18 @@ public final class DevSession {
       // the reader reports the loss
     }
     return true;
+  }
+
+  /** The registration made in the background, or its failure as the CLI reports it. */
+  private static DevProxyClient joinProxy(CompletableFuture<DevProxyClient> connecting) {
+    try {
+      return connecting.join();
+    } catch (CompletionException e) {
+      if (e.getCause() instanceof CliException c) {
+        throw c;
+      }
+      throw CliException.failed("cannot reach the tako dev proxy: " + e.getCause());
+    }
   }
 
   private void proxyLost() {
