@@ -73,15 +73,7 @@ final class DevProxyClient implements AutoCloseable {
                 }
               }
               if (c == null) {
-                info = start(files, home);
-                c = tryOpen(info);
-                if (c == null) {
-                  throw new IOException(
-                      "the dev proxy started but does not answer on 127.0.0.1:"
-                          + info.registerPort()
-                          + "; see "
-                          + files.log());
-                }
+                c = start(files, home);
               }
               c.startReader(onLost);
               DevProxy.Reply reply = c.send(first);
@@ -143,23 +135,34 @@ final class DevProxyClient implements AutoCloseable {
   }
 
   private static DevProxyClient tryOpen(DevProxyFiles.Info info) {
-    Socket s = new Socket();
     try {
-      s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), info.registerPort()), 2000);
-      s.setTcpNoDelay(true);
-      return new DevProxyClient(s, info);
+      return open(info);
     } catch (IOException e) {
-      try {
-        s.close();
-      } catch (IOException ignored) {
-        // nothing to close
-      }
       return null;
     }
   }
 
-  /** Starts {@code tako dev proxy} detached and waits for its info file. */
-  private static DevProxyFiles.Info start(DevProxyFiles files, Path home) throws IOException {
+  private static DevProxyClient open(DevProxyFiles.Info info) throws IOException {
+    Socket s = new Socket();
+    try {
+      s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), info.registerPort()), 5000);
+      s.setTcpNoDelay(true);
+      return new DevProxyClient(s, info);
+    } catch (IOException e) {
+      s.close();
+      throw new IOException(
+          "the dev proxy (pid "
+              + info.pid()
+              + ") does not answer on 127.0.0.1:"
+              + info.registerPort()
+              + ": "
+              + e.getMessage(),
+          e);
+    }
+  }
+
+  /** Starts {@code tako dev proxy} detached and connects once it has written its info file. */
+  private static DevProxyClient start(DevProxyFiles files, Path home) throws IOException {
     Files.createDirectories(files.dir());
     ProcessBuilder pb = new ProcessBuilder(proxyCommand(files.port(), home));
     pb.redirectErrorStream(true);
@@ -167,10 +170,15 @@ final class DevProxyClient implements AutoCloseable {
     pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
     Process p = pb.start();
     long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+    IOException last = null;
     while (System.nanoTime() < deadline) {
       DevProxyFiles.Info info = files.readInfo();
       if (info != null && info.pid() == p.pid()) {
-        return info;
+        try {
+          return open(info);
+        } catch (IOException e) {
+          last = e; // a busy machine: try again while it runs
+        }
       }
       if (!p.isAlive()) {
         throw new IOException(lastLines(files.log()));
@@ -185,10 +193,12 @@ final class DevProxyClient implements AutoCloseable {
     }
     p.destroy();
     throw new IOException(
-        "the dev proxy did not start within "
-            + START_TIMEOUT.toSeconds()
-            + " s; see "
-            + files.log());
+        last != null
+            ? last.getMessage()
+            : "the dev proxy did not start within "
+                + START_TIMEOUT.toSeconds()
+                + " s; see "
+                + files.log());
   }
 
   /** The same JVM and classpath as this CLI, in a new session (setsid) when available. */
