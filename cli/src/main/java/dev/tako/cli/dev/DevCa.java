@@ -7,9 +7,12 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.net.InetAddress;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
@@ -114,6 +117,22 @@ public final class DevCa implements CertificateSource {
   }
 
   static DevCa loadOrCreate(Path dir, Clock clock) throws IOException {
+    if (!Files.isDirectory(dir)) {
+      Files.createDirectories(
+          dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    }
+    // Two tako dev starting at once on a new machine must not both create a CA.
+    synchronized (DevCa.class) {
+      try (FileChannel channel =
+              FileChannel.open(
+                  dir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+          FileLock lock = channel.lock()) {
+        return loadOrCreateLocked(dir, clock);
+      }
+    }
+  }
+
+  private static DevCa loadOrCreateLocked(Path dir, Clock clock) throws IOException {
     Path keyFile = dir.resolve(KEY_FILE);
     Path certFile = dir.resolve(CERT_FILE);
     boolean hasKey = Files.exists(keyFile);
@@ -270,10 +289,6 @@ public final class DevCa implements CertificateSource {
 
   private static DevCa create(Path dir, Path keyFile, Path certFile, Clock clock)
       throws IOException {
-    if (!Files.isDirectory(dir)) {
-      Files.createDirectories(
-          dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-    }
     try {
       KeyPair keys = ecKeyPair();
       Instant now = clock.instant();

@@ -23,11 +23,12 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
@@ -105,6 +106,9 @@ public final class DevSession {
 
   /** Runs until stopped; the exit code (0 after Ctrl-C, q or SIGTERM). */
   public int run() {
+    // Watched from before the first read: a save while starting is acted on, not missed.
+    FileWatch watch =
+        new FileWatch(List.of(configFile, appDir.resolve(".tako").resolve("secrets.json")));
     AppConfig config = loadConfig();
     DevCa ca = ca(home);
     Path state = appDir.resolve(".tako").resolve("dev");
@@ -138,8 +142,6 @@ public final class DevSession {
             "tako-dev",
             config());
     LogTail tail = new LogTail(logs, console::appLine).start();
-    FileWatch watch =
-        new FileWatch(List.of(configFile, appDir.resolve(".tako").resolve("secrets.json")));
     ScheduledExecutorService ticker =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
@@ -155,6 +157,9 @@ public final class DevSession {
         console.readKeys(c -> events.add(new Key(c)));
       }
       proxy = joinProxy(connecting);
+      if (proxy == null) {
+        return 0; // stopped while the proxy started
+      }
       for (String url : plan.urls(port)) {
         console.good(plan.app() + " → " + url);
       }
@@ -410,15 +415,28 @@ public final class DevSession {
     return true;
   }
 
-  /** The registration made in the background, or its failure as the CLI reports it. */
-  private static DevProxyClient joinProxy(CompletableFuture<DevProxyClient> connecting) {
-    try {
-      return connecting.join();
-    } catch (CompletionException e) {
-      if (e.getCause() instanceof CliException c) {
-        throw c;
+  /**
+   * The registration made in the background, or its failure as the CLI reports it; null when a stop
+   * was requested meanwhile (Ctrl-C while the proxy starts).
+   */
+  private DevProxyClient joinProxy(CompletableFuture<DevProxyClient> connecting) {
+    while (true) {
+      try {
+        return connecting.get(100, TimeUnit.MILLISECONDS);
+      } catch (TimeoutException e) {
+        if (events.stream().anyMatch(ev -> ev instanceof StopRequested)) {
+          connecting.thenAccept(DevProxyClient::close);
+          return null;
+        }
+      } catch (ExecutionException e) {
+        if (e.getCause() instanceof CliException c) {
+          throw c;
+        }
+        throw CliException.failed("cannot reach the tako dev proxy: " + e.getCause());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return null;
       }
-      throw CliException.failed("cannot reach the tako dev proxy: " + e.getCause());
     }
   }
 
