@@ -162,8 +162,7 @@ public final class DevProxy {
     Thread acceptor = new Thread(() -> proxy.accept(registrations), "dev-proxy-accept");
     acceptor.setDaemon(true);
     acceptor.start();
-    proxy.awaitIdle(linger, registrations);
-    bindings.forEach(b -> b.unbind().toCompletableFuture().join());
+    proxy.awaitIdle(linger, registrations, bindings);
     system.terminate();
     try {
       system.getWhenTerminated().toCompletableFuture().get(10, TimeUnit.SECONDS);
@@ -189,8 +188,13 @@ public final class DevProxy {
         .resolve();
   }
 
-  /** Blocks until no registration was left for {@code linger}, then stops accepting. */
-  private void awaitIdle(Duration linger, ServerSocket registrationSocket) {
+  /**
+   * Blocks until no registration was left for {@code linger}, then stops accepting and frees the
+   * ports, all under the lock: a {@code tako dev} that takes it next finds no proxy and its new one
+   * can bind the ports.
+   */
+  private void awaitIdle(
+      Duration linger, ServerSocket registrationSocket, List<TcpProxy.Binding> bindings) {
     long pid = ProcessHandle.current().pid();
     while (true) {
       try {
@@ -213,15 +217,27 @@ public final class DevProxy {
                   }
                   files.deleteInfoOf(pid);
                   registrationSocket.close();
+                  unbind(bindings);
                   return true;
                 });
       } catch (IOException e) {
         log.println("warning: " + e.getMessage());
         exit = true;
         files.deleteInfoOf(pid);
+        unbind(bindings);
       }
       if (exit) {
         return;
+      }
+    }
+  }
+
+  private static void unbind(List<TcpProxy.Binding> bindings) {
+    for (TcpProxy.Binding b : bindings) {
+      try {
+        b.unbind().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        // the process exits next, which frees the port anyway
       }
     }
   }
