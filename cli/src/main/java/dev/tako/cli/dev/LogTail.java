@@ -90,6 +90,13 @@ final class LogTail implements AutoCloseable {
 
   private void read(Path file, boolean stderr, List<Line> into) {
     long offset = offsets.getOrDefault(file, 0L);
+    try {
+      if (Files.size(file) == offset) {
+        return; // the usual case, without opening the file
+      }
+    } catch (IOException e) {
+      return;
+    }
     try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "r")) {
       long length = raf.length();
       if (length < offset) {
