@@ -213,7 +213,12 @@ class DevIT {
                     + " of same in "
                     + a),
         second.err());
-    // The refused one started nothing that is left.
+    // The refused one left nothing running (its supervisor removes an instance's pid file only
+    // once the process is gone).
+    Path pids = b.resolve(".tako/dev/run");
+    try (var files = Files.list(pids)) {
+      assertEquals(List.of(), files.toList(), "pid files left in " + pids);
+    }
     assertTrue(first.alive());
     assertTrue(get(home.resolve("ca/ca.crt"), port, "same.localhost").contains("hello dev"));
   }
