@@ -36,10 +36,11 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code tako dev} as a developer uses it (issue 7): the real CLI from the built distribution with
  * a fresh TAKO_HOME and a free {@code --port}, a small Node app, and clients that trust nothing but
  * {@code $TAKO_HOME/ca/ca.crt}: curl ({@code --cacert}, {@code --resolve}), Java's HttpClient (in a
- * JVM whose resolver maps the dev hosts to 127.0.0.1) and headless Chromium (screenshot and DOM).
- * Then: a changed var restarts the app with it, a broken tako.toml keeps it running, a route change
- * moves it without a restart, a development secret reaches it, a killed app is restarted, a second
- * app shares the same proxy, and stopping both (SIGTERM) leaves no process and frees the ports.
+ * JVM whose resolver maps the dev hosts to 127.0.0.1) and headless Chromium (screenshot and DOM; by
+ * the CA's SPKI hash, and by the CA in an NSS database). Then: a changed var restarts the app with
+ * it, a broken tako.toml keeps it running, a route change moves it without a restart, a development
+ * secret reaches it, a killed app is restarted, a second app shares the same proxy, and stopping
+ * both (SIGTERM) leaves no process and frees the ports.
  */
 class DevIT {
   @TempDir Path tmp;
@@ -229,7 +230,11 @@ class DevIT {
     return t;
   }
 
-  /** Headless Chromium, trusting the CA by its SPKI hash, renders the page. */
+  /**
+   * Headless Chromium renders the page when it trusts the CA by its SPKI hash (screenshot and DOM),
+   * not under another key's hash, and (where certutil is installed) when the CA is in the user's
+   * NSS database as {@code tako dev trust} puts it there, with no flag at all.
+   */
   private void chromiumShowsThePage(Path ca, int port) throws Exception {
     X509Certificate cert =
         (X509Certificate)
@@ -283,6 +288,37 @@ class DevIT {
     stranger.add(url);
     String refused = run(stranger, Duration.ofSeconds(90));
     assertFalse(refused.contains("hello dev from web"), "an untrusted certificate was accepted");
+
+    // Trusted the way tako dev trust trusts it for browsers: the CA in the user's NSS database,
+    // no flag; Chromium's own verifier accepts the leaves.
+    String certutil = Files.isExecutable(Path.of("/usr/bin/certutil")) ? "/usr/bin/certutil" : null;
+    if (certutil != null) {
+      Path user = tmp.resolve("browser-user");
+      Path nssdb = Files.createDirectories(user.resolve(".pki/nssdb"));
+      run(
+          List.of(certutil, "-N", "-d", "sql:" + nssdb, "--empty-password"),
+          Duration.ofSeconds(30));
+      run(
+          List.of(
+              certutil,
+              "-d",
+              "sql:" + nssdb,
+              "-A",
+              "-t",
+              "C,,",
+              "-n",
+              "Tako dev CA",
+              "-i",
+              ca.toString()),
+          Duration.ofSeconds(30));
+      List<String> trusted = new ArrayList<>(common);
+      trusted.removeIf(a -> a.startsWith("--ignore-certificate-errors-spki-list="));
+      trusted.add("--user-data-dir=" + Files.createTempDirectory(tmp, "chromium"));
+      trusted.add("--dump-dom");
+      trusted.add(url);
+      String viaNss = run(trusted, Duration.ofSeconds(90), Map.of("HOME", user.toString()));
+      assertTrue(viaNss.contains("hello dev from web"), "Chromium with the CA in NSS: " + viaNss);
+    }
   }
 
   /** GET over HTTPS with curl trusting only {@code ca}; the body. */
@@ -447,12 +483,17 @@ class DevIT {
     return new TakoCli.Result(p.exitValue(), out, "");
   }
 
-  /** Runs a command to its end; its stdout (stderr merged), failing on a non-zero exit. */
   static String run(List<String> cmd, Duration timeout) throws Exception {
+    return run(cmd, timeout, Map.of());
+  }
+
+  /** Runs a command to its end; its stdout (stderr merged), failing on a non-zero exit. */
+  static String run(List<String> cmd, Duration timeout, Map<String, String> env) throws Exception {
     Path out = Files.createTempFile("dev-it", ".out");
+    ProcessBuilder pb = new ProcessBuilder(cmd);
+    pb.environment().putAll(env);
     Process p =
-        new ProcessBuilder(cmd)
-            .redirectErrorStream(true)
+        pb.redirectErrorStream(true)
             .redirectOutput(out.toFile())
             .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
             .start();
