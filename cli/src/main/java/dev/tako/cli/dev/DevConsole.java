@@ -12,8 +12,8 @@ import java.util.function.IntConsumer;
 /**
  * The terminal of {@code tako dev}: the app's log lines on stdout, prefixed with the app name
  * ({@code hello | …}), and tako's own lines on stderr ({@code tako | …}); colours only on a TTY
- * without {@code NO_COLOR} (stderr lines of the app get a red bar, tako's lines are dim or
- * yellow/red for warnings and errors).
+ * without {@code NO_COLOR} (the app's prefix cyan on stdout lines and red on stderr lines; tako's
+ * lines dim, green for ready and URLs, yellow and red for warnings and errors).
  *
  * <p>On a TTY ({@link System#console()} present) {@link #readKeys} switches the terminal to
  * single-key input without echo ({@code stty -icanon -echo} on {@code /dev/tty}; Ctrl-C still sends
