@@ -2,6 +2,7 @@ package dev.tako.cli;
 
 import dev.tako.cli.commands.DemoCommand;
 import dev.tako.cli.commands.DeployCommand;
+import dev.tako.cli.commands.DevCommand;
 import dev.tako.cli.commands.InitCommand;
 import dev.tako.cli.commands.LogsCommand;
 import dev.tako.cli.commands.PlaygroundCommand;
@@ -36,6 +37,7 @@ import picocli.CommandLine.Option;
       ScaleCommand.class,
       ReleasesCommand.class,
       SecretsCommand.class,
+      DevCommand.class,
       PlaygroundCommand.class,
       DemoCommand.class
     })

@@ -49,6 +49,25 @@ final class BackgroundTako implements AutoCloseable {
     return process.isAlive();
   }
 
+  /** The {@code tako} JVM's pid (bin/tako execs java). */
+  long pid() {
+    return process.pid();
+  }
+
+  /** Sends SIGTERM, as {@code kill PID} would; {@link #await} then gives the exit code. */
+  void terminate() {
+    process.destroy();
+  }
+
+  /** What it wrote to stdout so far. */
+  String stdout() {
+    try {
+      return Files.readString(out);
+    } catch (IOException e) {
+      return "";
+    }
+  }
+
   /** What it wrote to stderr so far. */
   String stderr() {
     try {
