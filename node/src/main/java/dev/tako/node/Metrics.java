@@ -1,6 +1,7 @@
 package dev.tako.node;
 
 import dev.tako.protocol.api.StatusView;
+import dev.tako.proxy.ProxyMetrics;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.concurrent.CompletionStage;
@@ -15,7 +16,9 @@ import org.apache.pekko.http.javadsl.server.Route;
 /**
  * {@code GET /metrics} in Prometheus text format on {@code 127.0.0.1:<metrics_port>} (SPEC §9):
  * cluster members by status as this node sees them, this node's app instances by state, requests in
- * flight through the proxy, JVM heap. Gathered per scrape; nothing on the proxy's hot path.
+ * flight through the proxy, the proxy's per-app request counts by status class, latency histogram,
+ * cold starts and static file hits ({@link ProxyMetrics}), JVM heap. Gathered per scrape; the
+ * proxy's hot path only adds to its counters.
  */
 final class Metrics extends AllDirectives {
   private final ActorSystem<?> system;
@@ -103,6 +106,7 @@ final class Metrics extends AllDirectives {
                           .append('\n'));
             }
           }
+          ProxyMetrics.get(system).render(out, server);
           var heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
           out.append("# HELP tako_jvm_heap_used_bytes Heap in use by the node JVM.\n");
           out.append("# TYPE tako_jvm_heap_used_bytes gauge\n");

@@ -58,6 +58,9 @@ final class EventLoop implements Runnable {
   final long connectTimeout;
   final long readTimeout;
   final long idleTimeout;
+  final long upgradedIdleTimeout;
+  final ClientLimits clientLimits;
+  final ProxyMetrics metrics;
 
   /** System.nanoTime() of the event being handled. */
   long now = System.nanoTime();
@@ -80,6 +83,11 @@ final class EventLoop implements Runnable {
    */
   private final int maxPerUpstream;
 
+  /** Idle gzip encoders (their native state is large: shared by this loop's responses). */
+  private final ArrayDeque<GzipEncoder> encoders = new ArrayDeque<>();
+
+  private static final int MAX_IDLE_ENCODERS = 32;
+
   private final ByteBuffer scratch = ByteBuffer.allocate(8192);
   private final Runnable onExit;
   private volatile boolean running = true;
@@ -92,6 +100,8 @@ final class EventLoop implements Runnable {
       ColdStarts coldStarts,
       int maxPerUpstream,
       ProxyListener listener,
+      ClientLimits clientLimits,
+      ProxyMetrics metrics,
       Runnable onExit)
       throws IOException {
     this.coldStarts = coldStarts;
@@ -100,6 +110,9 @@ final class EventLoop implements Runnable {
         listener instanceof ProxyListener.Tls tls
             ? dev.tako.proxy.tls.SniKeyManager.serverContext(tls.certificates())
             : null;
+    this.clientLimits = clientLimits;
+    this.metrics = metrics;
+    this.upgradedIdleTimeout = settings.upgradedIdleTimeout().toNanos();
     this.maxPerUpstream = maxPerUpstream;
     this.selector = Selector.open();
     this.routes = routes;
@@ -169,6 +182,20 @@ final class EventLoop implements Runnable {
 
   void unpark(ProxyConnection connection) {
     parked.remove(connection);
+  }
+
+  /** A gzip encoder for one response; hand it back with {@link #releaseEncoder}. */
+  GzipEncoder takeEncoder() {
+    GzipEncoder encoder = encoders.pollLast();
+    return encoder != null ? encoder : new GzipEncoder();
+  }
+
+  void releaseEncoder(GzipEncoder encoder) {
+    if (encoders.size() < MAX_IDLE_ENCODERS && running) {
+      encoders.addLast(encoder);
+    } else {
+      encoder.end();
+    }
   }
 
   /** A pooled idle connection to {@code upstream}, or null. */
@@ -403,6 +430,8 @@ final class EventLoop implements Runnable {
     }
     idle.values().forEach(pool -> pool.forEach(UpstreamConnection::close));
     idle.clear();
+    encoders.forEach(GzipEncoder::end);
+    encoders.clear();
     for (SelectionKey key : selector.keys()) {
       try {
         key.channel().close();

@@ -31,6 +31,14 @@ final class HttpHead {
   private static final int X_REQUEST_ID = 8;
   private static final int X_FORWARDED_FOR = 9;
   private static final int X_FORWARDED = 10;
+  // Copied like OTHER, but remembered by index for gzip and static files (see interpret).
+  private static final int ACCEPT_ENCODING = 11;
+  private static final int CONTENT_TYPE = 12;
+  private static final int CONTENT_ENCODING = 13;
+  private static final int CACHE_CONTROL = 14;
+  private static final int ETAG = 15;
+  private static final int IF_NONE_MATCH = 16;
+  private static final int CONTENT_RANGE = 17;
 
   private static final byte[] H_XFF = bytes("X-Forwarded-For");
   private static final byte[] H_XFP = bytes("X-Forwarded-Proto");
@@ -40,6 +48,11 @@ final class HttpHead {
   private static final byte[] H_CONNECTION = bytes("Connection");
   private static final byte[] COMMA = bytes(", ");
   private static final byte[] COLON_SP = bytes(": ");
+  private static final byte[] H_TE = bytes("Transfer-Encoding");
+  private static final byte[] H_CE = bytes("Content-Encoding");
+  private static final byte[] H_VARY = bytes("Vary");
+  private static final byte[] H_ETAG = bytes("ETag");
+  private static final byte[] WEAK = bytes("W/");
 
   private final int[] nameStart = new int[MAX_HEADERS];
   private final int[] nameEnd = new int[MAX_HEADERS];
@@ -75,6 +88,15 @@ final class HttpHead {
   private boolean expectContinue;
   private String requestId;
   private boolean hasForwardedFor;
+
+  // Index of the first header line of some kinds, or -1.
+  private int acceptEncoding;
+  private int contentType;
+  private int contentEncoding;
+  private int cacheControl;
+  private int etag;
+  private int ifNoneMatch;
+  private int contentRange;
 
   /**
    * Where the head starting at {@code from} ends (index after its blank line), or -1 when {@code
@@ -157,6 +179,13 @@ final class HttpHead {
     expectContinue = false;
     requestId = null;
     hasForwardedFor = false;
+    acceptEncoding = -1;
+    contentType = -1;
+    contentEncoding = -1;
+    cacheControl = -1;
+    etag = -1;
+    ifNoneMatch = -1;
+    contentRange = -1;
     int i = from;
     // Tolerate empty lines before the start line (RFC 9112 §2.2).
     while (i < to && (buf[i] == '\r' || buf[i] == '\n')) {
@@ -257,9 +286,22 @@ final class HttpHead {
         }
       }
       case X_FORWARDED_FOR -> hasForwardedFor = true;
+      case ACCEPT_ENCODING -> acceptEncoding = remember(acceptEncoding, h);
+      case CONTENT_TYPE -> contentType = remember(contentType, h);
+      case CONTENT_ENCODING -> contentEncoding = remember(contentEncoding, h);
+      case CACHE_CONTROL -> cacheControl = remember(cacheControl, h);
+      case ETAG -> etag = remember(etag, h);
+      case IF_NONE_MATCH -> ifNoneMatch = remember(ifNoneMatch, h);
+      case CONTENT_RANGE -> contentRange = remember(contentRange, h);
       default -> {}
     }
     return true;
+  }
+
+  /** Keeps the first line of a remembered kind; the line itself is copied like any other. */
+  private int remember(int first, int h) {
+    kind[h] = OTHER;
+    return first >= 0 ? first : h;
   }
 
   // ----- request accessors
@@ -346,6 +388,136 @@ final class HttpHead {
     return badTransferEncoding;
   }
 
+  // ----- content negotiation (gzip, static files)
+
+  /** The request's Accept-Encoding accepts gzip (q > 0, by name or by "*"). */
+  boolean acceptsGzip() {
+    if (acceptEncoding < 0) {
+      return false;
+    }
+    int gzip = -1; // -1 not named, 0 refused, 1 accepted
+    int star = -1;
+    int i = valueStart[acceptEncoding];
+    int e = valueEnd[acceptEncoding];
+    while (i < e) {
+      int comma = indexOf(buf, i, e, (byte) ',');
+      int itemEnd = comma < 0 ? e : comma;
+      int semi = indexOf(buf, i, itemEnd, (byte) ';');
+      int ns = skipSpace(i, itemEnd);
+      int ne = trimEnd(ns, semi < 0 ? itemEnd : semi);
+      int accepted = semi < 0 ? 1 : qPositive(semi + 1, itemEnd) ? 1 : 0;
+      if ((ne - ns == 4 && is(buf, ns, "gzip")) || (ne - ns == 6 && is(buf, ns, "x-gzip"))) {
+        gzip = Math.max(gzip, accepted);
+      } else if (ne - ns == 1 && buf[ns] == '*') {
+        star = accepted;
+      }
+      i = itemEnd + 1;
+    }
+    return gzip >= 0 ? gzip == 1 : star == 1;
+  }
+
+  /** Whether the parameters in {@code buf[s, e)} have no q, or a q above 0. */
+  private boolean qPositive(int s, int e) {
+    for (int i = s; i < e; i++) {
+      if ((buf[i] == 'q' || buf[i] == 'Q') && i + 1 < e && buf[i + 1] == '=') {
+        for (int j = i + 2; j < e && buf[j] != ';'; j++) {
+          if (buf[j] >= '1' && buf[j] <= '9') {
+            return true;
+          }
+        }
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private int skipSpace(int i, int e) {
+    while (i < e && (buf[i] == ' ' || buf[i] == '\t')) {
+      i++;
+    }
+    return i;
+  }
+
+  private int trimEnd(int s, int e) {
+    while (e > s && (buf[e - 1] == ' ' || buf[e - 1] == '\t')) {
+      e--;
+    }
+    return e;
+  }
+
+  /**
+   * The response's Content-Type is text worth compressing (text/*, JSON, JavaScript, XML, SVG…),
+   * and not a stream of server-sent events.
+   */
+  boolean compressibleType() {
+    return contentType >= 0
+        && ContentTypes.compressible(buf, valueStart[contentType], valueEnd[contentType]);
+  }
+
+  /** The response already has a content coding other than identity. */
+  boolean encoded() {
+    if (contentEncoding < 0) {
+      return false;
+    }
+    int s = valueStart[contentEncoding];
+    int e = valueEnd[contentEncoding];
+    return !(e == s || (e - s == 8 && is(buf, s, "identity")));
+  }
+
+  /** Cache-Control forbids changing the body ({@code no-transform}). */
+  boolean noTransform() {
+    return cacheControl >= 0
+        && containsIgnoreCase(valueStart[cacheControl], valueEnd[cacheControl], "no-transform");
+  }
+
+  /** A partial response (Content-Range): never re-encoded. */
+  boolean hasContentRange() {
+    return contentRange >= 0;
+  }
+
+  /**
+   * If-None-Match names {@code tag} (weak comparison, RFC 9110 §13.1.2) or is "*".
+   *
+   * @param tag a quoted entity tag without W/
+   */
+  boolean noneMatchHits(String tag) {
+    if (ifNoneMatch < 0) {
+      return false;
+    }
+    int i = valueStart[ifNoneMatch];
+    int e = valueEnd[ifNoneMatch];
+    while (i < e) {
+      int comma = indexOf(buf, i, e, (byte) ',');
+      int itemEnd = comma < 0 ? e : comma;
+      int s = skipSpace(i, itemEnd);
+      int t = trimEnd(s, itemEnd);
+      if (t - s == 1 && buf[s] == '*') {
+        return true;
+      }
+      if (t - s > 2 && buf[s] == 'W' && buf[s + 1] == '/') {
+        s += 2;
+      }
+      if (t - s == tag.length() && startsWith(buf, s, tag)) {
+        return true;
+      }
+      i = itemEnd + 1;
+    }
+    return false;
+  }
+
+  private boolean weak(int s, int e) {
+    return e - s >= 2 && buf[s] == 'W' && buf[s + 1] == '/';
+  }
+
+  private boolean containsIgnoreCase(int s, int e, String lower) {
+    for (int i = s; i + lower.length() <= e; i++) {
+      if (is(buf, i, lower)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   // ----- rewriting
 
   /**
@@ -402,9 +574,26 @@ final class HttpHead {
    * proxy closes after this response.
    */
   void writeResponse(HeadWriter out, String id, boolean closeAfter) {
+    writeResponse(out, id, closeAfter, false);
+  }
+
+  /**
+   * As above; with {@code gzip} the body is re-encoded by the proxy: Content-Length and
+   * Transfer-Encoding give way to {@code Transfer-Encoding: chunked} and {@code Content-Encoding:
+   * gzip}, a strong ETag becomes weak, and {@code Vary: Accept-Encoding} is added.
+   */
+  void writeResponse(HeadWriter out, String id, boolean closeAfter, boolean gzip) {
     out.reset().append(buf, lineStart, lineEnd).crlf();
     for (int h = 0; h < headers; h++) {
       int k = kind[h];
+      if (gzip && (k == CONTENT_LENGTH || k == TRANSFER_ENCODING)) {
+        continue;
+      }
+      if (gzip && h == etag && !weak(valueStart[h], valueEnd[h])) {
+        out.append(H_ETAG).append(COLON_SP).append(WEAK);
+        out.append(buf, valueStart[h], valueEnd[h]).crlf();
+        continue;
+      }
       if (k == OTHER
           || k == HOST
           || k == EXPECT
@@ -414,6 +603,9 @@ final class HttpHead {
           || (k == CONTENT_LENGTH && !chunked)) {
         copyUnlessNamed(out, h);
       }
+    }
+    if (gzip) {
+      out.header(H_TE, "chunked").header(H_CE, "gzip").header(H_VARY, "Accept-Encoding");
     }
     if (status == 101 && upgrade != null) {
       out.header(H_UPGRADE, upgrade).header(H_CONNECTION, "upgrade");
@@ -438,7 +630,10 @@ final class HttpHead {
       case 2:
         return is(b, s, "te") ? DROP : OTHER;
       case 4:
-        return is(b, s, "host") ? HOST : OTHER;
+        if (is(b, s, "host")) {
+          return HOST;
+        }
+        return is(b, s, "etag") ? ETAG : OTHER;
       case 6:
         return is(b, s, "expect") ? EXPECT : OTHER;
       case 7:
@@ -452,14 +647,31 @@ final class HttpHead {
         }
         return is(b, s, "keep-alive") ? DROP : OTHER;
       case 12:
-        return is(b, s, "x-request-id") ? X_REQUEST_ID : OTHER;
+        if (is(b, s, "x-request-id")) {
+          return X_REQUEST_ID;
+        }
+        return is(b, s, "content-type") ? CONTENT_TYPE : OTHER;
+      case 13:
+        if (is(b, s, "cache-control")) {
+          return CACHE_CONTROL;
+        }
+        if (is(b, s, "if-none-match")) {
+          return IF_NONE_MATCH;
+        }
+        return is(b, s, "content-range") ? CONTENT_RANGE : OTHER;
       case 14:
         return is(b, s, "content-length") ? CONTENT_LENGTH : OTHER;
       case 15:
-        return is(b, s, "x-forwarded-for") ? X_FORWARDED_FOR : OTHER;
+        if (is(b, s, "x-forwarded-for")) {
+          return X_FORWARDED_FOR;
+        }
+        return is(b, s, "accept-encoding") ? ACCEPT_ENCODING : OTHER;
       case 16:
         if (is(b, s, "x-forwarded-host")) {
           return X_FORWARDED;
+        }
+        if (is(b, s, "content-encoding")) {
+          return CONTENT_ENCODING;
         }
         return is(b, s, "proxy-connection") ? DROP : OTHER;
       case 17:

@@ -3,10 +3,13 @@ package dev.tako.proxy;
 import dev.tako.proxy.tls.AcmeChallenges;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.channels.FileChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.StandardOpenOption;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLEngine;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,6 +25,11 @@ import org.slf4j.LoggerFactory;
  * host, 503 no instance, 413 body over the limit, 502 app refused or failed, 504 connect or read
  * timeout; details in the log with the request id); after that the connection is cut. A refused
  * connect is retried once on the next instance, a stale pooled connection once on a new one.
+ *
+ * <p>Before routing to an instance (and before any cold start), a GET or HEAD for a file under the
+ * release's {@code public/} is answered from the file ({@link StaticFiles}); text responses are
+ * gzipped for clients that accept it ({@link GzipEncoder}); a client over its concurrent-request
+ * limit gets 429 ({@link ClientLimits}); every routed request is counted in {@link ProxyMetrics}.
  */
 final class ProxyConnection implements EventLoop.Handler {
   private static final Logger LOG = LoggerFactory.getLogger(TcpProxy.class);
@@ -94,6 +102,13 @@ final class ProxyConnection implements EventLoop.Handler {
   private boolean upstreamReusable;
   private boolean clientOutputShut;
   private boolean upstreamOutputShut;
+
+  // Per exchange: the client's slot in ClientLimits, the app's counters, the status answered.
+  private AtomicInteger clientSlot;
+  private ProxyMetrics.App stats;
+  private long exchangeStart;
+  private int status;
+  private boolean gzipAccepted;
 
   ProxyConnection(EventLoop loop, SocketChannel client) throws IOException {
     this.loop = loop;
@@ -189,8 +204,13 @@ final class ProxyConnection implements EventLoop.Handler {
   void sweep(long now) {
     long silent = now - lastActivity;
     switch (state) {
-      case HEAD, LOCAL, PIPE -> {
+      case HEAD, LOCAL -> {
         if (silent > loop.idleTimeout) {
+          close();
+        }
+      }
+      case PIPE -> {
+        if (silent > loop.upgradedIdleTimeout) {
           close();
         }
       }
@@ -276,6 +296,8 @@ final class ProxyConnection implements EventLoop.Handler {
     headRequest = requestHead.headRequest();
     upgradeRequested = requestHead.upgrade();
     requestDone = !requestHead.hasBody();
+    exchangeStart = loop.now;
+    gzipAccepted = requestHead.acceptsGzip() && !requestHead.http10();
     boolean acme = false;
     if (loop.listener instanceof ProxyListener.Plain plain
         && requestHead.path().startsWith(ACME_PREFIX)) {
@@ -289,6 +311,12 @@ final class ProxyConnection implements EventLoop.Handler {
         }
       }
     }
+    clientSlot = loop.clientLimits.acquire(clientAddress);
+    if (clientSlot == null) {
+      LOG.info("Client {} is over its concurrent request limit ({})", clientAddress, requestId);
+      answer(429, "Too Many Requests", "Retry-After: 1", null);
+      return;
+    }
     Optional<Target> found = loop.routes.current().match(requestHead.host(), requestHead.path());
     if (found.isEmpty()) {
       LOG.debug(
@@ -300,11 +328,18 @@ final class ProxyConnection implements EventLoop.Handler {
       return;
     }
     target = found.get();
+    stats = loop.metrics.app(target.appKey());
     if (!acme
         && target.secure()
         && loop.listener instanceof ProxyListener.Plain plain
         && plain.httpsPort() > 0) {
       answer(307, "Temporary Redirect", "Location: " + httpsUrl(plain.httpsPort()), null);
+      return;
+    }
+    if (target.publicDir() != null
+        && requestHead.safeMethod()
+        && !upgradeRequested
+        && serveStatic()) {
       return;
     }
     if (target.isEmpty() && !target.cold()) {
@@ -338,6 +373,74 @@ final class ProxyConnection implements EventLoop.Handler {
     instance = target.leastLoaded(loop.routes.inFlight());
     track(instance);
     connect(false);
+  }
+
+  /**
+   * Answers from a file under the app's {@code public/} when the path names one (see {@link
+   * StaticFiles}): 200 streamed from the file (gzipped for text of 1 KiB or more when accepted),
+   * 304 when If-None-Match names its ETag, 400 for a path that tries to leave the directory.
+   *
+   * @return false when the path is not a file there: the request goes to the app
+   */
+  private boolean serveStatic() {
+    StaticFiles.Found found = StaticFiles.find(target.publicDir(), requestHead.path());
+    if (found == null) {
+      return false;
+    }
+    if (found == StaticFiles.REFUSED) {
+      LOG.info(
+          "Refused static path [{}] for {} ({})", requestHead.path(), target.appKey(), requestId);
+      answer(400, "Bad Request");
+      return true;
+    }
+    String type = ContentTypes.forFile(found.file().getFileName().toString());
+    boolean variants = found.size() >= GzipEncoder.MIN_LENGTH && ContentTypes.compressible(type);
+    boolean gzip = variants && gzipAccepted;
+    String etag = StaticFiles.etag(found, gzip);
+    boolean notModified = requestHead.noneMatchHits(etag);
+    FileChannel file = null;
+    if (!notModified && !headRequest && found.size() > 0) {
+      try {
+        file = FileChannel.open(found.file(), StandardOpenOption.READ);
+      } catch (IOException e) {
+        return false; // gone meanwhile: the app may know better
+      }
+    }
+    stats.staticHits.increment();
+    status = notModified ? 304 : 200;
+    if (!requestDone) {
+      closeAfter = true;
+    }
+    state = State.LOCAL;
+    stateSince = loop.now;
+    responseStarted = true;
+    StaticFiles.writeHead(
+        responseOut, found, type, etag, notModified, gzip, variants, requestId, closeAfter);
+    response.src = null;
+    response.srcKey = null;
+    response.dstKey = key;
+    response.start = 0;
+    response.end = 0;
+    response.srcEof = false;
+    response.limit = Long.MAX_VALUE;
+    response.file = file;
+    if (file != null) {
+      response.framer.length(found.size());
+      if (gzip) {
+        startGzip(false);
+      }
+    } else {
+      response.framer.none();
+    }
+    response.message(responseOut.buffer());
+    driveResponse();
+    return true;
+  }
+
+  private void startGzip(boolean chunkedInput) {
+    GzipEncoder encoder = loop.takeEncoder();
+    encoder.start(chunkedInput);
+    response.gzip = encoder;
   }
 
   /** The app is scaled to zero: wait for its cold start (the loop calls {@link #recheck}). */
@@ -631,8 +734,14 @@ final class ProxyConnection implements EventLoop.Handler {
     }
     interim = false;
     responseStarted = true;
+    this.status = status;
     if (status == 101 && upgradeRequested) {
       state = State.PIPE;
+      // The exchange is counted now; the pipe may live for hours (its client slot stays taken).
+      if (stats != null) {
+        stats.request(101, loop.now - exchangeStart);
+        stats = null;
+      }
       upstream.uncount();
       closeAfter = true;
       upstreamReusable = false;
@@ -657,7 +766,11 @@ final class ProxyConnection implements EventLoop.Handler {
       closeAfter = true;
     }
     upstreamReusable = !responseHead.closeRequested() && !response.framer.untilCloseMode();
-    responseHead.writeResponse(responseOut, requestId, closeAfter);
+    boolean gzip = gzipAccepted && GzipEncoder.eligible(responseHead, headRequest);
+    responseHead.writeResponse(responseOut, requestId, closeAfter, gzip);
+    if (gzip) {
+      startGzip(responseHead.chunked());
+    }
     response.message(responseOut.buffer());
     driveResponse();
   }
@@ -742,7 +855,35 @@ final class ProxyConnection implements EventLoop.Handler {
     }
   }
 
+  /** Counts the exchange that ended and frees what it held (client slot, encoder, file). */
+  private void endExchange() {
+    if (stats != null) {
+      if (status != 0) {
+        stats.request(status, loop.now - exchangeStart);
+      }
+      stats = null;
+    }
+    status = 0;
+    if (clientSlot != null) {
+      loop.clientLimits.release(clientAddress, clientSlot);
+      clientSlot = null;
+    }
+    if (response.gzip != null) {
+      loop.releaseEncoder(response.gzip);
+      response.gzip = null;
+    }
+    if (response.file != null) {
+      try {
+        response.file.close();
+      } catch (IOException ignored) {
+        // read-only: nothing lost
+      }
+      response.file = null;
+    }
+  }
+
   private void next() {
+    endExchange();
     if (closeAfter) {
       close();
       return;
@@ -790,6 +931,7 @@ final class ProxyConnection implements EventLoop.Handler {
    * @param text the body, or null for the reason phrase
    */
   private void answer(int status, String reason, String header, String text) {
+    this.status = status;
     track(null);
     if (!requestDone) {
       closeAfter = true;
@@ -877,6 +1019,7 @@ final class ProxyConnection implements EventLoop.Handler {
     }
     state = State.CLOSED;
     track(null);
+    endExchange();
     if (waiting) {
       waiting = false;
       loop.cancelWait(instance, this);

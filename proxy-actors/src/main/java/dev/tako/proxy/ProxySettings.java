@@ -15,13 +15,19 @@ import java.time.Duration;
  *     connectTimeout + readTimeout so that the upstream timeouts answer first
  * @param idleTimeout a visitor connection with no traffic is closed after this long; must exceed
  *     readTimeout
+ * @param upgradedIdleTimeout an upgraded connection (WebSocket, after 101) with no traffic either
+ *     way is closed after this long
+ * @param maxRequestsPerClient concurrent requests (upgraded connections included) from one client
+ *     address across all event loops; more get 429
  */
 public record ProxySettings(
     Duration connectTimeout,
     Duration readTimeout,
     long maxRequestBody,
     Duration requestTimeout,
-    Duration idleTimeout) {
+    Duration idleTimeout,
+    Duration upgradedIdleTimeout,
+    int maxRequestsPerClient) {
 
   public static final ProxySettings DEFAULTS =
       new ProxySettings(
@@ -29,13 +35,19 @@ public record ProxySettings(
           Duration.ofSeconds(60),
           128L * 1024 * 1024,
           Duration.ofSeconds(70),
-          Duration.ofSeconds(75));
+          Duration.ofSeconds(75),
+          Duration.ofHours(1),
+          2048);
 
   public ProxySettings {
     positive("connect-timeout", connectTimeout);
     positive("read-timeout", readTimeout);
     positive("request-timeout", requestTimeout);
     positive("idle-timeout", idleTimeout);
+    positive("upgraded-idle-timeout", upgradedIdleTimeout);
+    if (maxRequestsPerClient <= 0) {
+      throw new IllegalArgumentException("tako.proxy.max-requests-per-client must be positive");
+    }
     if (maxRequestBody <= 0) {
       throw new IllegalArgumentException("tako.proxy.max-request-body must be positive");
     }
@@ -62,11 +74,20 @@ public record ProxySettings(
         c.getDuration("read-timeout"),
         c.getBytes("max-request-body"),
         c.getDuration("request-timeout"),
-        c.getDuration("idle-timeout"));
+        c.getDuration("idle-timeout"),
+        c.getDuration("upgraded-idle-timeout"),
+        c.getInt("max-requests-per-client"));
   }
 
   public ProxySettings withConnectTimeout(Duration value) {
-    return new ProxySettings(value, readTimeout, maxRequestBody, requestTimeout, idleTimeout);
+    return new ProxySettings(
+        value,
+        readTimeout,
+        maxRequestBody,
+        requestTimeout,
+        idleTimeout,
+        upgradedIdleTimeout,
+        maxRequestsPerClient);
   }
 
   /** Also raises request and idle timeouts when they would no longer exceed the read timeout. */
@@ -76,10 +97,46 @@ public record ProxySettings(
       request = connectTimeout.plus(value).plusSeconds(5);
     }
     Duration idle = idleTimeout.compareTo(value) <= 0 ? value.plusSeconds(15) : idleTimeout;
-    return new ProxySettings(connectTimeout, value, maxRequestBody, request, idle);
+    return new ProxySettings(
+        connectTimeout,
+        value,
+        maxRequestBody,
+        request,
+        idle,
+        upgradedIdleTimeout,
+        maxRequestsPerClient);
   }
 
   public ProxySettings withMaxRequestBody(long value) {
-    return new ProxySettings(connectTimeout, readTimeout, value, requestTimeout, idleTimeout);
+    return new ProxySettings(
+        connectTimeout,
+        readTimeout,
+        value,
+        requestTimeout,
+        idleTimeout,
+        upgradedIdleTimeout,
+        maxRequestsPerClient);
+  }
+
+  public ProxySettings withUpgradedIdleTimeout(Duration value) {
+    return new ProxySettings(
+        connectTimeout,
+        readTimeout,
+        maxRequestBody,
+        requestTimeout,
+        idleTimeout,
+        value,
+        maxRequestsPerClient);
+  }
+
+  public ProxySettings withMaxRequestsPerClient(int value) {
+    return new ProxySettings(
+        connectTimeout,
+        readTimeout,
+        maxRequestBody,
+        requestTimeout,
+        idleTimeout,
+        upgradedIdleTimeout,
+        value);
   }
 }

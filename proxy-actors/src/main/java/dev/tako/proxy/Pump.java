@@ -2,6 +2,7 @@ package dev.tako.proxy;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.channels.GatheringByteChannel;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.SelectionKey;
@@ -12,6 +13,11 @@ import java.nio.channels.SelectionKey;
  * Non-blocking; it sets read/write interest itself (read interest off while the destination is
  * full, so memory stays bounded by the buffer). Bytes after the message end stay in the buffer (a
  * pipelined next request). Owned by one {@link ProxyConnection}, used on its event loop only.
+ *
+ * <p>Two variations for responses the proxy shapes itself: a {@link #file} as the source instead of
+ * a channel (static files; it yields to other connections after {@link #FILE_SLICE} bytes), and a
+ * {@link #gzip} encoder between source and destination (the body re-encoded and re-framed as
+ * chunks, flushed whenever the source has nothing more for now).
  *
  * <p>I/O failures are results ({@link #SRC_ERROR}, {@link #DST_ERROR}) with {@link #failure} set,
  * so the connection can tell the visitor's side from the app's.
@@ -28,6 +34,9 @@ final class Pump {
 
   /** Returned by {@link #fill} on an I/O failure. */
   static final int FAILED = -2;
+
+  /** Bytes of a file sent in one go before other connections of the loop get a turn. */
+  static final int FILE_SLICE = 256 * 1024;
 
   final byte[] buf;
   int start;
@@ -46,6 +55,12 @@ final class Pump {
   SelectionKey dstKey;
   boolean srcEof;
   IOException failure;
+
+  /** When set, the source of the body instead of {@link #src} (a static file); closed by owner. */
+  FileChannel file;
+
+  /** When set, the body goes through this encoder instead of verbatim. */
+  GzipEncoder gzip;
 
   private final ByteBuffer readView;
   private final ByteBuffer writeView;
@@ -95,7 +110,7 @@ final class Pump {
     readView.limit(buf.length).position(end);
     int n;
     try {
-      n = src.read(readView);
+      n = file != null ? file.read(readView) : src.read(readView);
     } catch (IOException e) {
       failure = e;
       return FAILED;
@@ -110,6 +125,10 @@ final class Pump {
 
   /** Moves as many bytes of the current message as the channels take now. */
   int pump() {
+    if (gzip != null) {
+      return pumpEncoded();
+    }
+    long sent = 0;
     for (; ; ) {
       if (ready == 0 && start < end && !framer.done()) {
         int n = framer.advance(buf, start, end);
@@ -136,6 +155,7 @@ final class Pump {
             int written = writeView.position() - start;
             start += written;
             ready -= written;
+            sent += written;
           } else {
             dst.write(head);
           }
@@ -150,6 +170,9 @@ final class Pump {
         }
         if (!(dst instanceof TlsChannel tls && tls.hasPendingOutput())) {
           off(dstKey, SelectionKey.OP_WRITE);
+        }
+        if (file != null && sent >= FILE_SLICE && !framer.done()) {
+          return yieldTurn();
         }
         continue;
       }
@@ -183,6 +206,104 @@ final class Pump {
         return SRC_EOF;
       }
       if (n == 0) {
+        on(srcKey, SelectionKey.OP_READ);
+        return WANT_READ;
+      }
+    }
+  }
+
+  /** A file never blocks: resume on the next write readiness, after other connections' events. */
+  private int yieldTurn() {
+    on(dstKey, SelectionKey.OP_WRITE);
+    return WANT_WRITE;
+  }
+
+  /** {@link #pump} through the {@link #gzip} encoder. */
+  private int pumpEncoded() {
+    long sent = 0;
+    for (; ; ) {
+      if (ready == 0 && start < end && !framer.done()) {
+        int n = framer.advance(buf, start, end);
+        if (n < 0) {
+          return MALFORMED;
+        }
+        if (framer.total() > limit) {
+          return TOO_LARGE;
+        }
+        ready = n;
+      }
+      boolean hasHead = head != null && head.hasRemaining();
+      if (hasHead || gzip.hasOutput()) {
+        ByteBuffer chunk = gzip.hasOutput() ? gzip.output() : null;
+        try {
+          if (hasHead && chunk != null) {
+            pair[0] = head;
+            pair[1] = chunk;
+            sent += dst.write(pair);
+          } else {
+            sent += dst.write(hasHead ? head : chunk);
+          }
+        } catch (IOException e) {
+          failure = e;
+          return DST_ERROR;
+        }
+        if ((head != null && head.hasRemaining()) || gzip.hasOutput()) {
+          on(dstKey, SelectionKey.OP_WRITE);
+          off(srcKey, SelectionKey.OP_READ);
+          return WANT_WRITE;
+        }
+        if (!(dst instanceof TlsChannel tls && tls.hasPendingOutput())) {
+          off(dstKey, SelectionKey.OP_WRITE);
+        }
+        if (file != null && sent >= FILE_SLICE && !gzip.finished()) {
+          return yieldTurn();
+        }
+        continue;
+      }
+      if (ready > 0) {
+        int taken = gzip.consume(buf, start, ready);
+        start += taken;
+        ready -= taken;
+        continue;
+      }
+      if (dst instanceof TlsChannel tls && tls.hasPendingOutput()) {
+        try {
+          if (!tls.flush()) {
+            off(srcKey, SelectionKey.OP_READ);
+            return WANT_WRITE;
+          }
+        } catch (IOException e) {
+          failure = e;
+          return DST_ERROR;
+        }
+      }
+      if (framer.done()) {
+        if (gzip.finished()) {
+          return DONE;
+        }
+        gzip.finish();
+        continue;
+      }
+      if (srcEof) {
+        return SRC_EOF;
+      }
+      int n = fill();
+      if (n == FAILED) {
+        return SRC_ERROR;
+      }
+      if (n < 0) {
+        if (framer.untilCloseMode()) {
+          framer.closed();
+          continue;
+        }
+        return SRC_EOF;
+      }
+      if (n == 0) {
+        if (gzip.dirty()) {
+          // Nothing more from the app for now: send what it gave so far.
+          gzip.flush();
+          continue;
+        }
         on(srcKey, SelectionKey.OP_READ);
         return WANT_READ;
       }

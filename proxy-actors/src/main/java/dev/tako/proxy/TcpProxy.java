@@ -36,6 +36,12 @@ import org.slf4j.LoggerFactory;
  * <p>HTTPS: a {@link ProxyListener.Tls} port terminates TLS on the same loops (a {@link TlsChannel}
  * per visitor, the certificate chosen by SNI); a {@link ProxyListener.Plain} port redirects apps
  * with TLS on to HTTPS and answers ACME HTTP-01 challenges.
+ *
+ * <p>Files under a release's {@code public/} are answered by the proxy itself ({@link
+ * StaticFiles}), before any cold start; text responses are gzipped on the fly for clients that
+ * accept it ({@link GzipEncoder}); a client address gets 429 beyond {@code
+ * tako.proxy.max-requests-per-client} concurrent requests ({@link ClientLimits}); requests are
+ * counted per app in the actor system's {@link ProxyMetrics}.
  */
 public final class TcpProxy {
   private static final int BACKLOG = 4096;
@@ -106,7 +112,7 @@ public final class TcpProxy {
         new ColdStarts(
             config.getInt("tako.proxy.cold-start.max-waiting"),
             config.getDuration("tako.proxy.cold-start.timeout"),
-            appKey -> routes.coldStarter().wake(appKey)),
+            countedWake(system, routes)),
         loops(config),
         config.getInt("tako.proxy.max-connections-per-instance"));
   }
@@ -127,9 +133,18 @@ public final class TcpProxy {
         routes,
         settings,
         ProxyListener.PLAIN,
-        new ColdStarts(1000, java.time.Duration.ofSeconds(30), a -> routes.coldStarter().wake(a)),
+        new ColdStarts(1000, java.time.Duration.ofSeconds(30), countedWake(system, routes)),
         count,
         maxConnectionsPerInstance);
+  }
+
+  /** Wakes apps through the installed {@link ColdStarter}, counting each start in the metrics. */
+  static ColdStarter countedWake(ActorSystem<?> system, RouteSnapshots routes) {
+    ProxyMetrics metrics = ProxyMetrics.get(system);
+    return appKey -> {
+      metrics.coldStart(appKey);
+      routes.coldStarter().wake(appKey);
+    };
   }
 
   /** As above with explicit cold-start policy, loop count and per-instance connection cap. */
@@ -154,6 +169,8 @@ public final class TcpProxy {
         };
     ServerSocketChannel server = null;
     EventLoop[] loops = new EventLoop[count];
+    ClientLimits clientLimits = new ClientLimits(settings.maxRequestsPerClient());
+    ProxyMetrics metrics = ProxyMetrics.get(system);
     try {
       server = ServerSocketChannel.open();
       server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
@@ -168,6 +185,8 @@ public final class TcpProxy {
                 coldStarts,
                 perLoop,
                 listener,
+                clientLimits,
+                metrics,
                 onExit);
       }
     } catch (IOException | RuntimeException e) {

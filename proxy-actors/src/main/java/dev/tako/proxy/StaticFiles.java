@@ -1,0 +1,183 @@
+package dev.tako.proxy;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.Locale;
+
+/**
+ * Maps a request path to a regular file under a release's {@code public/} directory (SPEC §9), and
+ * the validators the proxy answers it with. A path is decoded once (percent-encoding, UTF-8) and
+ * refused when it could leave the directory or name something odd: a {@code .} or {@code ..}
+ * segment, an encoded {@code /}, a backslash, NUL or another control character, broken
+ * percent-encoding; a file whose real path (symbolic links resolved) is outside the directory is
+ * not served. Anything that is not a regular file (a directory, nothing) is not found, and the
+ * request goes to the app.
+ *
+ * <p>Runs on the event loop: one {@code stat} for a path that is not a file, a few more for one
+ * that is. Stateless.
+ */
+final class StaticFiles {
+  /** A file to serve. */
+  record Found(Path file, long size, long modifiedMillis) {}
+
+  /** The path tries to leave {@code public/} or is malformed: answer 400, never go to the app. */
+  static final Found REFUSED = new Found(Path.of(""), -1, 0);
+
+  private StaticFiles() {}
+
+  /**
+   * Looks a request path up.
+   *
+   * @param publicDir the release's {@code public/} directory
+   * @param rawPath the request target's path as sent (percent-encoded, without the query)
+   * @return the file, {@link #REFUSED}, or null when there is no such file (go to the app)
+   */
+  static Found find(Path publicDir, String rawPath) {
+    String relative = decode(rawPath);
+    if (relative == REFUSE) {
+      return REFUSED;
+    }
+    if (relative == null) {
+      return null;
+    }
+    File file = new File(publicDir.toFile(), relative);
+    if (!file.isFile()) {
+      return null;
+    }
+    try {
+      Path real = file.toPath().toRealPath();
+      if (!real.startsWith(publicDir.toRealPath())) {
+        return REFUSED;
+      }
+      BasicFileAttributes attributes =
+          Files.readAttributes(real, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+      if (!attributes.isRegularFile()) {
+        return null;
+      }
+      return new Found(real, attributes.size(), attributes.lastModifiedTime().toMillis());
+    } catch (IOException | SecurityException e) {
+      return null;
+    }
+  }
+
+  /** Returned by {@link #decode} for a path to refuse (compared by identity). */
+  static final String REFUSE = new String("refuse");
+
+  /**
+   * The path without its leading "/", percent-decoded as UTF-8: {@link #REFUSE} when it could leave
+   * {@code public/} ({@code ..} segment, backslash, encoded separator, NUL), null when it cannot
+   * name a file there (empty, a directory, {@code .} or empty segments, other control characters,
+   * broken encoding).
+   */
+  static String decode(String rawPath) {
+    if (rawPath.isEmpty() || rawPath.charAt(0) != '/') {
+      return null;
+    }
+    byte[] bytes = new byte[rawPath.length()];
+    int n = 0;
+    boolean broken = false;
+    for (int i = 1; i < rawPath.length(); i++) {
+      char c = rawPath.charAt(i);
+      if (c == '%') {
+        int hi = i + 2 < rawPath.length() ? Character.digit(rawPath.charAt(i + 1), 16) : -1;
+        int lo = i + 2 < rawPath.length() ? Character.digit(rawPath.charAt(i + 2), 16) : -1;
+        if (hi < 0 || lo < 0) {
+          broken = true;
+          bytes[n++] = (byte) c;
+          continue;
+        }
+        int b = hi * 16 + lo;
+        if (b == '/' || b == '\\' || b == 0) {
+          return REFUSE;
+        }
+        bytes[n++] = (byte) b;
+        i += 2;
+      } else if (c == '\\' || c == 0) {
+        return REFUSE;
+      } else {
+        bytes[n++] = (byte) c;
+      }
+    }
+    String decoded;
+    try {
+      decoded = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes, 0, n)).toString();
+    } catch (CharacterCodingException e) {
+      broken = true;
+      decoded = new String(bytes, 0, n, StandardCharsets.ISO_8859_1);
+    }
+    boolean odd = broken || decoded.isEmpty();
+    for (String segment : decoded.split("/", -1)) {
+      if (segment.equals("..")) {
+        return REFUSE;
+      }
+      odd |= segment.isEmpty() || segment.equals(".");
+    }
+    for (int i = 0; i < decoded.length() && !odd; i++) {
+      char c = decoded.charAt(i);
+      odd = c < 0x20 || c == 0x7f;
+    }
+    return odd ? null : decoded;
+  }
+
+  private static final DateTimeFormatter HTTP_DATE =
+      DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", Locale.US)
+          .withZone(ZoneOffset.UTC);
+
+  /**
+   * The response head for a static file: 200 (or 304 without entity headers) with Content-Type,
+   * Content-Length or gzip chunking, ETag, Last-Modified, {@code Cache-Control: public,
+   * max-age=3600}, {@code Vary: Accept-Encoding} when the file has a gzip variant.
+   */
+  static void writeHead(
+      HeadWriter out,
+      Found found,
+      String type,
+      String etag,
+      boolean notModified,
+      boolean gzip,
+      boolean variants,
+      String requestId,
+      boolean closeAfter) {
+    out.reset().ascii(notModified ? "HTTP/1.1 304 Not Modified\r\n" : "HTTP/1.1 200 OK\r\n");
+    if (!notModified) {
+      out.ascii("Content-Type: ").ascii(type).crlf();
+      if (gzip) {
+        out.ascii("Transfer-Encoding: chunked\r\nContent-Encoding: gzip\r\n");
+      } else {
+        out.ascii("Content-Length: ").ascii(Long.toString(found.size())).crlf();
+      }
+      out.ascii("Last-Modified: ")
+          .ascii(HTTP_DATE.format(Instant.ofEpochMilli(found.modifiedMillis())))
+          .crlf();
+    }
+    out.ascii("ETag: ").ascii(etag).crlf();
+    out.ascii("Cache-Control: public, max-age=3600\r\n");
+    if (variants) {
+      out.ascii("Vary: Accept-Encoding\r\n");
+    }
+    out.ascii("X-Request-ID: ").ascii(requestId).crlf();
+    if (closeAfter) {
+      out.ascii("Connection: close\r\n");
+    }
+    out.crlf();
+  }
+
+  /** A strong entity tag from size and modification time, quoted; {@code -gz} for the gzip form. */
+  static String etag(Found found, boolean gzip) {
+    return "\""
+        + Long.toHexString(found.size())
+        + "-"
+        + Long.toHexString(found.modifiedMillis())
+        + (gzip ? "-gz\"" : "\"");
+  }
+}

@@ -1,0 +1,75 @@
+package dev.tako.proxy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class StaticFilesTest {
+  @TempDir Path root;
+
+  @Test
+  void decodesPlainAndEncodedPaths() {
+    assertEquals("app.js", StaticFiles.decode("/app.js"));
+    assertEquals("a b/ü.txt", StaticFiles.decode("/a%20b/%C3%BC.txt"));
+    assertEquals("img/logo.png", StaticFiles.decode("/img/logo.png"));
+  }
+
+  @Test
+  void refusesTraversalEncodedOrNot() {
+    for (String path :
+        new String[] {
+          "/../secret",
+          "/a/../../secret",
+          "/%2e%2e/secret",
+          "/%2E%2E/secret",
+          "/a/%2e%2e%2fsecret",
+          "/..%2fsecret",
+          "/a%2fb",
+          "/a%5cb",
+          "/a\\..\\b",
+          "/a%00.txt",
+          "/..",
+        }) {
+      assertSame(StaticFiles.REFUSE, StaticFiles.decode(path), path);
+    }
+  }
+
+  @Test
+  void oddPathsAreNoFiles() {
+    for (String path : new String[] {"/", "", "/dir/", "/a//b", "/./a", "/%zz", "/%C3", "/a%0d"}) {
+      assertNull(StaticFiles.decode(path), path);
+    }
+  }
+
+  @Test
+  void findsRegularFilesOnlyAndNeverOutsideTheDirectory() throws Exception {
+    Path pub = Files.createDirectories(root.resolve("public"));
+    Files.writeString(pub.resolve("a.txt"), "hello");
+    Files.createDirectories(pub.resolve("dir"));
+    Path secret = Files.writeString(root.resolve("secret.txt"), "secret");
+    Files.createSymbolicLink(pub.resolve("link.txt"), secret);
+    Files.createSymbolicLink(pub.resolve("inside.txt"), pub.resolve("a.txt"));
+
+    StaticFiles.Found found = StaticFiles.find(pub, "/a.txt");
+    assertEquals(5, found.size());
+    assertEquals(pub.resolve("a.txt").toRealPath(), found.file());
+    assertNull(StaticFiles.find(pub, "/dir"));
+    assertNull(StaticFiles.find(pub, "/missing.txt"));
+    assertSame(StaticFiles.REFUSED, StaticFiles.find(pub, "/../secret.txt"));
+    assertSame(StaticFiles.REFUSED, StaticFiles.find(pub, "/link.txt"));
+    assertEquals(5, StaticFiles.find(pub, "/inside.txt").size());
+  }
+
+  @Test
+  void etagDiffersForTheGzipVariant() {
+    StaticFiles.Found f = new StaticFiles.Found(Path.of("x"), 1234, 5678);
+    assertEquals('"', StaticFiles.etag(f, false).charAt(0));
+    assertNotEquals(StaticFiles.etag(f, false), StaticFiles.etag(f, true));
+  }
+}
