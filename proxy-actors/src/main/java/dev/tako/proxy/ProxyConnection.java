@@ -808,7 +808,7 @@ final class ProxyConnection implements EventLoop.Handler {
         || !requestDone
         || !responseStarted
         || interim
-        || !response.framer.done()) {
+        || !response.finished()) {
       return;
     }
     if (upstreamReusable && !response.buffered() && !upstreamOutputShut) {

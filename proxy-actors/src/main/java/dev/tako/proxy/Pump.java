@@ -81,6 +81,14 @@ final class Pump {
     ready = 0;
   }
 
+  /** The current message is complete and written out, not just read in. */
+  boolean finished() {
+    return framer.done()
+        && ready == 0
+        && (head == null || !head.hasRemaining())
+        && (gzip == null || gzip.finished());
+  }
+
   boolean buffered() {
     return start < end;
   }

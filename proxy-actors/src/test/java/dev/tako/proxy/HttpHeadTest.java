@@ -113,4 +113,115 @@ class HttpHeadTest {
     assertTrue(head.parseResponse(buf, 0, buf.length));
     assertTrue(head.bodylessStatus());
   }
+
+  private static HttpHead response(String head) {
+    byte[] buf = bytes(head);
+    HttpHead parsed = new HttpHead();
+    assertTrue(parsed.parseResponse(buf, 0, buf.length), head);
+    return parsed;
+  }
+
+  @Test
+  void acceptEncodingWithQualities() {
+    String[][] cases = {
+      {"gzip", "true"},
+      {"gzip, deflate, br", "true"},
+      {"br;q=1.0, GZIP;q=0.5", "true"},
+      {"x-gzip", "true"},
+      {"*", "true"},
+      {"gzip;q=0", "false"},
+      {"gzip;q=0.000, *", "false"},
+      {"*;q=0", "false"},
+      {"br, *;q=0.1", "true"},
+      {"br", "false"},
+      {"identity", "false"},
+      {"", "false"},
+    };
+    for (String[] c : cases) {
+      HttpHead head = request("GET / HTTP/1.1\r\nHost: a\r\nAccept-Encoding: " + c[0] + "\r\n\r\n");
+      assertEquals(Boolean.parseBoolean(c[1]), head.acceptsGzip(), c[0]);
+    }
+    assertFalse(request("GET / HTTP/1.1\r\nHost: a\r\n\r\n").acceptsGzip());
+  }
+
+  @Test
+  void ifNoneMatchComparesWeakly() {
+    HttpHead head =
+        request("GET / HTTP/1.1\r\nHost: a\r\nIf-None-Match: \"a\", W/\"b\" ,\"c-gz\"\r\n\r\n");
+    assertTrue(head.noneMatchHits("\"a\""));
+    assertTrue(head.noneMatchHits("\"b\""));
+    assertTrue(head.noneMatchHits("\"c-gz\""));
+    assertFalse(head.noneMatchHits("\"c\""));
+    assertTrue(request("GET / HTTP/1.1\r\nIf-None-Match: *\r\n\r\n").noneMatchHits("\"z\""));
+    assertFalse(request("GET / HTTP/1.1\r\n\r\n").noneMatchHits("\"z\""));
+  }
+
+  @Test
+  void gzipEligibility() {
+    String ok = "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n";
+    assertTrue(GzipEncoder.eligible(response(ok + "Content-Length: 1024\r\n\r\n"), false));
+    assertTrue(GzipEncoder.eligible(response(ok + "Transfer-Encoding: chunked\r\n\r\n"), false));
+    assertFalse(GzipEncoder.eligible(response(ok + "Content-Length: 1023\r\n\r\n"), false));
+    assertFalse(GzipEncoder.eligible(response(ok + "Content-Length: 5000\r\n\r\n"), true));
+    assertFalse(
+        GzipEncoder.eligible(
+            response(ok + "Content-Encoding: br\r\nContent-Length: 5000\r\n\r\n"), false));
+    assertTrue(
+        GzipEncoder.eligible(
+            response(ok + "Content-Encoding: identity\r\nContent-Length: 5000\r\n\r\n"), false));
+    assertFalse(
+        GzipEncoder.eligible(
+            response(ok + "Cache-Control: private, No-Transform\r\nContent-Length: 5000\r\n\r\n"),
+            false));
+    assertFalse(
+        GzipEncoder.eligible(
+            response("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\r\n"), false));
+    assertFalse(
+        GzipEncoder.eligible(
+            response("HTTP/1.1 200 OK\r\nContent-Type: image/png\r\nContent-Length: 5000\r\n\r\n"),
+            false));
+    assertFalse(
+        GzipEncoder.eligible(
+            response("HTTP/1.1 304 Not Modified\r\n" + ok.substring(17) + "\r\n"), false));
+    assertFalse(
+        GzipEncoder.eligible(
+            response(
+                "HTTP/1.1 206 Partial\r\nContent-Type: text/plain\r\nContent-Range: bytes 0-9/99\r\n\r\n"),
+            false));
+  }
+
+  @Test
+  void aGzippedResponseIsReframed() {
+    HttpHead head =
+        response(
+            "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5000\r\nETag: \"v1\"\r\n"
+                + "X-App: 1\r\n\r\n");
+    HeadWriter out = new HeadWriter(64);
+    head.writeResponse(out, "rid", false, true);
+    String written = text(out);
+    assertFalse(written.toLowerCase().contains("content-length"), written);
+    assertTrue(written.contains("ETag: W/\"v1\"\r\n"), written);
+    assertTrue(written.contains("Transfer-Encoding: chunked\r\n"), written);
+    assertTrue(written.contains("Content-Encoding: gzip\r\n"), written);
+    assertTrue(written.contains("Vary: Accept-Encoding\r\n"), written);
+    assertTrue(written.contains("X-App: 1\r\n"), written);
+    head.writeResponse(out, "rid", false, false);
+    assertTrue(text(out).contains("Content-Length: 5000\r\n"), text(out));
+    assertTrue(text(out).contains("ETag: \"v1\"\r\n"), text(out));
+  }
+
+  @Test
+  void contentTypes() {
+    assertEquals("text/css; charset=utf-8", ContentTypes.forFile("a.CSS"));
+    assertEquals("text/javascript; charset=utf-8", ContentTypes.forFile("m.mjs"));
+    assertEquals("application/wasm", ContentTypes.forFile("x.wasm"));
+    assertEquals("font/woff2", ContentTypes.forFile("f.woff2"));
+    assertEquals("application/json", ContentTypes.forFile("app.js.map"));
+    assertEquals(ContentTypes.OCTET_STREAM, ContentTypes.forFile("README"));
+    assertEquals(ContentTypes.OCTET_STREAM, ContentTypes.forFile("x."));
+    assertTrue(ContentTypes.compressible("application/ld+json"));
+    assertTrue(ContentTypes.compressible(" Text/Plain ;charset=x"));
+    assertFalse(ContentTypes.compressible("text/event-stream; charset=utf-8"));
+    assertFalse(ContentTypes.compressible("image/png"));
+  }
 }

@@ -32,5 +32,10 @@ class ProxySettingsTest {
     ProxySettings slow = s.withReadTimeout(Duration.ofSeconds(120));
     assertEquals(Duration.ofSeconds(130), slow.requestTimeout());
     assertEquals(Duration.ofSeconds(135), slow.idleTimeout());
+    assertEquals(Duration.ofHours(1), s.upgradedIdleTimeout());
+    assertEquals(2048, s.maxRequestsPerClient());
+    assertEquals(5, s.withMaxRequestsPerClient(5).maxRequestsPerClient());
+    assertThrows(IllegalArgumentException.class, () -> s.withMaxRequestsPerClient(0));
+    assertThrows(IllegalArgumentException.class, () -> s.withUpgradedIdleTimeout(Duration.ZERO));
   }
 }
