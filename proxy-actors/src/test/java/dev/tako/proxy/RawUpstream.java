@@ -276,6 +276,16 @@ final class RawUpstream implements AutoCloseable {
 
   /** Reads a sized or chunked body into {@code crc} with a fixed buffer; returns its length. */
   static long readBody(String head, InputStream in, CRC32 crc) throws IOException {
+    return readBody(head, in, (b, off, len) -> crc.update(b, off, len));
+  }
+
+  /** Where {@link #readBody} puts what it reads. */
+  interface Sink {
+    void put(byte[] buffer, int offset, int length) throws IOException;
+  }
+
+  /** Reads a sized or chunked body into {@code sink} with a fixed buffer; returns its length. */
+  static long readBody(String head, InputStream in, Sink crc) throws IOException {
     byte[] buffer = new byte[64 * 1024];
     String te = header(head, "transfer-encoding");
     if (te != null && te.toLowerCase(Locale.ROOT).contains("chunked")) {
@@ -300,14 +310,14 @@ final class RawUpstream implements AutoCloseable {
     return length;
   }
 
-  private static void readFully(InputStream in, byte[] buffer, long length, CRC32 crc)
+  private static void readFully(InputStream in, byte[] buffer, long length, Sink crc)
       throws IOException {
     for (long left = length; left > 0; ) {
       int n = in.read(buffer, 0, (int) Math.min(buffer.length, left));
       if (n < 0) {
         throw new IOException("body ended " + left + " bytes early");
       }
-      crc.update(buffer, 0, n);
+      crc.put(buffer, 0, n);
       left -= n;
     }
   }

@@ -57,6 +57,9 @@ class StaticFilesProxyTest {
   private final AtomicInteger wakes = new AtomicInteger();
   private HttpServer app;
   private TcpProxy.Binding binding;
+  private TcpProxy.Binding https;
+  private final dev.tako.proxy.tls.SelfSignedCertificates certificates =
+      new dev.tako.proxy.tls.SelfSignedCertificates();
   private int port;
   private Path pub;
   private byte[] css;
@@ -108,11 +111,22 @@ class StaticFilesProxyTest {
             .toCompletableFuture()
             .get(10, TimeUnit.SECONDS);
     port = binding.localAddress().getPort();
+    https =
+        TcpProxy.bind(
+                testKit.system(),
+                "127.0.0.1",
+                0,
+                holder,
+                ProxySettings.DEFAULTS,
+                new ProxyListener.Tls(certificates))
+            .toCompletableFuture()
+            .get(10, TimeUnit.SECONDS);
   }
 
   @AfterAll
   void stop() throws Exception {
     binding.unbind().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    https.unbind().toCompletableFuture().get(10, TimeUnit.SECONDS);
     app.stop(0);
     try (var paths = Files.walk(root)) {
       paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
@@ -292,6 +306,53 @@ class StaticFilesProxyTest {
     HttpResponse<byte[]> zipped = get("site.test", "/big.txt", "Accept-Encoding", "gzip");
     try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(zipped.body()))) {
       assertEquals(text, new String(in.readAllBytes(), StandardCharsets.UTF_8));
+    }
+  }
+
+  @Test
+  void filesAndTheirGzipFormStreamOverHttps() throws Exception {
+    byte[] big = new byte[8 * 1024 * 1024 + 3];
+    new Random(13).nextBytes(big);
+    Files.write(pub.resolve("tls.bin"), big);
+    String text = "gzip over TLS\n".repeat(100_000);
+    Files.writeString(pub.resolve("tls.txt"), text);
+    java.security.KeyStore store = java.security.KeyStore.getInstance("PKCS12");
+    store.load(null, null);
+    store.setCertificateEntry("site", certificates.select("site.test").leaf());
+    javax.net.ssl.TrustManagerFactory trust =
+        javax.net.ssl.TrustManagerFactory.getInstance(
+            javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+    trust.init(store);
+    javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
+    context.init(null, trust.getTrustManagers(), null);
+    try (javax.net.ssl.SSLSocket socket =
+        (javax.net.ssl.SSLSocket)
+            context.getSocketFactory().createSocket("127.0.0.1", https.localAddress().getPort())) {
+      javax.net.ssl.SSLParameters parameters = socket.getSSLParameters();
+      parameters.setServerNames(List.of(new javax.net.ssl.SNIHostName("site.test")));
+      socket.setSSLParameters(parameters);
+      socket.setSoTimeout(20_000);
+      OutputStream out = socket.getOutputStream();
+      InputStream in = new java.io.BufferedInputStream(socket.getInputStream());
+      // Two requests on one connection: the second proves the first ended exactly.
+      out.write(
+          ("GET /tls.bin HTTP/1.1\r\nHost: site.test\r\n\r\n"
+                  + "GET /tls.txt HTTP/1.1\r\nHost: site.test\r\nAccept-Encoding: gzip\r\n\r\n")
+              .getBytes(StandardCharsets.ISO_8859_1));
+      out.flush();
+      String head = RawUpstream.readHead(in);
+      assertTrue(head.startsWith("HTTP/1.1 200"), head);
+      java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+      RawUpstream.readBody(head, in, body::write);
+      assertArrayEquals(big, body.toByteArray());
+      head = RawUpstream.readHead(in);
+      assertEquals("gzip", RawUpstream.header(head, "content-encoding"), head);
+      java.io.ByteArrayOutputStream zipped = new java.io.ByteArrayOutputStream();
+      RawUpstream.readBody(head, in, zipped::write);
+      try (InputStream unzipped =
+          new GZIPInputStream(new ByteArrayInputStream(zipped.toByteArray()))) {
+        assertEquals(text, new String(unzipped.readAllBytes(), StandardCharsets.UTF_8));
+      }
     }
   }
 }
