@@ -4,11 +4,12 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Concurrent requests per client address, shared by all event loops of a proxy (SPEC §9: more than
- * {@code tako.proxy.max-requests-per-client} get 429). One counter per address that has a request
- * in flight, removed when its count drops to zero, so the map holds only active clients. Lock-free:
- * a counter being removed is marked dead (-1) first, and a request that finds a dead counter
- * replaces it.
+ * Concurrent requests per client address, shared by all event loops of every proxy bound with the
+ * same {@link RouteSnapshots} (the node's HTTP and HTTPS ports) (SPEC §9: more than {@code
+ * tako.proxy.max-requests-per-client} get 429). One counter per address that has a request in
+ * flight, removed when its count drops to zero, so the map holds only active clients. Lock-free: a
+ * counter being removed is marked dead (-1) first, and a request that finds a dead counter replaces
+ * it.
  */
 final class ClientLimits {
   private final int max;
@@ -56,6 +57,10 @@ final class ClientLimits {
     if (count.decrementAndGet() == 0 && count.compareAndSet(0, -1)) {
       active.remove(client, count);
     }
+  }
+
+  int max() {
+    return max;
   }
 
   /** Requests in flight from {@code client} (for tests and metrics). */

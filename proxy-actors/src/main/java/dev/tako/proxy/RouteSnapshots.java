@@ -10,6 +10,7 @@ public final class RouteSnapshots {
   private volatile RouteSnapshot current = RouteSnapshot.EMPTY;
   private final InFlightCounts inFlight = new InFlightCounts();
   private volatile ColdStarter coldStarter = ColdStarter.NONE;
+  private ClientLimits clientLimits;
 
   /** Installs what wakes apps scaled to zero (the node's agent); read on every wake. */
   public void coldStarter(ColdStarter starter) {
@@ -24,6 +25,18 @@ public final class RouteSnapshots {
   /** What the proxy has in flight per upstream (for draining instances). */
   public InFlightCounts inFlight() {
     return inFlight;
+  }
+
+  /**
+   * The per-client request counts of every proxy bound with these routes (the node's HTTP and HTTPS
+   * ports share them, so the limit holds across both), created on the first bind; a bind with
+   * another limit starts its own.
+   */
+  synchronized ClientLimits clientLimits(int max) {
+    if (clientLimits == null || clientLimits.max() != max) {
+      clientLimits = new ClientLimits(max);
+    }
+    return clientLimits;
   }
 
   public RouteSnapshot current() {

@@ -169,7 +169,7 @@ public final class TcpProxy {
         };
     ServerSocketChannel server = null;
     EventLoop[] loops = new EventLoop[count];
-    ClientLimits clientLimits = new ClientLimits(settings.maxRequestsPerClient());
+    ClientLimits clientLimits = routes.clientLimits(settings.maxRequestsPerClient());
     ProxyMetrics metrics = ProxyMetrics.get(system);
     try {
       server = ServerSocketChannel.open();

@@ -70,6 +70,18 @@ class ClientLimitProxyTest {
                 256)
             .toCompletableFuture()
             .get(10, TimeUnit.SECONDS);
+    // A second port with the same routes (the node's HTTPS port, say) shares the count.
+    TcpProxy.Binding other =
+        TcpProxy.bind(
+                testKit.system(),
+                "127.0.0.1",
+                0,
+                holder,
+                ProxySettings.DEFAULTS.withMaxRequestsPerClient(3),
+                1,
+                256)
+            .toCompletableFuture()
+            .get(10, TimeUnit.SECONDS);
     HttpClient client =
         HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
@@ -90,7 +102,14 @@ class ClientLimitProxyTest {
       HttpResponse<String> refused = client.send(request, HttpResponse.BodyHandlers.ofString());
       assertEquals(429, refused.statusCode());
       assertEquals("1", refused.headers().firstValue("Retry-After").orElse(null));
-      assertEquals(3, arrived.get(), "the app never saw the refused request");
+      HttpRequest viaOther =
+          HttpRequest.newBuilder(
+                  URI.create("http://127.0.0.1:" + other.localAddress().getPort() + "/"))
+              .header("Host", "limit.test")
+              .timeout(Duration.ofSeconds(30))
+              .build();
+      assertEquals(429, client.send(viaOther, HttpResponse.BodyHandlers.ofString()).statusCode());
+      assertEquals(3, arrived.get(), "the app never saw the refused requests");
       release.countDown();
       for (var response : held) {
         assertEquals(200, response.get(20, TimeUnit.SECONDS).statusCode());
@@ -101,6 +120,7 @@ class ClientLimitProxyTest {
     } finally {
       release.countDown();
       binding.unbind().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      other.unbind().toCompletableFuture().get(10, TimeUnit.SECONDS);
       app.stop(0);
     }
   }
