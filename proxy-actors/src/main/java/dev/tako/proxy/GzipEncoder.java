@@ -73,6 +73,7 @@ final class GzipEncoder {
       return false;
     }
     return !response.encoded()
+        && !response.transferCoded()
         && !response.hasContentRange()
         && !response.noTransform()
         && response.compressibleType();

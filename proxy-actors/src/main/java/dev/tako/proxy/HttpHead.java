@@ -81,6 +81,7 @@ final class HttpHead {
   private long contentLength;
   private boolean chunked;
   private boolean badTransferEncoding;
+  private boolean transferCoded;
   private boolean close;
   private boolean keepAlive;
   private boolean connectionUpgrade;
@@ -172,6 +173,7 @@ final class HttpHead {
     contentLength = -1;
     chunked = false;
     badTransferEncoding = false;
+    transferCoded = false;
     close = false;
     keepAlive = false;
     connectionUpgrade = false;
@@ -260,6 +262,7 @@ final class HttpHead {
         String value = latin1(vs, ve).toLowerCase(Locale.ROOT);
         chunked = value.endsWith("chunked");
         badTransferEncoding = !chunked;
+        transferCoded |= !value.equals("chunked");
       }
       case CONNECTION -> {
         for (String token : latin1(vs, ve).split(",")) {
@@ -468,6 +471,11 @@ final class HttpHead {
   boolean noTransform() {
     return cacheControl >= 0
         && containsIgnoreCase(valueStart[cacheControl], valueEnd[cacheControl], "no-transform");
+  }
+
+  /** A transfer coding besides chunked (e.g. "gzip, chunked"): the body is not re-encoded. */
+  boolean transferCoded() {
+    return transferCoded;
   }
 
   /** A partial response (Content-Range): never re-encoded. */

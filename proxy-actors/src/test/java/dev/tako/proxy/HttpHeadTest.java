@@ -177,6 +177,8 @@ class HttpHeadTest {
         GzipEncoder.eligible(
             response("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\r\n"), false));
     assertFalse(
+        GzipEncoder.eligible(response(ok + "Transfer-Encoding: gzip, chunked\r\n\r\n"), false));
+    assertFalse(
         GzipEncoder.eligible(
             response("HTTP/1.1 200 OK\r\nContent-Type: image/png\r\nContent-Length: 5000\r\n\r\n"),
             false));
