@@ -50,7 +50,24 @@ final class EventLoop implements Runnable {
   final RouteSnapshots routes;
   final ProxySettings settings;
   final ColdStarts coldStarts;
+
+  /**
+   * Shared by every TLS listener of the JVM: one daemon thread per core for the expensive steps of
+   * TLS handshakes, so that the loops keep serving connected visitors during a burst of new ones.
+   */
+  private static final java.util.concurrent.ExecutorService HANDSHAKES =
+      java.util.concurrent.Executors.newFixedThreadPool(
+          Runtime.getRuntime().availableProcessors(),
+          r -> {
+            Thread t = new Thread(r, "tako-tls-handshake");
+            t.setDaemon(true);
+            return t;
+          });
+
   final ProxyListener listener;
+
+  /** For a TLS listener: where handshakes compute (see {@link TlsChannel}); null for plain HTTP. */
+  final java.util.concurrent.Executor handshakeTasks;
 
   /** For a TLS listener: makes each visitor connection's engine; null for plain HTTP. */
   final javax.net.ssl.SSLContext sslContext;
@@ -106,6 +123,7 @@ final class EventLoop implements Runnable {
       throws IOException {
     this.coldStarts = coldStarts;
     this.listener = listener;
+    this.handshakeTasks = listener instanceof ProxyListener.Tls ? HANDSHAKES : null;
     this.sslContext =
         listener instanceof ProxyListener.Tls tls
             ? dev.tako.proxy.tls.SniKeyManager.serverContext(tls.certificates())

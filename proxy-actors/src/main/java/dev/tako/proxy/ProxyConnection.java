@@ -119,7 +119,8 @@ final class ProxyConnection implements EventLoop.Handler {
     if (loop.sslContext != null) {
       SSLEngine engine = loop.sslContext.createSSLEngine();
       engine.setUseClientMode(false);
-      tls = new TlsChannel(client, engine);
+      tls = new TlsChannel(client, engine, loop.handshakeTasks);
+      tls.onTasksDone = () -> loop.execute(this::afterHandshakeTasks);
       proto = "https";
       request.src = tls;
       response.dst = tls;
@@ -246,6 +247,15 @@ final class ProxyConnection implements EventLoop.Handler {
     }
   }
 
+  /** Offloaded handshake steps ended: go on with the handshake (and the first request). */
+  private void afterHandshakeTasks() {
+    if (state != State.HEAD) {
+      return;
+    }
+    lastActivity = loop.now;
+    readHead();
+  }
+
   // ----- request side
 
   private void readHead() {
@@ -270,7 +280,9 @@ final class ProxyConnection implements EventLoop.Handler {
         return;
       }
       if (n == 0) {
-        Pump.on(key, SelectionKey.OP_READ);
+        if (tls == null || !tls.busy()) {
+          Pump.on(key, SelectionKey.OP_READ);
+        }
         return;
       }
     }

@@ -6,6 +6,8 @@ import java.nio.channels.ByteChannel;
 import java.nio.channels.GatheringByteChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLEngineResult;
 import javax.net.ssl.SSLException;
@@ -56,14 +58,35 @@ final class TlsChannel implements ByteChannel, GatheringByteChannel {
   private final ByteBuffer[] one = new ByteBuffer[1];
   private boolean inboundClosed;
 
-  TlsChannel(SocketChannel socket, SSLEngine engine) {
+  /**
+   * Runs the handshake's expensive steps (key exchange, signature) away from the event loop, so
+   * that a burst of new visitors does not hold up the requests of connected ones; null: inline.
+   */
+  private final Executor handshakeTasks;
+
+  /** Called (on any thread) when offloaded handshake steps are done: drive the connection again. */
+  Runnable onTasksDone = () -> {};
+
+  /** The first handshake finished: later engine tasks (rare) run inline. */
+  private boolean handshaken;
+
+  /** Offloaded handshake steps are running: the engine must not be touched. */
+  private volatile boolean busy;
+
+  TlsChannel(SocketChannel socket, SSLEngine engine, Executor handshakeTasks) {
     this.socket = socket;
     this.engine = engine;
+    this.handshakeTasks = handshakeTasks;
     int packet = engine.getSession().getPacketBufferSize();
     this.netIn = ByteBuffer.allocate(packet);
     this.appSize = engine.getSession().getApplicationBufferSize();
     this.netOut = ByteBuffer.allocate(packet);
     this.netOut.limit(0);
+  }
+
+  /** Handshake steps run on another thread; {@link #onTasksDone} is called when they end. */
+  boolean busy() {
+    return busy;
   }
 
   /** Decrypted bytes wait here (a read will return them without touching the network). */
@@ -99,12 +122,19 @@ final class TlsChannel implements ByteChannel, GatheringByteChannel {
     if (inboundClosed) {
       return -1;
     }
+    if (busy) {
+      return 0;
+    }
     for (; ; ) {
       if (!flush()) {
         return 0;
       }
       switch (engine.getHandshakeStatus()) {
-        case NEED_TASK -> runTasks();
+        case NEED_TASK -> {
+          if (!runTasks()) {
+            return 0;
+          }
+        }
         case NEED_WRAP -> wrap(EMPTY);
         default -> {
           int n = unwrap(dst);
@@ -142,6 +172,9 @@ final class TlsChannel implements ByteChannel, GatheringByteChannel {
       if (!direct) {
         appIn.flip();
       }
+    }
+    if (result.getHandshakeStatus() == SSLEngineResult.HandshakeStatus.FINISHED) {
+      handshaken = true;
     }
     switch (result.getStatus()) {
       case OK -> {
@@ -244,7 +277,7 @@ final class TlsChannel implements ByteChannel, GatheringByteChannel {
         default -> throw new SSLException("cannot encrypt: " + result.getStatus());
       }
       if (result.getHandshakeStatus() == SSLEngineResult.HandshakeStatus.NEED_TASK) {
-        runTasks();
+        runTasksHere();
       }
       if (result.bytesConsumed() == 0 && result.bytesProduced() == 0) {
         // The engine waits for the visitor (a handshake message): nothing to send now.
@@ -290,12 +323,42 @@ final class TlsChannel implements ByteChannel, GatheringByteChannel {
     if (result.getStatus() == SSLEngineResult.Status.BUFFER_OVERFLOW) {
       throw new SSLException("TLS output buffer too small");
     }
-    if (result.getHandshakeStatus() == SSLEngineResult.HandshakeStatus.NEED_TASK) {
-      runTasks();
+    if (result.getHandshakeStatus() == SSLEngineResult.HandshakeStatus.FINISHED) {
+      handshaken = true;
     }
+    // NEED_TASK: the read loop sees it next.
   }
 
-  private void runTasks() {
+  /**
+   * Runs the engine's pending steps: on the handshake executor during the first handshake (then
+   * returns false: read interest is off until {@link #onTasksDone}), else here (returns true).
+   */
+  private boolean runTasks() {
+    if (handshaken || handshakeTasks == null) {
+      runTasksHere();
+      return true;
+    }
+    busy = true;
+    Pump.off(key, SelectionKey.OP_READ);
+    try {
+      handshakeTasks.execute(
+          () -> {
+            try {
+              runTasksHere();
+            } finally {
+              busy = false;
+              onTasksDone.run();
+            }
+          });
+    } catch (RejectedExecutionException e) {
+      busy = false;
+      runTasksHere();
+      return true;
+    }
+    return false;
+  }
+
+  private void runTasksHere() {
     Runnable task;
     while ((task = engine.getDelegatedTask()) != null) {
       task.run();
