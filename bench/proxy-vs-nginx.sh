@@ -13,7 +13,9 @@
 # Load: wrk -t2 at each of CONNECTIONS, alternating ours/nginx, after a warm-up of ours.
 #
 # Environment (defaults): DURATION=30s WARMUP=30 CONNECTIONS="50 256 1000" UPSTREAMS="nginx node"
-#   IMPLS="tcp" JAVA_OPTS="-Xmx256m -XX:+UseParallelGC" BASE_PORT=18080
+#   IMPLS="tcp tls" BASE_PORT=18080
+#   JAVA_OPTS="-Xms32m -Xmx256m -Xmn48m -XX:+UseSerialGC -Xss512k -XX:ReservedCodeCacheSize=48m"
+#   (the flags of an installed node)
 # Example quick run: DURATION=10s WARMUP=10 IMPLS="tcp tls" bench/proxy-vs-nginx.sh
 set -euo pipefail
 [ -n "${BENCH_TRACE:-}" ] && set -x
@@ -22,8 +24,8 @@ DURATION=${DURATION:-30s}
 WARMUP=${WARMUP:-30}
 CONNECTIONS=${CONNECTIONS:-"50 256 1000"}
 UPSTREAMS=${UPSTREAMS:-"nginx node"}
-IMPLS=${IMPLS:-"tcp"}
-JAVA_OPTS=${JAVA_OPTS:-"-Xmx256m -XX:+UseParallelGC"}
+IMPLS=${IMPLS:-"tcp tls"}
+JAVA_OPTS=${JAVA_OPTS:-"-Xms32m -Xmx256m -Xmn48m -XX:+UseSerialGC -Xss512k -XX:ReservedCodeCacheSize=48m"}
 BASE_PORT=${BASE_PORT:-18080}
 
 for tool in nginx wrk node java mvn openssl; do
