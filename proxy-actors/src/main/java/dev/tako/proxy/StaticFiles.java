@@ -3,16 +3,20 @@ package dev.tako.proxy;
 import java.io.File;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.Locale;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.zip.CRC32C;
 
 /**
  * Maps a request path to a regular file under a release's {@code public/} directory (SPEC §9), and
@@ -24,7 +28,7 @@ import java.util.Locale;
  * request goes to the app.
  *
  * <p>Runs on the event loop: one {@code stat} for a path that is not a file, a few more for one
- * that is. Stateless.
+ * that is; a file's first request also reads it once for its entity tag (see {@link #etag}).
  */
 final class StaticFiles {
   /** A file to serve. */
@@ -172,12 +176,52 @@ final class StaticFiles {
     out.crlf();
   }
 
-  /** A strong entity tag from size and modification time, quoted; {@code -gz} for the gzip form. */
+  /**
+   * A strong entity tag from the file's size and content (CRC-32C), quoted; {@code -gz} for the
+   * gzip form. Content-based, so an unchanged file keeps its tag across releases and is the same on
+   * every server (each extracts the release itself, so modification times differ). Computed once
+   * per file and kept while its size and modification time stay; files over {@value #HASH_LIMIT}
+   * bytes, or unreadable ones, use the modification time instead.
+   */
   static String etag(Found found, boolean gzip) {
-    return "\""
-        + Long.toHexString(found.size())
-        + "-"
-        + Long.toHexString(found.modifiedMillis())
-        + (gzip ? "-gz\"" : "\"");
+    return "\"" + contentTag(found) + (gzip ? "-gz\"" : "\"");
+  }
+
+  private static final long HASH_LIMIT = 64L * 1024 * 1024;
+  private static final int MAX_TAGS = 8192;
+  private static final ConcurrentHashMap<Path, Tag> TAGS = new ConcurrentHashMap<>();
+
+  private record Tag(long size, long modifiedMillis, String value) {}
+
+  private static String contentTag(Found found) {
+    Tag known = TAGS.get(found.file());
+    if (known != null
+        && known.size() == found.size()
+        && known.modifiedMillis() == found.modifiedMillis()) {
+      return known.value();
+    }
+    String sum = found.size() <= HASH_LIMIT ? crc(found.file()) : null;
+    String value =
+        Long.toHexString(found.size())
+            + "-"
+            + (sum != null ? sum : Long.toHexString(found.modifiedMillis()));
+    if (TAGS.size() >= MAX_TAGS) {
+      TAGS.clear();
+    }
+    TAGS.put(found.file(), new Tag(found.size(), found.modifiedMillis(), value));
+    return value;
+  }
+
+  private static String crc(Path file) {
+    CRC32C crc = new CRC32C();
+    ByteBuffer buffer = ByteBuffer.allocate(64 * 1024);
+    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+      while (channel.read(buffer.clear()) > 0) {
+        crc.update(buffer.flip());
+      }
+    } catch (IOException | SecurityException e) {
+      return null;
+    }
+    return Long.toHexString(crc.getValue());
   }
 }

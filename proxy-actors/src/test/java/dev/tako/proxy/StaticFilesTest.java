@@ -67,6 +67,21 @@ class StaticFilesTest {
   }
 
   @Test
+  void etagFollowsTheContentNotTheModificationTime(@TempDir Path dir) throws Exception {
+    Path a = Files.writeString(dir.resolve("a.css"), "body { color: red }");
+    Path b = Files.writeString(dir.resolve("b.css"), "body { color: red }");
+    Path c = Files.writeString(dir.resolve("c.css"), "body { color: tan }");
+    Files.setLastModifiedTime(b, java.nio.file.attribute.FileTime.fromMillis(1_000_000));
+    String tagA = StaticFiles.etag(new StaticFiles.Found(a, Files.size(a), 1), false);
+    String tagB = StaticFiles.etag(new StaticFiles.Found(b, Files.size(b), 1_000_000), false);
+    String tagC = StaticFiles.etag(new StaticFiles.Found(c, Files.size(c), 1), false);
+    assertEquals(tagA, tagB, "same content on another server or in another release");
+    assertNotEquals(tagA, tagC, "same size, other content");
+    Files.writeString(a, "body { color: tan }");
+    assertEquals(tagC, StaticFiles.etag(new StaticFiles.Found(a, Files.size(a), 2), false));
+  }
+
+  @Test
   void etagDiffersForTheGzipVariant() {
     StaticFiles.Found f = new StaticFiles.Found(Path.of("x"), 1234, 5678);
     assertEquals('"', StaticFiles.etag(f, false).charAt(0));
