@@ -591,6 +591,14 @@ final class HttpHead {
    * gzip}, a strong ETag becomes weak, and {@code Vary: Accept-Encoding} is added.
    */
   void writeResponse(HeadWriter out, String id, boolean closeAfter, boolean gzip) {
+    writeResponse(out, id, closeAfter, gzip, false);
+  }
+
+  /**
+   * As above; {@code vary}: the body could have been gzipped for another client, so caches must
+   * tell the forms apart ({@code Vary: Accept-Encoding}, also when not compressing).
+   */
+  void writeResponse(HeadWriter out, String id, boolean closeAfter, boolean gzip, boolean vary) {
     out.reset().append(buf, lineStart, lineEnd).crlf();
     for (int h = 0; h < headers; h++) {
       int k = kind[h];
@@ -614,6 +622,8 @@ final class HttpHead {
     }
     if (gzip) {
       out.header(H_TE, "chunked").header(H_CE, "gzip").header(H_VARY, "Accept-Encoding");
+    } else if (vary) {
+      out.header(H_VARY, "Accept-Encoding");
     }
     if (status == 101 && upgrade != null) {
       out.header(H_UPGRADE, upgrade).header(H_CONNECTION, "upgrade");

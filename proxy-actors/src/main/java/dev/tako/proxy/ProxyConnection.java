@@ -778,8 +778,9 @@ final class ProxyConnection implements EventLoop.Handler {
       closeAfter = true;
     }
     upstreamReusable = !responseHead.closeRequested() && !response.framer.untilCloseMode();
-    boolean gzip = gzipAccepted && GzipEncoder.eligible(responseHead, headRequest);
-    responseHead.writeResponse(responseOut, requestId, closeAfter, gzip);
+    boolean compressible = GzipEncoder.eligible(responseHead, headRequest);
+    boolean gzip = gzipAccepted && compressible;
+    responseHead.writeResponse(responseOut, requestId, closeAfter, gzip, compressible);
     if (gzip) {
       startGzip(responseHead.chunked());
     }

@@ -198,6 +198,11 @@ class GzipProxyTest {
       assertNull(c[0].equals("/encoded") ? null : encoding(response), what);
       String length = c[0].contains("?") ? c[0].substring(c[0].indexOf('?') + 1) : "5000";
       assertEquals(text(Integer.parseInt(length)), new String(response.body()), what);
+      boolean couldBeGzipped = c[0].startsWith("/page?5000");
+      assertEquals(
+          couldBeGzipped ? "Accept-Encoding" : null,
+          response.headers().firstValue("Vary").orElse(null),
+          what + ": caches must keep the forms apart");
     }
     assertEquals(204, get("/nocontent", "gzip").statusCode());
     // The connection stays in step after a 204 and a HEAD.
