@@ -27,8 +27,8 @@ const server = http.createServer((req, res) => {
   }
   res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
   res.end(`<!doctype html>
-<html><head><title>hello from ${region}</title></head>
-<body style="font-family: sans-serif; margin: 3em">
+<html><head><title>hello from ${region}</title><link rel="stylesheet" href="/style.css"></head>
+<body>
 <h1>${greeting} from ${region}</h1>
 <p>app <b>${process.env.TAKO_APP}</b>, release <code>${process.env.TAKO_RELEASE}</code>,
 server <b>${process.env.TAKO_SERVER}</b>, instance <code>${process.env.TAKO_INSTANCE}</code></p>

@@ -327,7 +327,13 @@ public final class DevProxy {
     // Not ready: "cold", so requests wait for the (re)start instead of failing.
     system.tell(
         new RouteTable.SetApp(
-            appKey, r.routes(), upstreams, upstreams.isEmpty(), r.failures(), true, null));
+            appKey,
+            r.routes(),
+            upstreams,
+            upstreams.isEmpty(),
+            r.failures(),
+            true,
+            publicDir(r.dir())));
     if (before == null
         || !before.last().routes().equals(r.routes())
         || before.last().upstreamPort() != r.upstreamPort()) {
@@ -339,6 +345,18 @@ public final class DevProxy {
               + (upstreams.isEmpty() ? "(starting)" : upstreams.get(0).toString()));
     }
     return new Reply(true, null);
+  }
+
+  /**
+   * The app's {@code public/} directory, served by the proxy itself as on a node (SPEC §9), or
+   * null.
+   */
+  private static java.nio.file.Path publicDir(String dir) {
+    if (dir == null || dir.isEmpty()) {
+      return null;
+    }
+    java.nio.file.Path candidate = java.nio.file.Path.of(dir).resolve("public");
+    return java.nio.file.Files.isDirectory(candidate) ? candidate : null;
   }
 
   private synchronized void remove(long id) {
