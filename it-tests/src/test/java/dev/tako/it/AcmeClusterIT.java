@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.tako.node.tls.CertificateStore;
+import dev.tako.node.tls.PebbleServer;
 import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,13 +33,13 @@ class AcmeClusterIT {
   static final String HOST = AcmeIT.HOST;
 
   @TempDir static Path tmp;
-  Pebble pebble;
+  PebbleServer pebble;
   LocalPlayground playground;
   TakoCli tako;
 
   @BeforeAll
   void up() throws Exception {
-    pebble = Pebble.prepare(tmp.resolve("pebble"));
+    pebble = PebbleServer.prepare(tmp.resolve("pebble"));
     playground =
         LocalPlayground.up(
             tmp,
@@ -77,7 +79,7 @@ class AcmeClusterIT {
     assertEquals(0, deploy.exit(), deploy::toString);
 
     Path root = tmp.resolve("pebble-root.pem");
-    Files.writeString(root, Pebble.pem("CERTIFICATE", pebble.root().getEncoded()));
+    Files.writeString(root, CertificateStore.pem("CERTIFICATE", pebble.root().getEncoded()));
     int nycHttps = playground.httpsPorts.get(ORDERER);
     int laHttps = playground.httpsPorts.get(OTHER);
 

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.tako.node.tls.CertificateStore;
+import dev.tako.node.tls.PebbleServer;
 import java.io.ByteArrayInputStream;
 import java.math.BigInteger;
 import java.net.InetAddress;
@@ -46,14 +48,14 @@ class AcmeIT {
   static final String HOST = "shop.localhost";
 
   @TempDir static Path tmp;
-  Pebble pebble;
+  PebbleServer pebble;
   LocalPlayground playground;
   TakoCli tako;
   int plainPort;
 
   @BeforeAll
   void up() throws Exception {
-    pebble = Pebble.prepare(tmp.resolve("pebble"));
+    pebble = PebbleServer.prepare(tmp.resolve("pebble"));
     playground =
         LocalPlayground.up(
             tmp,
@@ -93,7 +95,7 @@ class AcmeIT {
     assertEquals(0, deploy.exit(), deploy::toString);
 
     Path root = tmp.resolve("pebble-root.pem");
-    Files.writeString(root, Pebble.pem("CERTIFICATE", pebble.root().getEncoded()));
+    Files.writeString(root, CertificateStore.pem("CERTIFICATE", pebble.root().getEncoded()));
     int httpsPort = playground.httpsPorts.get(REGION);
 
     // A real client that trusts only Pebble's root gets the app over HTTPS by SNI.

@@ -8,8 +8,6 @@ import dev.tako.proxy.ProxySettings;
 import dev.tako.proxy.RouteSnapshots;
 import dev.tako.proxy.RouteTable;
 import dev.tako.proxy.TcpProxy;
-import dev.tako.proxy.tls.AcmeChallenges;
-import dev.tako.proxy.tls.CertificateSource;
 import dev.tako.proxy.tls.SelfSignedCertificates;
 import dev.tako.supervisor.InFlight;
 import dev.tako.supervisor.SupervisorSettings;
@@ -86,8 +84,6 @@ public final class Guardian {
 
           // HTTPS: certificates by SNI; plain HTTP: ACME challenges, and redirects for apps with
           // TLS on.
-          CertificateSource certificates = nodeCertificates;
-          AcmeChallenges challenges = nodeCertificates;
           ProxySettings proxySettings = ProxySettings.fromConfig(system.settings().config());
           bindProxy(
               system,
@@ -95,14 +91,14 @@ public final class Guardian {
               settings.httpPort(),
               snapshots,
               proxySettings,
-              new ProxyListener.Plain(challenges, settings.httpsPort()));
+              new ProxyListener.Plain(nodeCertificates, settings.httpsPort()));
           bindProxy(
               system,
               settings,
               settings.httpsPort(),
               snapshots,
               proxySettings,
-              new ProxyListener.Tls(certificates));
+              new ProxyListener.Tls(nodeCertificates));
 
           var routes = new ManagementRoutes(system, settings, token, agent, view).routes();
           Http.get(system)

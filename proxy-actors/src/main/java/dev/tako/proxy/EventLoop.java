@@ -69,7 +69,10 @@ final class EventLoop implements Runnable {
   /** For a TLS listener: where handshakes compute (see {@link TlsChannel}); null for plain HTTP. */
   final java.util.concurrent.Executor handshakeTasks;
 
-  /** For a TLS listener: makes each visitor connection's engine; null for plain HTTP. */
+  /**
+   * For a TLS listener: makes each visitor connection's engine; one per listener, shared by its
+   * loops (and so is its session cache); null for plain HTTP.
+   */
   final javax.net.ssl.SSLContext sslContext;
 
   final long connectTimeout;
@@ -117,6 +120,7 @@ final class EventLoop implements Runnable {
       ColdStarts coldStarts,
       int maxPerUpstream,
       ProxyListener listener,
+      javax.net.ssl.SSLContext sslContext,
       ClientLimits clientLimits,
       ProxyMetrics metrics,
       Runnable onExit)
@@ -124,10 +128,7 @@ final class EventLoop implements Runnable {
     this.coldStarts = coldStarts;
     this.listener = listener;
     this.handshakeTasks = listener instanceof ProxyListener.Tls ? HANDSHAKES : null;
-    this.sslContext =
-        listener instanceof ProxyListener.Tls tls
-            ? dev.tako.proxy.tls.SniKeyManager.serverContext(tls.certificates())
-            : null;
+    this.sslContext = sslContext;
     this.clientLimits = clientLimits;
     this.metrics = metrics;
     this.upgradedIdleTimeout = settings.upgradedIdleTimeout().toNanos();

@@ -138,15 +138,9 @@ final class Pump {
     }
     long sent = 0;
     for (; ; ) {
-      if (ready == 0 && start < end && !framer.done()) {
-        int n = framer.advance(buf, start, end);
-        if (n < 0) {
-          return MALFORMED;
-        }
-        if (framer.total() > limit) {
-          return TOO_LARGE;
-        }
-        ready = n;
+      int framed = frame();
+      if (framed != GO_ON) {
+        return framed;
       }
       boolean hasHead = head != null && head.hasRemaining();
       if (hasHead || ready > 0) {
@@ -171,30 +165,17 @@ final class Pump {
           failure = e;
           return DST_ERROR;
         }
-        if ((head != null && head.hasRemaining()) || ready > 0) {
-          on(dstKey, SelectionKey.OP_WRITE);
-          off(srcKey, SelectionKey.OP_READ);
+        if (wrote((head != null && head.hasRemaining()) || ready > 0) != GO_ON) {
           return WANT_WRITE;
-        }
-        if (!(dst instanceof TlsChannel tls && tls.hasPendingOutput())) {
-          off(dstKey, SelectionKey.OP_WRITE);
         }
         if (file != null && sent >= FILE_SLICE && !framer.done()) {
           return yieldTurn();
         }
         continue;
       }
-      if (dst instanceof TlsChannel tls && tls.hasPendingOutput()) {
-        // Encrypted bytes of what was taken still wait for the visitor's socket.
-        try {
-          if (!tls.flush()) {
-            off(srcKey, SelectionKey.OP_READ);
-            return WANT_WRITE;
-          }
-        } catch (IOException e) {
-          failure = e;
-          return DST_ERROR;
-        }
+      int flushed = flushTls();
+      if (flushed != GO_ON) {
+        return flushed;
       }
       if (framer.done()) {
         return DONE;
@@ -230,15 +211,9 @@ final class Pump {
   private int pumpEncoded() {
     long sent = 0;
     for (; ; ) {
-      if (ready == 0 && start < end && !framer.done()) {
-        int n = framer.advance(buf, start, end);
-        if (n < 0) {
-          return MALFORMED;
-        }
-        if (framer.total() > limit) {
-          return TOO_LARGE;
-        }
-        ready = n;
+      int framed = frame();
+      if (framed != GO_ON) {
+        return framed;
       }
       boolean hasHead = head != null && head.hasRemaining();
       if (hasHead || gzip.hasOutput()) {
@@ -255,13 +230,8 @@ final class Pump {
           failure = e;
           return DST_ERROR;
         }
-        if ((head != null && head.hasRemaining()) || gzip.hasOutput()) {
-          on(dstKey, SelectionKey.OP_WRITE);
-          off(srcKey, SelectionKey.OP_READ);
+        if (wrote((head != null && head.hasRemaining()) || gzip.hasOutput()) != GO_ON) {
           return WANT_WRITE;
-        }
-        if (!(dst instanceof TlsChannel tls && tls.hasPendingOutput())) {
-          off(dstKey, SelectionKey.OP_WRITE);
         }
         if (file != null && sent >= FILE_SLICE && !gzip.finished()) {
           return yieldTurn();
@@ -274,16 +244,9 @@ final class Pump {
         ready -= taken;
         continue;
       }
-      if (dst instanceof TlsChannel tls && tls.hasPendingOutput()) {
-        try {
-          if (!tls.flush()) {
-            off(srcKey, SelectionKey.OP_READ);
-            return WANT_WRITE;
-          }
-        } catch (IOException e) {
-          failure = e;
-          return DST_ERROR;
-        }
+      int flushed = flushTls();
+      if (flushed != GO_ON) {
+        return flushed;
       }
       if (framer.done()) {
         if (gzip.finished()) {
@@ -316,6 +279,59 @@ final class Pump {
         return WANT_READ;
       }
     }
+  }
+
+  /** From the helpers below: nothing to report, the pump goes on. */
+  private static final int GO_ON = -1;
+
+  /** Lets the framer accept the buffered bytes of the message: {@link #GO_ON}, or why not. */
+  private int frame() {
+    if (ready == 0 && start < end && !framer.done()) {
+      int n = framer.advance(buf, start, end);
+      if (n < 0) {
+        return MALFORMED;
+      }
+      if (framer.total() > limit) {
+        return TOO_LARGE;
+      }
+      ready = n;
+    }
+    return GO_ON;
+  }
+
+  /**
+   * After a write: {@link #WANT_WRITE} (write interest on, reading paused) when bytes are left,
+   * else {@link #GO_ON} with write interest off unless encrypted bytes still wait.
+   */
+  private int wrote(boolean left) {
+    if (left) {
+      on(dstKey, SelectionKey.OP_WRITE);
+      off(srcKey, SelectionKey.OP_READ);
+      return WANT_WRITE;
+    }
+    if (!(dst instanceof TlsChannel tls && tls.hasPendingOutput())) {
+      off(dstKey, SelectionKey.OP_WRITE);
+    }
+    return GO_ON;
+  }
+
+  /**
+   * Encrypted bytes of what was taken that still wait for the visitor's socket: {@link #GO_ON} once
+   * none are left, else {@link #WANT_WRITE} or {@link #DST_ERROR}.
+   */
+  private int flushTls() {
+    if (dst instanceof TlsChannel tls && tls.hasPendingOutput()) {
+      try {
+        if (!tls.flush()) {
+          off(srcKey, SelectionKey.OP_READ);
+          return WANT_WRITE;
+        }
+      } catch (IOException e) {
+        failure = e;
+        return DST_ERROR;
+      }
+    }
+    return GO_ON;
   }
 
   static void on(SelectionKey key, int op) {

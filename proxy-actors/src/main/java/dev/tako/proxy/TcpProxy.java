@@ -1,6 +1,7 @@
 package dev.tako.proxy;
 
 import com.typesafe.config.Config;
+import dev.tako.proxy.tls.SniKeyManager;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
@@ -10,6 +11,7 @@ import java.nio.channels.SocketChannel;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLContext;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.slf4j.LoggerFactory;
@@ -171,6 +173,10 @@ public final class TcpProxy {
     EventLoop[] loops = new EventLoop[count];
     ClientLimits clientLimits = routes.clientLimits(settings.maxRequestsPerClient());
     ProxyMetrics metrics = ProxyMetrics.get(system);
+    SSLContext sslContext =
+        listener instanceof ProxyListener.Tls tls
+            ? SniKeyManager.serverContext(tls.certificates())
+            : null;
     try {
       server = ServerSocketChannel.open();
       server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
@@ -185,6 +191,7 @@ public final class TcpProxy {
                 coldStarts,
                 perLoop,
                 listener,
+                sslContext,
                 clientLimits,
                 metrics,
                 onExit);

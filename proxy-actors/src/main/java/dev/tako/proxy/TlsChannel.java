@@ -135,7 +135,7 @@ final class TlsChannel implements ByteChannel, GatheringByteChannel {
             return 0;
           }
         }
-        case NEED_WRAP -> wrap(EMPTY);
+        case NEED_WRAP -> wrapControl();
         default -> {
           int n = unwrap(dst);
           if (n == NEED_NETWORK) {
@@ -205,7 +205,7 @@ final class TlsChannel implements ByteChannel, GatheringByteChannel {
         // close_notify from the visitor: answer it when the engine wants to, then end of stream.
         inboundClosed = true;
         if (engine.getHandshakeStatus() == SSLEngineResult.HandshakeStatus.NEED_WRAP) {
-          wrap(EMPTY);
+          wrapControl();
           flush();
         }
         return -1;
@@ -289,7 +289,7 @@ final class TlsChannel implements ByteChannel, GatheringByteChannel {
   /** Sends close_notify and shuts the socket's output once it is on the wire (best effort). */
   void shutdownOutput() throws IOException {
     engine.closeOutbound();
-    wrap(EMPTY);
+    wrapControl();
     if (flush()) {
       socket.shutdownOutput();
     }
@@ -302,7 +302,7 @@ final class TlsChannel implements ByteChannel, GatheringByteChannel {
     }
     try {
       engine.closeOutbound();
-      wrap(EMPTY);
+      wrapControl();
       while (netOut.hasRemaining() && socket.write(netOut) > 0) {
         // as much as the socket takes
       }
@@ -311,8 +311,9 @@ final class TlsChannel implements ByteChannel, GatheringByteChannel {
     }
   }
 
-  private void wrap(ByteBuffer src) throws IOException {
-    one[0] = src;
+  /** Wraps what the engine has to send by itself (handshake, close_notify) into the output. */
+  private void wrapControl() throws IOException {
+    one[0] = EMPTY;
     netOut.compact();
     SSLEngineResult result;
     try {

@@ -1,6 +1,8 @@
 package dev.tako.proxy;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.BufferedInputStream;
@@ -21,8 +23,11 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.zip.CRC32;
 import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
@@ -91,43 +96,37 @@ class StreamingProxyTest {
     private final MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
     private final long before;
     private final AtomicLong peak = new AtomicLong();
-    private final Thread sampler;
-    private volatile boolean running = true;
+    private final ScheduledExecutorService sampler =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "heap-watch");
+              t.setDaemon(true);
+              return t;
+            });
 
-    HeapWatch() throws InterruptedException {
+    HeapWatch() {
       for (int i = 0; i < 3; i++) {
         System.gc();
-        Thread.sleep(50);
       }
       before = memory.getHeapMemoryUsage().getUsed();
       peak.set(before);
-      sampler =
-          new Thread(
-              () -> {
-                while (running) {
-                  peak.accumulateAndGet(memory.getHeapMemoryUsage().getUsed(), Math::max);
-                  try {
-                    Thread.sleep(5);
-                  } catch (InterruptedException e) {
-                    return;
-                  }
-                }
-              });
-      sampler.setDaemon(true);
-      sampler.start();
+      sampler.scheduleAtFixedRate(
+          () -> peak.accumulateAndGet(memory.getHeapMemoryUsage().getUsed(), Math::max),
+          0,
+          5,
+          TimeUnit.MILLISECONDS);
     }
 
     @Override
     public void close() throws InterruptedException {
-      running = false;
-      sampler.join();
+      sampler.shutdownNow();
+      sampler.awaitTermination(10, TimeUnit.SECONDS);
     }
 
     /** Asserts the peak stayed within {@link #HEAP_BOUND} of the start, and reports the figures. */
     void assertFlat(String what) throws InterruptedException {
       close();
       System.gc();
-      Thread.sleep(50);
       long after = memory.getHeapMemoryUsage().getUsed();
       long mib = 1024 * 1024;
       System.out.printf(
@@ -144,7 +143,9 @@ class StreamingProxyTest {
     // The measurement itself can fail: 100 MiB held while it samples shows as growth.
     HeapWatch heap = new HeapWatch();
     byte[] held = new byte[100 * 1024 * 1024];
-    Thread.sleep(100);
+    await("the sampler sees the array")
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> heap.peak.get() - heap.before >= 90L * 1024 * 1024);
     heap.close();
     assertTrue(heap.peak.get() - heap.before >= 90L * 1024 * 1024, "peak " + heap.peak.get());
     assertEquals(100 * 1024 * 1024, held.length);
@@ -423,9 +424,11 @@ class StreamingProxyTest {
       String how = cut.closed.get(10, TimeUnit.SECONDS);
       long after = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
       assertTrue(after >= 700 && after < 5000, "closed after " + after + " ms: " + how);
-      Thread.sleep(3500 - after);
       // Idle for 3.5 s, longer than the visitor idle timeout: still open both ways.
-      assertTrue(!lasting.closed.isDone(), lasting.closed::toString);
+      assertThrows(
+          TimeoutException.class,
+          () -> lasting.closed.get(3500 - after, TimeUnit.MILLISECONDS),
+          lasting.closed::toString);
       ws.sendText("still here", true).get(10, TimeUnit.SECONDS);
       assertEquals("still here", lasting.next());
       ws.sendClose(WebSocket.NORMAL_CLOSURE, "").get(10, TimeUnit.SECONDS);

@@ -1,11 +1,11 @@
 package dev.tako.cli.dev;
 
 import dev.tako.cli.ssh.KeyFiles;
+import dev.tako.cli.tls.CaCertificates;
 import dev.tako.proxy.tls.CertificateSource;
 import dev.tako.proxy.tls.CertifiedKey;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.math.BigInteger;
 import java.net.InetAddress;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -49,10 +49,8 @@ import org.bouncycastle.asn1.x509.GeneralNames;
 import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.bouncycastle.asn1.x509.KeyUsage;
 import org.bouncycastle.cert.X509v3CertificateBuilder;
-import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
-import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 /**
  * The local development CA of {@code tako dev} (SPEC §8), kept in {@code $TAKO_HOME/ca/} ({@code
@@ -93,7 +91,6 @@ public final class DevCa implements CertificateSource {
   private final X509Certificate caCert;
   private final Path certFile;
   private final Clock clock;
-  private final SecureRandom random = new SecureRandom();
 
   // Access-ordered: an LRU of issued leaves. Guarded by itself (event loops share the source).
   private final Map<String, CertifiedKey> leaves =
@@ -219,7 +216,7 @@ public final class DevCa implements CertificateSource {
       X509v3CertificateBuilder b =
           new JcaX509v3CertificateBuilder(
               caCert,
-              new BigInteger(127, random).add(BigInteger.ONE),
+              CaCertificates.serial(),
               Date.from(now.minus(BACKDATE)),
               Date.from(notAfter),
               new X500Name("CN=" + host),
@@ -243,7 +240,7 @@ public final class DevCa implements CertificateSource {
           Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(leaf.getPublic()));
       b.addExtension(
           Extension.authorityKeyIdentifier, false, ext.createAuthorityKeyIdentifier(caCert));
-      X509Certificate cert = sign(b, caKey);
+      X509Certificate cert = CaCertificates.sign(b, caKey, SIGNATURE);
       return new CertifiedKey(leaf.getPrivate(), List.of(cert, caCert));
     } catch (GeneralSecurityException | IOException | RuntimeException e) {
       throw new IllegalStateException(
@@ -302,21 +299,9 @@ public final class DevCa implements CertificateSource {
                   + " ("
                   + now.atZone(ZoneOffset.UTC).toLocalDate()
                   + "), O=Tako development");
-      JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
-      X509v3CertificateBuilder b =
-          new JcaX509v3CertificateBuilder(
-              name,
-              new BigInteger(127, new SecureRandom()).add(BigInteger.ONE),
-              Date.from(now.minus(BACKDATE)),
-              Date.from(now.plus(CA_VALIDITY)),
-              name,
-              keys.getPublic());
-      b.addExtension(Extension.basicConstraints, true, new BasicConstraints(0));
-      b.addExtension(
-          Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
-      b.addExtension(
-          Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(keys.getPublic()));
-      X509Certificate cert = sign(b, keys.getPrivate());
+      X509Certificate cert =
+          CaCertificates.selfSignedCa(
+              keys, name, now.minus(BACKDATE), now.plus(CA_VALIDITY), SIGNATURE);
       // The key first: a crash in between leaves a key without a certificate, which loadOrCreate
       // reports instead of silently making a second CA that nobody trusts yet.
       KeyFiles.writePrivateKey(keyFile, keys.getPrivate());
@@ -326,12 +311,6 @@ public final class DevCa implements CertificateSource {
     } catch (GeneralSecurityException | org.bouncycastle.operator.OperatorCreationException e) {
       throw new IllegalStateException("cannot create the tako dev CA: " + e.getMessage(), e);
     }
-  }
-
-  private static X509Certificate sign(X509v3CertificateBuilder b, PrivateKey signer)
-      throws org.bouncycastle.operator.OperatorCreationException, CertificateException {
-    return new JcaX509CertificateConverter()
-        .getCertificate(b.build(new JcaContentSignerBuilder(SIGNATURE).build(signer)));
   }
 
   private static KeyPair ecKeyPair() throws GeneralSecurityException {

@@ -198,13 +198,10 @@ public final class DevProxy {
     long pid = ProcessHandle.current().pid();
     while (true) {
       try {
-        Thread.sleep(100);
+        waitIdle(linger);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return;
-      }
-      if (!idleFor(linger)) {
-        continue;
       }
       // Under the lock no client is between reading the info file and registering.
       boolean exit;
@@ -239,6 +236,21 @@ public final class DevProxy {
       } catch (Exception e) {
         // the process exits next, which frees the port anyway
       }
+    }
+  }
+
+  /** Returns once no registration has been left for {@code linger} (woken by {@link #remove}). */
+  private synchronized void waitIdle(Duration linger) throws InterruptedException {
+    for (; ; ) {
+      if (!registrations.isEmpty()) {
+        wait();
+        continue;
+      }
+      long left = linger.toNanos() - (System.nanoTime() - emptySince);
+      if (left <= 0) {
+        return;
+      }
+      TimeUnit.NANOSECONDS.timedWait(this, left);
     }
   }
 
@@ -367,6 +379,7 @@ public final class DevProxy {
     }
     if (registrations.isEmpty()) {
       emptySince = System.nanoTime();
+      notifyAll();
     }
   }
 

@@ -3,7 +3,6 @@ package dev.tako.cli.tls;
 import dev.tako.cli.ssh.KeyFiles;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,7 +10,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
-import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.SecureRandom;
 import java.security.cert.CertificateException;
@@ -32,12 +30,9 @@ import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.bouncycastle.asn1.x509.KeyUsage;
 import org.bouncycastle.cert.CertIOException;
 import org.bouncycastle.cert.X509v3CertificateBuilder;
-import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
-import org.bouncycastle.operator.ContentSigner;
 import org.bouncycastle.operator.OperatorCreationException;
-import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 /**
  * The cluster's certificate authority, kept by the CLI in one directory ({@code
@@ -68,7 +63,6 @@ public final class ClusterCa {
   private final KeyPair caKeys;
   private final X509Certificate caCert;
   private final String caCertPem;
-  private final SecureRandom random = new SecureRandom();
 
   private ClusterCa(KeyPair caKeys, X509Certificate caCert) {
     this.caKeys = caKeys;
@@ -115,7 +109,7 @@ public final class ClusterCa {
       X509v3CertificateBuilder b =
           new JcaX509v3CertificateBuilder(
               caCert,
-              serial(),
+              CaCertificates.serial(),
               Date.from(now.minus(BACKDATE)),
               Date.from(notAfter),
               new X500Name("CN=" + NODE_SUBJECT_NAME),
@@ -197,21 +191,9 @@ public final class ClusterCa {
                   + " ("
                   + now.atZone(ZoneOffset.UTC).toLocalDate()
                   + ")");
-      JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
-      X509v3CertificateBuilder b =
-          new JcaX509v3CertificateBuilder(
-              name,
-              new BigInteger(127, random).add(BigInteger.ONE),
-              Date.from(now.minus(BACKDATE)),
-              Date.from(now.plus(CA_VALIDITY)),
-              name,
-              keys.getPublic());
-      b.addExtension(Extension.basicConstraints, true, new BasicConstraints(0));
-      b.addExtension(
-          Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
-      b.addExtension(
-          Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(keys.getPublic()));
-      X509Certificate cert = sign(b, keys.getPrivate());
+      X509Certificate cert =
+          CaCertificates.selfSignedCa(
+              keys, name, now.minus(BACKDATE), now.plus(CA_VALIDITY), SIGNATURE);
       // the certificate last: a crash in between leaves a key without a certificate, which
       // loadOrCreate reports instead of silently making a second CA
       KeyFiles.writePrivateKey(keyFile, keys.getPrivate());
@@ -223,19 +205,8 @@ public final class ClusterCa {
   }
 
   private X509Certificate sign(X509v3CertificateBuilder b)
-      throws OperatorCreationException, CertificateException {
-    return sign(b, caKeys.getPrivate());
-  }
-
-  private static X509Certificate sign(X509v3CertificateBuilder b, PrivateKey signer)
-      throws OperatorCreationException, CertificateException {
-    ContentSigner s = new JcaContentSignerBuilder(SIGNATURE).build(signer);
-    return new JcaX509CertificateConverter().getCertificate(b.build(s));
-  }
-
-  private BigInteger serial() {
-    // positive, at most 20 octets (RFC 5280), unpredictable
-    return new BigInteger(127, random).add(BigInteger.ONE);
+      throws OperatorCreationException, GeneralSecurityException {
+    return CaCertificates.sign(b, caKeys.getPrivate(), SIGNATURE);
   }
 
   private static KeyPair rsa(int bits) throws GeneralSecurityException {

@@ -1,8 +1,10 @@
 package dev.tako.cli.dev;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpServer;
@@ -22,9 +24,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
@@ -119,9 +123,10 @@ class DevProxyTest {
                   return e.toString();
                 }
               });
-      Thread.sleep(300);
-      assertFalse(
-          waiting.isDone(), "waits for the app: " + (waiting.isDone() ? waiting.join() : ""));
+      assertThrows(
+          TimeoutException.class,
+          () -> waiting.get(300, TimeUnit.MILLISECONDS),
+          "waits for the app");
       assertTrue(one.send(register(info, "one", List.of("one.localhost"), appPort)).ok());
       assertEquals("200 one https", waiting.get(10, TimeUnit.SECONDS));
       assertTrue(files.readInfo() != null, "still running with one app");
@@ -227,32 +232,25 @@ class DevProxyTest {
 
   private static void awaitStatus(SSLContext ctx, int port, String host, String status)
       throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    String last = "";
-    while (System.nanoTime() < deadline) {
-      last = https(ctx, port, host);
-      if (last.startsWith(status)) {
-        return;
-      }
-      Thread.sleep(50);
-    }
-    throw new AssertionError(host + " never answered " + status + "; last: " + last);
+    await(host + " answers " + status)
+        .atMost(Duration.ofSeconds(10))
+        .pollInterval(Duration.ofMillis(50))
+        .until(() -> https(ctx, port, host), answer -> answer.startsWith(status));
   }
 
   private static DevProxyFiles.Info awaitInfo(DevProxyFiles files, CompletableFuture<Integer> exit)
       throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (System.nanoTime() < deadline) {
-      DevProxyFiles.Info info = files.readInfo();
-      if (info != null) {
-        return info;
-      }
-      if (exit.isDone()) {
-        throw new AssertionError("the proxy ended with " + exit.get());
-      }
-      Thread.sleep(20);
-    }
-    throw new AssertionError("the proxy never wrote " + files.info());
+    return await("the proxy writes " + files.info())
+        .atMost(Duration.ofSeconds(20))
+        .pollInterval(Duration.ofMillis(20))
+        .until(
+            () -> {
+              if (exit.isDone()) {
+                throw new AssertionError("the proxy ended with " + exit.get());
+              }
+              return files.readInfo();
+            },
+            Objects::nonNull);
   }
 
   /** A free port P with P-1 free too. */

@@ -1,5 +1,7 @@
 package dev.tako.node.tls;
 
+import static org.awaitility.Awaitility.await;
+
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -26,22 +28,33 @@ import javax.net.ssl.TrustManagerFactory;
  * {@code pebble-challtestsrv} as its DNS server answering 127.0.0.1 for every name. Pebble
  * validates HTTP-01 challenges at {@code http://<host>:<httpPort>/}. Both processes are stopped by
  * PID in {@link #close()}.
+ *
+ * <p>Shared with it-tests (node's test jar). Two steps when the party that must trust Pebble's
+ * HTTPS certificate starts before Pebble can know the port to validate on (a playground node):
+ * {@link #prepare} makes that certificate ({@link #listenerCertificate()}), {@link #start(int)}
+ * runs both processes.
  */
-final class PebbleServer implements AutoCloseable {
+public final class PebbleServer implements AutoCloseable {
   final Path dir;
-  final int port;
-  final int managementPort;
+  int port;
+  int managementPort;
   private final List<Process> processes = new ArrayList<>();
   private final SSLContext trustListener;
 
-  private PebbleServer(Path dir, int port, int managementPort, SSLContext trustListener) {
+  private PebbleServer(Path dir, SSLContext trustListener) {
     this.dir = dir;
-    this.port = port;
-    this.managementPort = managementPort;
     this.trustListener = trustListener;
   }
 
-  static PebbleServer start(Path dir, int httpPort) throws Exception {
+  /** Prepares and starts Pebble validating challenges on {@code httpPort}. */
+  public static PebbleServer start(Path dir, int httpPort) throws Exception {
+    PebbleServer pebble = prepare(dir);
+    pebble.start(httpPort);
+    return pebble;
+  }
+
+  /** Writes Pebble's own HTTPS certificate and key (self-signed for 127.0.0.1); starts nothing. */
+  public static PebbleServer prepare(Path dir) throws Exception {
     Files.createDirectories(dir);
     KeyPair key = CertificateStore.newKeyPair();
     X509Certificate cert =
@@ -50,8 +63,21 @@ final class PebbleServer implements AutoCloseable {
         dir.resolve("key.pem"), CertificateStore.pem("PRIVATE KEY", key.getPrivate().getEncoded()));
     Files.writeString(
         dir.resolve("cert.pem"), CertificateStore.pem("CERTIFICATE", cert.getEncoded()));
-    int port = freePort();
-    int management = freePort();
+    KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
+    trust.load(null, null);
+    trust.setCertificateEntry("pebble-listener", cert);
+    TrustManagerFactory tmf =
+        TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    tmf.init(trust);
+    SSLContext ctx = SSLContext.getInstance("TLS");
+    ctx.init(null, tmf.getTrustManagers(), null);
+    return new PebbleServer(dir, ctx);
+  }
+
+  /** Starts the DNS server and Pebble; challenges are validated on {@code httpPort}. */
+  public void start(int httpPort) throws Exception {
+    port = freePort();
+    managementPort = freePort();
     int dns = freePort();
     int dnsManagement = freePort();
     Files.writeString(
@@ -60,7 +86,7 @@ final class PebbleServer implements AutoCloseable {
             + "\"listenAddress\": \"127.0.0.1:"
             + port
             + "\", \"managementListenAddress\": \"127.0.0.1:"
-            + management
+            + managementPort
             + "\", \"certificate\": \""
             + dir.resolve("cert.pem")
             + "\", \"privateKey\": \""
@@ -70,17 +96,8 @@ final class PebbleServer implements AutoCloseable {
             + ", \"tlsPort\": "
             + freePort()
             + ", \"ocspResponderURL\": \"\", \"externalAccountBindingRequired\": false}}\n");
-    KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
-    trust.load(null, null);
-    trust.setCertificateEntry("pebble-listener", cert);
-    TrustManagerFactory tmf =
-        TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-    tmf.init(trust);
-    SSLContext ctx = SSLContext.getInstance("TLS");
-    ctx.init(null, tmf.getTrustManagers(), null);
-    PebbleServer pebble = new PebbleServer(dir, port, management, ctx);
     try {
-      pebble.spawn(
+      spawn(
           "challtestsrv",
           Map.of(),
           "/usr/bin/pebble-challtestsrv",
@@ -98,8 +115,8 @@ final class PebbleServer implements AutoCloseable {
           "",
           "-management",
           "127.0.0.1:" + dnsManagement);
-      pebble.awaitListening(dnsManagement);
-      pebble.spawn(
+      awaitListening(dnsManagement);
+      spawn(
           "pebble",
           Map.of("PEBBLE_VA_NOSLEEP", "1", "PEBBLE_WFE_NONCEREJECT", "0"),
           "/usr/bin/pebble",
@@ -107,27 +124,26 @@ final class PebbleServer implements AutoCloseable {
           dir.resolve("pebble-config.json").toString(),
           "-dnsserver",
           "127.0.0.1:" + dns);
-      pebble.awaitListening(port);
-      pebble.awaitListening(management);
+      awaitListening(port);
+      awaitListening(managementPort);
     } catch (Exception | AssertionError e) {
-      pebble.close();
+      close();
       throw e;
     }
-    return pebble;
   }
 
   /** The ACME directory URL. */
-  String directory() {
+  public String directory() {
     return "https://127.0.0.1:" + port + "/dir";
   }
 
   /** The PEM file of the certificate Pebble's HTTPS listeners present. */
-  Path listenerCertificate() {
+  public Path listenerCertificate() {
     return dir.resolve("cert.pem");
   }
 
   /** The root that Pebble's issued chains lead to (made fresh at each start). */
-  X509Certificate root() throws Exception {
+  public X509Certificate root() throws Exception {
     HttpClient client = HttpClient.newBuilder().sslContext(trustListener).build();
     HttpResponse<byte[]> r =
         client.send(
@@ -140,7 +156,8 @@ final class PebbleServer implements AutoCloseable {
     return CertificateStore.readChain(r.body()).get(0);
   }
 
-  String log() throws IOException {
+  /** What both processes printed. */
+  public String log() throws IOException {
     StringBuilder out = new StringBuilder();
     for (String name : List.of("challtestsrv", "pebble")) {
       Path f = dir.resolve(name + ".log");
@@ -179,20 +196,22 @@ final class PebbleServer implements AutoCloseable {
     processes.add(pb.start());
   }
 
-  private void awaitListening(int port) throws Exception {
-    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-    while (System.nanoTime() < deadline) {
-      for (Process p : processes) {
-        if (!p.isAlive()) {
-          throw new AssertionError("pebble exited: " + p.exitValue() + "\n" + log());
-        }
-      }
-      try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
-        return;
-      } catch (IOException e) {
-        Thread.sleep(50);
-      }
-    }
-    throw new AssertionError("pebble does not listen on " + port + "\n" + log());
+  private void awaitListening(int port) {
+    await("pebble listens on " + port)
+        .atMost(Duration.ofSeconds(20))
+        .pollInterval(Duration.ofMillis(50))
+        .until(
+            () -> {
+              for (Process p : processes) {
+                if (!p.isAlive()) {
+                  throw new AssertionError("pebble exited: " + p.exitValue() + "\n" + log());
+                }
+              }
+              try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+                return true;
+              } catch (IOException e) {
+                return false;
+              }
+            });
   }
 }
