@@ -364,8 +364,8 @@ class PlaygroundIT {
   }
 
   static int freePort() throws java.io.IOException {
-    try (var s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
+    // below the kernel's ephemeral range, so no outgoing connection takes it before it is bound
+    return dev.tako.supervisor.InstancePorts.next(
+        dev.tako.supervisor.InstancePorts.PortRange.parse("auto"));
   }
 }

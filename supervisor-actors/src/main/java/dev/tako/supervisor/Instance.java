@@ -154,7 +154,7 @@ public final class Instance {
             () -> {
               try {
                 files.createDirectories();
-                int port = ProcessLaunch.freePort();
+                int port = InstancePorts.next(settings.instancePorts());
                 Process p = ProcessLaunch.builder(spec, id, port, nodeEnv).start();
                 List<LogPump> pumps = files.startPumps(p);
                 try {

@@ -25,9 +25,11 @@ public record SupervisorSettings(
     Duration backoffReset,
     Duration drainTimeout,
     Duration coldProbeInterval,
-    Duration idleCheckInterval) {
+    Duration idleCheckInterval,
+    InstancePorts.PortRange instancePorts) {
 
   public SupervisorSettings {
+    Objects.requireNonNull(instancePorts, "instancePorts");
     positive("probeInterval", probeInterval);
     positive("startingProbeInterval", startingProbeInterval);
     positive("probeTimeout", probeTimeout);
@@ -71,7 +73,8 @@ public record SupervisorSettings(
         c.getDuration("backoff-reset"),
         c.getDuration("drain-timeout"),
         c.getDuration("cold-probe-interval"),
-        c.getDuration("idle-check-interval"));
+        c.getDuration("idle-check-interval"),
+        InstancePorts.PortRange.parse(c.getString("instance-ports")));
   }
 
   /**
@@ -94,7 +97,8 @@ public record SupervisorSettings(
         backoffReset,
         drainTimeout,
         coldProbeInterval,
-        idleCheckInterval);
+        idleCheckInterval,
+        instancePorts);
   }
 
   private static void positive(String name, Duration d) {

@@ -12,6 +12,7 @@ import dev.tako.protocol.config.AppConfigLoader;
 import dev.tako.protocol.config.ConfigException;
 import dev.tako.protocol.crypto.SecretException;
 import dev.tako.supervisor.AppSupervisor;
+import dev.tako.supervisor.InstancePorts;
 import dev.tako.supervisor.SupervisorSettings;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -557,7 +558,8 @@ public final class DevSession {
         Duration.ofSeconds(10),
         Duration.ZERO,
         Duration.ofMillis(15),
-        Duration.ofSeconds(1));
+        Duration.ofSeconds(1),
+        InstancePorts.PortRange.parse("auto"));
   }
 
   static Config config() {

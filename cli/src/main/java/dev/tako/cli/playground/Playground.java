@@ -12,9 +12,8 @@ import dev.tako.cli.ssh.KeyFiles;
 import dev.tako.cli.tls.ClusterCa;
 import dev.tako.protocol.config.Inventory;
 import dev.tako.protocol.config.ServerEntry;
+import dev.tako.supervisor.InstancePorts;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
@@ -189,11 +188,10 @@ public final class Playground {
 
   private static int freePort(Set<Integer> taken) throws IOException {
     for (int i = 0; i < 100; i++) {
-      try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-        int p = s.getLocalPort();
-        if (taken.add(p)) {
-          return p;
-        }
+      // below the ephemeral range: no outgoing connection takes it before its node binds it
+      int p = InstancePorts.next(InstancePorts.PortRange.parse("auto"));
+      if (taken.add(p)) {
+        return p;
       }
     }
     throw new IOException("no free port found");

@@ -256,7 +256,7 @@ class DevProxyTest {
   /** A free port P with P-1 free too. */
   static int freePortPair() throws IOException {
     for (int i = 0; i < 200; i++) {
-      int p = ThreadLocalRandom.current().nextInt(20_001, 60_000);
+      int p = ThreadLocalRandom.current().nextInt(12_001, 32_000);
       try (ServerSocket a = new ServerSocket(p, 1, InetAddress.getLoopbackAddress());
           ServerSocket b = new ServerSocket(p - 1, 1, InetAddress.getLoopbackAddress())) {
         return p;

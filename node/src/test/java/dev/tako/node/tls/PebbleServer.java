@@ -4,7 +4,6 @@ import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -182,9 +181,9 @@ public final class PebbleServer implements AutoCloseable {
   }
 
   static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
+    // below the kernel's ephemeral range, so no outgoing connection takes it before Pebble binds it
+    return dev.tako.supervisor.InstancePorts.next(
+        dev.tako.supervisor.InstancePorts.PortRange.parse("auto"));
   }
 
   private void spawn(String name, Map<String, String> env, String... cmd) throws IOException {
