@@ -645,7 +645,8 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
   /**
    * After a switch: release directories and artifacts the ledger no longer keeps (it keeps the last
    * 10 releases per app) are deleted, off the actor thread. Artifacts younger than an hour stay:
-   * one may belong to a deploy on its way here.
+   * one may belong to a deploy on its way here. Logs of past instances beyond {@link
+   * LogRetention}'s bounds go too.
    */
   private void pruneAsync(NodeLedger.State state) {
     Map<String, java.util.Set<String>> keepReleases = new HashMap<>();
@@ -669,6 +670,26 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
             () -> {
               appEnvs.forEach((k, ae) -> store.pruneReleases(ae[0], ae[1], keepReleases.get(k)));
               store.pruneArtifacts(keepShas, Duration.ofHours(1));
+              for (String[] ae : appEnvs.values()) {
+                try {
+                  List<String> gone =
+                      LogRetention.prune(
+                          store.logsDir(ae[0], ae[1]),
+                          ae[0],
+                          settings.home().resolve("run"),
+                          java.time.Instant.now());
+                  if (!gone.isEmpty()) {
+                    PRUNE_LOG.info(
+                        "deleted the logs of {} past instance(s) of {}/{}",
+                        gone.size(),
+                        ae[0],
+                        ae[1]);
+                  }
+                } catch (java.io.IOException e) {
+                  PRUNE_LOG.warn(
+                      "pruning the logs of {}/{} failed: {}", ae[0], ae[1], e.toString());
+                }
+              }
             },
             blocking)
         .whenComplete(
