@@ -147,6 +147,10 @@ class StaticFilesIT {
       assertEquals(200, cold.statusCode());
       assertArrayEquals(logo, cold.body());
     }
+    // A media player's byte range, while the app is still at zero.
+    HttpResponse<byte[]> part = get("/img/logo.png", "Range", "bytes=10-19");
+    assertEquals(206, part.statusCode());
+    assertArrayEquals(java.util.Arrays.copyOfRange(logo, 10, 20), part.body());
     assertTrue(server().get("instances").isEmpty(), "no instance was started for the files");
     // A path that is no file wakes the app as before.
     assertEquals("app /page", new String(get("/page").body(), StandardCharsets.UTF_8));

@@ -39,6 +39,8 @@ final class HttpHead {
   private static final int ETAG = 15;
   private static final int IF_NONE_MATCH = 16;
   private static final int CONTENT_RANGE = 17;
+  private static final int RANGE = 18;
+  private static final int IF_RANGE = 19;
 
   private static final byte[] H_XFF = bytes("X-Forwarded-For");
   private static final byte[] H_XFP = bytes("X-Forwarded-Proto");
@@ -98,6 +100,8 @@ final class HttpHead {
   private int etag;
   private int ifNoneMatch;
   private int contentRange;
+  private int range;
+  private int ifRange;
 
   /**
    * Where the head starting at {@code from} ends (index after its blank line), or -1 when {@code
@@ -188,6 +192,8 @@ final class HttpHead {
     etag = -1;
     ifNoneMatch = -1;
     contentRange = -1;
+    range = -1;
+    ifRange = -1;
     int i = from;
     // Tolerate empty lines before the start line (RFC 9112 §2.2).
     while (i < to && (buf[i] == '\r' || buf[i] == '\n')) {
@@ -296,6 +302,8 @@ final class HttpHead {
       case ETAG -> etag = remember(etag, h);
       case IF_NONE_MATCH -> ifNoneMatch = remember(ifNoneMatch, h);
       case CONTENT_RANGE -> contentRange = remember(contentRange, h);
+      case RANGE -> range = remember(range, h);
+      case IF_RANGE -> ifRange = remember(ifRange, h);
       default -> {}
     }
     return true;
@@ -478,6 +486,16 @@ final class HttpHead {
     return transferCoded;
   }
 
+  /** The request's Range value (first line), or null. */
+  String range() {
+    return range < 0 ? null : latin1(valueStart[range], valueEnd[range]);
+  }
+
+  /** The request's If-Range value (an entity tag or a date), or null. */
+  String ifRange() {
+    return ifRange < 0 ? null : latin1(valueStart[ifRange], valueEnd[ifRange]);
+  }
+
   /** A partial response (Content-Range): never re-encoded. */
   boolean hasContentRange() {
     return contentRange >= 0;
@@ -652,6 +670,8 @@ final class HttpHead {
           return HOST;
         }
         return is(b, s, "etag") ? ETAG : OTHER;
+      case 5:
+        return is(b, s, "range") ? RANGE : OTHER;
       case 6:
         return is(b, s, "expect") ? EXPECT : OTHER;
       case 7:
@@ -659,6 +679,8 @@ final class HttpHead {
           return UPGRADE;
         }
         return is(b, s, "trailer") ? DROP : OTHER;
+      case 8:
+        return is(b, s, "if-range") ? IF_RANGE : OTHER;
       case 10:
         if (is(b, s, "connection")) {
           return CONNECTION;

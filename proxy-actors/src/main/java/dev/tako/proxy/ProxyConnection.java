@@ -410,16 +410,37 @@ final class ProxyConnection implements EventLoop.Handler {
     boolean gzip = variants && gzipAccepted;
     String etag = StaticFiles.etag(found, gzip);
     boolean notModified = requestHead.noneMatchHits(etag);
+    StaticFiles.ByteRange range = null;
+    String rangeValue = requestHead.range();
+    if (!notModified && rangeValue != null) {
+      String identity = StaticFiles.etag(found, false);
+      if (StaticFiles.ifRangeHolds(requestHead.ifRange(), identity)) {
+        range = StaticFiles.range(rangeValue, found.size());
+      }
+      if (range == StaticFiles.UNSATISFIABLE) {
+        stats.staticHits.increment();
+        answer(416, "Range Not Satisfiable", "Content-Range: bytes */" + found.size(), null);
+        return true;
+      }
+      if (range != null) {
+        gzip = false; // a part of the file as stored, never of its gzip form
+        etag = identity;
+      }
+    }
     FileChannel file = null;
     if (!notModified && !headRequest && found.size() > 0) {
       try {
         file = FileChannel.open(found.file(), StandardOpenOption.READ);
+        if (range != null) {
+          file.position(range.first());
+        }
       } catch (IOException e) {
+        closeQuietly(file);
         return false; // gone meanwhile: the app may know better
       }
     }
     stats.staticHits.increment();
-    status = notModified ? 304 : 200;
+    status = notModified ? 304 : range != null ? 206 : 200;
     if (!requestDone) {
       closeAfter = true;
     }
@@ -427,7 +448,7 @@ final class ProxyConnection implements EventLoop.Handler {
     stateSince = loop.now;
     responseStarted = true;
     StaticFiles.writeHead(
-        responseOut, found, type, etag, notModified, gzip, variants, requestId, closeAfter);
+        responseOut, found, type, etag, notModified, gzip, range, variants, requestId, closeAfter);
     response.src = null;
     response.srcKey = null;
     response.dstKey = key;
@@ -437,7 +458,7 @@ final class ProxyConnection implements EventLoop.Handler {
     response.limit = Long.MAX_VALUE;
     response.file = file;
     if (file != null) {
-      response.framer.length(found.size());
+      response.framer.length(range != null ? range.length() : found.size());
       if (gzip) {
         startGzip(false);
       }
@@ -447,6 +468,16 @@ final class ProxyConnection implements EventLoop.Handler {
     response.message(responseOut.buffer());
     driveResponse();
     return true;
+  }
+
+  private static void closeQuietly(FileChannel file) {
+    if (file != null) {
+      try {
+        file.close();
+      } catch (IOException ignored) {
+        // read-only: nothing lost
+      }
+    }
   }
 
   private void startGzip(boolean chunkedInput) {

@@ -137,10 +137,87 @@ final class StaticFiles {
       DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", Locale.US)
           .withZone(ZoneOffset.UTC);
 
+  /** Bytes {@code first} to {@code last} (inclusive) of a file. */
+  record ByteRange(long first, long last) {
+    long length() {
+      return last - first + 1;
+    }
+  }
+
+  /** A Range none of whose bytes lie in the file: answer 416. */
+  static final ByteRange UNSATISFIABLE = new ByteRange(-1, -1);
+
   /**
-   * The response head for a static file: 200 (or 304 without entity headers) with Content-Type,
-   * Content-Length or gzip chunking, ETag, Last-Modified, {@code Cache-Control: public,
-   * max-age=3600}, {@code Vary: Accept-Encoding} when the file has a gzip variant.
+   * The part of a file of {@code size} bytes a {@code Range} value asks for (RFC 9110 §14.1.2):
+   * {@code bytes=F-L}, {@code bytes=F-} or {@code bytes=-N} (the last N bytes), clipped to the
+   * file. Null when the whole file is to be sent: the value is malformed, names another unit or
+   * several ranges (a server may ignore Range). {@link #UNSATISFIABLE} when it starts beyond the
+   * end or asks for the last 0 bytes.
+   */
+  static ByteRange range(String value, long size) {
+    String v = value.trim();
+    if (v.length() < 6 || !v.regionMatches(true, 0, "bytes=", 0, 6) || v.indexOf(',') >= 0) {
+      return null;
+    }
+    String spec = v.substring(6).trim();
+    int dash = spec.indexOf('-');
+    if (dash < 0) {
+      return null;
+    }
+    long a = digits(spec.substring(0, dash).trim());
+    long b = digits(spec.substring(dash + 1).trim());
+    if (dash == 0 || spec.substring(0, dash).isBlank()) {
+      if (b < 0) {
+        return null;
+      }
+      if (b == 0 || size == 0) {
+        return UNSATISFIABLE;
+      }
+      return new ByteRange(Math.max(0, size - b), size - 1);
+    }
+    if (a < 0) {
+      return null;
+    }
+    boolean open = spec.substring(dash + 1).isBlank();
+    if (!open && (b < 0 || b < a)) {
+      return null;
+    }
+    if (a >= size) {
+      return UNSATISFIABLE;
+    }
+    return new ByteRange(a, open ? size - 1 : Math.min(b, size - 1));
+  }
+
+  /** The decimal number {@code s} is, or -1 when it is none (or has over 18 digits). */
+  private static long digits(String s) {
+    if (s.isEmpty() || s.length() > 18) {
+      return -1;
+    }
+    long n = 0;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c < '0' || c > '9') {
+        return -1;
+      }
+      n = n * 10 + (c - '0');
+    }
+    return n;
+  }
+
+  /**
+   * Whether a Range is to be honoured given the request's If-Range (RFC 9110 §13.1.5): yes without
+   * one, or when it is exactly the file's strong entity tag; a weak tag or a date sends the whole
+   * file (the tag is content-based, so a client holding it holds these bytes).
+   */
+  static boolean ifRangeHolds(String ifRange, String etag) {
+    return ifRange == null || ifRange.trim().equals(etag);
+  }
+
+  /**
+   * The response head for a static file: 200, 206 for a {@code range} (else null), or 304 without
+   * entity headers; with Content-Type, Content-Length (and Content-Range) or gzip chunking, ETag,
+   * Last-Modified, {@code Accept-Ranges: bytes}, {@code Cache-Control: public, max-age=3600},
+   * {@code Vary: Accept-Encoding} when the file has a gzip variant.
    */
   static void writeHead(
       HeadWriter out,
@@ -149,16 +226,29 @@ final class StaticFiles {
       String etag,
       boolean notModified,
       boolean gzip,
+      ByteRange range,
       boolean variants,
       String requestId,
       boolean closeAfter) {
-    out.reset().ascii(notModified ? "HTTP/1.1 304 Not Modified\r\n" : "HTTP/1.1 200 OK\r\n");
+    out.reset()
+        .ascii(
+            notModified
+                ? "HTTP/1.1 304 Not Modified\r\n"
+                : range != null ? "HTTP/1.1 206 Partial Content\r\n" : "HTTP/1.1 200 OK\r\n");
     if (!notModified) {
       out.ascii("Content-Type: ").ascii(type).crlf();
       if (gzip) {
         out.ascii("Transfer-Encoding: chunked\r\nContent-Encoding: gzip\r\n");
+      } else if (range != null) {
+        out.ascii("Content-Length: ").ascii(Long.toString(range.length())).crlf();
+        out.ascii("Content-Range: bytes ")
+            .ascii(range.first() + "-" + range.last() + "/" + found.size())
+            .crlf();
       } else {
         out.ascii("Content-Length: ").ascii(Long.toString(found.size())).crlf();
+      }
+      if (!gzip) {
+        out.ascii("Accept-Ranges: bytes\r\n");
       }
       out.ascii("Last-Modified: ")
           .ascii(HTTP_DATE.format(Instant.ofEpochMilli(found.modifiedMillis())))

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpServer;
@@ -297,6 +298,54 @@ class StaticFilesProxyTest {
             () ->
                 metrics.staticHits("cold/production") >= 1
                     && metrics.requests("cold/production", 2) >= 1);
+  }
+
+  @Test
+  void rangesAnswer206WithThoseBytesOnly() throws Exception {
+    HttpResponse<byte[]> full = get("site.test", "/img/logo.png");
+    assertEquals("bytes", header(full, "accept-ranges"));
+    String etag = header(full, "etag");
+
+    HttpResponse<byte[]> middle = get("site.test", "/img/logo.png", "Range", "bytes=100-199");
+    assertEquals(206, middle.statusCode());
+    assertEquals("bytes 100-199/50000", header(middle, "content-range"));
+    assertEquals("100", header(middle, "content-length"));
+    assertArrayEquals(java.util.Arrays.copyOfRange(png, 100, 200), middle.body());
+    assertEquals(etag, header(middle, "etag"));
+
+    HttpResponse<byte[]> tail = get("site.test", "/img/logo.png", "Range", "bytes=-10");
+    assertEquals("bytes 49990-49999/50000", header(tail, "content-range"));
+    assertArrayEquals(java.util.Arrays.copyOfRange(png, 49_990, 50_000), tail.body());
+
+    HttpResponse<byte[]> open = get("site.test", "/img/logo.png", "Range", "bytes=49000-");
+    assertArrayEquals(java.util.Arrays.copyOfRange(png, 49_000, 50_000), open.body());
+
+    HttpResponse<byte[]> beyond = get("site.test", "/img/logo.png", "Range", "bytes=60000-");
+    assertEquals(416, beyond.statusCode());
+    assertEquals("bytes */50000", header(beyond, "content-range"));
+
+    // If-Range with the current tag honours the range; with another tag the whole file comes.
+    HttpResponse<byte[]> same =
+        get("site.test", "/img/logo.png", "Range", "bytes=0-9", "If-Range", etag);
+    assertEquals(206, same.statusCode());
+    HttpResponse<byte[]> changed =
+        get("site.test", "/img/logo.png", "Range", "bytes=0-9", "If-Range", "\"other\"");
+    assertEquals(200, changed.statusCode());
+    assertArrayEquals(png, changed.body());
+
+    // Several ranges are answered with the whole file (allowed by RFC 9110).
+    HttpResponse<byte[]> several = get("site.test", "/img/logo.png", "Range", "bytes=0-9,20-29");
+    assertEquals(200, several.statusCode());
+    assertArrayEquals(png, several.body());
+  }
+
+  @Test
+  void aRangeOfATextFileIsSentAsStoredEvenToGzipClients() throws Exception {
+    HttpResponse<byte[]> part =
+        get("site.test", "/site.css", "Range", "bytes=5-24", "Accept-Encoding", "gzip");
+    assertEquals(206, part.statusCode());
+    assertNull(header(part, "content-encoding"));
+    assertArrayEquals(java.util.Arrays.copyOfRange(css, 5, 25), part.body());
   }
 
   @Test

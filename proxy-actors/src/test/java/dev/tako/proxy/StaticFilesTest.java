@@ -1,9 +1,11 @@
 package dev.tako.proxy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -86,5 +88,33 @@ class StaticFilesTest {
     StaticFiles.Found f = new StaticFiles.Found(Path.of("x"), 1234, 5678);
     assertEquals('"', StaticFiles.etag(f, false).charAt(0));
     assertNotEquals(StaticFiles.etag(f, false), StaticFiles.etag(f, true));
+  }
+
+  @Test
+  void rangesAreParsedAndClippedToTheFile() {
+    assertEquals(new StaticFiles.ByteRange(0, 99), StaticFiles.range("bytes=0-99", 1000));
+    assertEquals(new StaticFiles.ByteRange(900, 999), StaticFiles.range("bytes=900-5000", 1000));
+    assertEquals(new StaticFiles.ByteRange(10, 999), StaticFiles.range("Bytes=10-", 1000));
+    assertEquals(new StaticFiles.ByteRange(990, 999), StaticFiles.range("bytes=-10", 1000));
+    assertEquals(new StaticFiles.ByteRange(0, 999), StaticFiles.range("bytes=-5000", 1000));
+    assertSame(StaticFiles.UNSATISFIABLE, StaticFiles.range("bytes=1000-", 1000));
+    assertSame(StaticFiles.UNSATISFIABLE, StaticFiles.range("bytes=-0", 1000));
+    assertSame(StaticFiles.UNSATISFIABLE, StaticFiles.range("bytes=0-", 0));
+    // Ignored (the whole file is sent): other units, several ranges, malformed values.
+    assertNull(StaticFiles.range("items=0-9", 1000));
+    assertNull(StaticFiles.range("bytes=0-9,20-29", 1000));
+    assertNull(StaticFiles.range("bytes=9-0", 1000));
+    assertNull(StaticFiles.range("bytes=a-b", 1000));
+    assertNull(StaticFiles.range("bytes=5", 1000));
+    assertNull(StaticFiles.range("bytes=-", 1000));
+    assertNull(StaticFiles.range("bytes=99999999999999999999-", 1000));
+  }
+
+  @Test
+  void ifRangeHoldsOnlyForTheSameStrongTag() {
+    assertTrue(StaticFiles.ifRangeHolds(null, "\"a\""));
+    assertTrue(StaticFiles.ifRangeHolds(" \"a\" ", "\"a\""));
+    assertFalse(StaticFiles.ifRangeHolds("W/\"a\"", "\"a\""));
+    assertFalse(StaticFiles.ifRangeHolds("Fri, 27 Nov 2026 10:00:00 GMT", "\"a\""));
   }
 }
