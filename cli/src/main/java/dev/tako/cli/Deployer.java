@@ -74,7 +74,6 @@ public final class Deployer {
           Servers.stripError(
               String.join("\n", unknown.stream().map(ConfigError::render).toList())));
     }
-    String strategy = opts.strategy() != null ? opts.strategy() : env.strategy();
     if (opts.canary() != null && !env.servers().contains(opts.canary())) {
       throw CliException.usage(
           "--canary "
@@ -86,6 +85,31 @@ public final class Deployer {
     }
     List<ServerEntry> targets = Servers.entries(inventory, env.servers());
 
+    // Reach every server and ask about the lock first: a deploy that would be refused (or would
+    // fail on an unreachable server) costs no build and no upload.
+    Map<String, NodeClient> clients = connectAll(targets);
+    try {
+      NodeClient coordinator = coordinator(targets, clients);
+      DeployResult locked = awaitLock(coordinator, cfg.name(), opts.env(), opts.waitForLock());
+      if (locked != null) {
+        return locked;
+      }
+      return deploy(opts, cfg, env, targets, clients, coordinator, t0);
+    } finally {
+      clients.values().forEach(NodeClient::close);
+    }
+  }
+
+  private DeployResult deploy(
+      Options opts,
+      AppConfig cfg,
+      EnvConfig env,
+      List<ServerEntry> targets,
+      Map<String, NodeClient> clients,
+      NodeClient coordinator,
+      long t0) {
+    long tConnected = System.nanoTime();
+    String strategy = opts.strategy() != null ? opts.strategy() : env.strategy();
     Path project = opts.configFile().toAbsolutePath().getParent();
     Path work = project.resolve(".tako");
     Packer.Artifact artifact;
@@ -122,74 +146,98 @@ public final class Deployer {
             artifact.sha256().substring(0, 12)));
     long tPacked = System.nanoTime();
 
-    Map<String, NodeClient> clients = uploadAll(targets, artifact);
+    uploadAll(targets, clients, artifact);
     long tUploaded = System.nanoTime();
-    try {
-      List<ServerEntry> order = new ArrayList<>(targets);
-      NodeClient coordinator = null;
-      List<String> problems = new ArrayList<>();
-      for (ServerEntry s : order) {
-        NodeClient c = clients.get(s.name());
-        try {
-          c.get("/v1/ping", Map.class, Duration.ofSeconds(10));
-          coordinator = c;
-          break;
-        } catch (CliException e) {
-          problems.add(e.getMessage());
-        }
+    storeSecrets(coordinator, cfg.name(), opts.env(), project, env.servers());
+    List<String> serverOrder = new ArrayList<>(env.servers());
+    if (opts.canary() != null) {
+      serverOrder.remove(opts.canary());
+      serverOrder.add(0, opts.canary());
+    }
+    DeployRequest req =
+        new DeployRequest(
+            cfg.name(),
+            opts.env(),
+            release,
+            artifact.sha256(),
+            cfg.startCommand(),
+            cfg.health(),
+            cfg.instances(),
+            Durations.format(cfg.idleTimeout()),
+            cfg.release(),
+            vars,
+            env.routes(),
+            serverOrder,
+            strategy,
+            opts.canary(),
+            env.tls(),
+            "acme".equals(env.tls()) ? env.acmeEmail() : null,
+            "acme".equals(env.tls()) ? env.acmeDirectory() : null,
+            who(),
+            Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
+    out.progress(
+        "rolling out " + release + " (" + strategy + ") via " + coordinator.server().name());
+    DeployResult result =
+        coordinator.rollout("/v1/deploy", req, Duration.ofMinutes(16), Deployer::progress);
+    while (result.locked() && opts.waitForLock()) {
+      out.progress("waiting: " + result.error());
+      pollPause();
+      result = coordinator.rollout("/v1/deploy", req, Duration.ofMinutes(16), Deployer::progress);
+    }
+    long tDone = System.nanoTime();
+    out.progress(
+        String.format(
+            "timings: connect %.1fs, pack %.1fs, upload %.1fs, rollout %.1fs, total %.1fs",
+            secs(t0, tConnected),
+            secs(tConnected, tPacked),
+            secs(tPacked, tUploaded),
+            secs(tUploaded, tDone),
+            secs(t0, tDone)));
+    return result;
+  }
+
+  /** The first target whose node answers: it coordinates the rollout. */
+  private static NodeClient coordinator(
+      List<ServerEntry> targets, Map<String, NodeClient> clients) {
+    List<String> problems = new ArrayList<>();
+    for (ServerEntry s : targets) {
+      NodeClient c = clients.get(s.name());
+      try {
+        c.get("/v1/ping", Map.class, Duration.ofSeconds(10));
+        return c;
+      } catch (CliException e) {
+        problems.add(e.getMessage());
       }
-      if (coordinator == null) {
-        throw new CliException(
-            CliException.UNREACHABLE,
-            "no node of the environment answers:\n  " + String.join("\n  ", problems));
+    }
+    throw new CliException(
+        CliException.UNREACHABLE,
+        "no node of the environment answers:\n  " + String.join("\n  ", problems));
+  }
+
+  /**
+   * Null when no other deploy of the app/env holds the lock (waiting for it with {@code --wait}),
+   * else the refusal to report. The rollout takes the lock itself; this only spares a build and an
+   * upload that would be refused. A node that cannot say (an older version) lets the deploy go on.
+   */
+  private DeployResult awaitLock(NodeClient coordinator, String app, String env, boolean wait) {
+    for (; ; ) {
+      Map<?, ?> answer;
+      try {
+        answer =
+            coordinator.get(
+                "/v1/lock?app=" + app + "&env=" + env, Map.class, Duration.ofSeconds(30));
+      } catch (CliException e) {
+        return null;
       }
-      storeSecrets(coordinator, cfg.name(), opts.env(), project, env.servers());
-      List<String> serverOrder = new ArrayList<>(env.servers());
-      if (opts.canary() != null) {
-        serverOrder.remove(opts.canary());
-        serverOrder.add(0, opts.canary());
+      if (!Boolean.TRUE.equals(answer.get("locked"))) {
+        return null;
       }
-      DeployRequest req =
-          new DeployRequest(
-              cfg.name(),
-              opts.env(),
-              release,
-              artifact.sha256(),
-              cfg.startCommand(),
-              cfg.health(),
-              cfg.instances(),
-              Durations.format(cfg.idleTimeout()),
-              cfg.release(),
-              vars,
-              env.routes(),
-              serverOrder,
-              strategy,
-              opts.canary(),
-              env.tls(),
-              "acme".equals(env.tls()) ? env.acmeEmail() : null,
-              "acme".equals(env.tls()) ? env.acmeDirectory() : null,
-              who(),
-              Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
-      out.progress(
-          "rolling out " + release + " (" + strategy + ") via " + coordinator.server().name());
-      DeployResult result =
-          coordinator.rollout("/v1/deploy", req, Duration.ofMinutes(16), Deployer::progress);
-      while (result.locked() && opts.waitForLock()) {
-        out.progress("waiting: " + result.error());
-        pollPause();
-        result = coordinator.rollout("/v1/deploy", req, Duration.ofMinutes(16), Deployer::progress);
+      String error = String.valueOf(answer.get("error"));
+      if (!wait) {
+        return new DeployResult(false, null, List.of(), error, true);
       }
-      long tDone = System.nanoTime();
-      out.progress(
-          String.format(
-              "timings: pack %.1fs, upload %.1fs, rollout %.1fs, total %.1fs",
-              secs(t0, tPacked),
-              secs(tPacked, tUploaded),
-              secs(tUploaded, tDone),
-              secs(t0, tDone)));
-      return result;
-    } finally {
-      clients.values().forEach(NodeClient::close);
+      out.progress("waiting: " + error);
+      pollPause();
     }
   }
 
@@ -262,13 +310,12 @@ public final class Deployer {
     return (to - from) / 1e9;
   }
 
-  /** Connects to every target and uploads in parallel; any unreachable target fails the deploy. */
-  private Map<String, NodeClient> uploadAll(List<ServerEntry> targets, Packer.Artifact artifact) {
+  /** Connects to every target in parallel; any unreachable target fails the deploy. */
+  private Map<String, NodeClient> connectAll(List<ServerEntry> targets) {
     ExecutorService pool = Executors.newFixedThreadPool(Math.min(8, targets.size()));
     Map<String, Future<NodeClient>> futures = new LinkedHashMap<>();
-    ProgressBar bar = new ProgressBar(out, "uploading", artifact.size() * targets.size());
     for (ServerEntry s : targets) {
-      futures.put(s.name(), pool.submit(() -> upload(s, artifact, bar)));
+      futures.put(s.name(), pool.submit(() -> NodeClient.connect(s, home, HostKeyPolicy.STRICT)));
     }
     Map<String, NodeClient> clients = new LinkedHashMap<>();
     List<String> problems = new ArrayList<>();
@@ -288,27 +335,55 @@ public final class Deployer {
       }
     }
     pool.shutdown();
-    bar.close();
     if (!problems.isEmpty()) {
       clients.values().forEach(NodeClient::close);
       int code = unreachable == targets.size() ? CliException.UNREACHABLE : CliException.FAILED;
       throw new CliException(
           code,
-          "the upload failed, nothing was changed on any server:\n  "
+          "cannot reach every server of the environment, nothing was changed on any server:\n  "
               + String.join("\n  ", problems));
     }
     return clients;
   }
 
-  private NodeClient upload(ServerEntry s, Packer.Artifact artifact, ProgressBar bar) {
-    NodeClient c = NodeClient.connect(s, home, HostKeyPolicy.STRICT);
+  /** Uploads the artifact to every target in parallel (skipped where it is already there). */
+  private void uploadAll(
+      List<ServerEntry> targets, Map<String, NodeClient> clients, Packer.Artifact artifact) {
+    ExecutorService pool = Executors.newFixedThreadPool(Math.min(8, targets.size()));
+    Map<String, Future<?>> futures = new LinkedHashMap<>();
+    ProgressBar bar = new ProgressBar(out, "uploading", artifact.size() * targets.size());
+    for (ServerEntry s : targets) {
+      futures.put(
+          s.name(), pool.submit(() -> upload(s, clients.get(s.name()), artifact, bar), null));
+    }
+    List<String> problems = new ArrayList<>();
+    for (var e : futures.entrySet()) {
+      try {
+        e.getValue().get();
+      } catch (java.util.concurrent.ExecutionException ex) {
+        problems.add(ex.getCause().getMessage());
+      } catch (InterruptedException ex) {
+        Thread.currentThread().interrupt();
+        throw CliException.failed("interrupted");
+      }
+    }
+    pool.shutdown();
+    bar.close();
+    if (!problems.isEmpty()) {
+      throw CliException.failed(
+          "the upload failed, nothing was changed on any server:\n  "
+              + String.join("\n  ", problems));
+    }
+  }
+
+  private void upload(ServerEntry s, NodeClient c, Packer.Artifact artifact, ProgressBar bar) {
     try {
       String dir = NodeClient.homePath(s, "artifacts");
       String remote = dir + "/" + artifact.sha256() + ".tar.gz";
       if (c.ssh().exists(remote)) {
         bar.add(artifact.size());
         out.progress("  " + s.name() + ": artifact already there, upload skipped");
-        return c;
+        return;
       }
       c.ssh().mkdirs(dir);
       long t = System.nanoTime();
@@ -325,13 +400,8 @@ public final class Deployer {
           String.format(
               "  %s: uploaded %s in %.1fs",
               s.name(), human(artifact.size()), (System.nanoTime() - t) / 1e9));
-      return c;
     } catch (SshException e) {
-      c.close();
       throw CliException.failed("uploading to " + s.name() + " failed: " + e.getMessage());
-    } catch (RuntimeException e) {
-      c.close();
-      throw e;
     }
   }
 

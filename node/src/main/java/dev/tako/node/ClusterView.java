@@ -142,6 +142,32 @@ public final class ClusterView {
             });
   }
 
+  /**
+   * Who holds the deploy lock of an app/env on any member that is up, or empty when it is free
+   * everywhere that answered (a member that does not answer cannot refuse the deploy now; the
+   * rollout asks it again).
+   */
+  public CompletionStage<java.util.Optional<String>> lockHolder(String app, String env) {
+    List<CompletableFuture<NodeAgent.StepResult>> asks = new ArrayList<>();
+    for (StatusView.Member m : members()) {
+      if (m.status().equals("up")) {
+        asks.add(
+            this.<NodeAgent.StepResult>askAgent(
+                    m.server(), r -> new NodeAgent.GetLease(app, env, r))
+                .exceptionally(e -> null)
+                .toCompletableFuture());
+      }
+    }
+    return CompletableFuture.allOf(asks.toArray(CompletableFuture[]::new))
+        .thenApply(
+            v ->
+                asks.stream()
+                    .map(f -> f.getNow(null))
+                    .filter(r -> r != null && !r.ok())
+                    .map(NodeAgent.StepResult::error)
+                    .findFirst());
+  }
+
   private StatusView assemble(
       List<StatusView.Member> members, Map<String, NodeAgent.ServerStatus> answered) {
     Map<String, StatusView.AppView> apps = new java.util.TreeMap<>();

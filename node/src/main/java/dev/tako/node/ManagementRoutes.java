@@ -218,6 +218,23 @@ public final class ManagementRoutes extends AllDirectives {
                                                 onSuccess(
                                                     clusterView.releases(app, env),
                                                     v -> json(StatusCodes.OK, v)))))),
+                path(
+                    "lock",
+                    () ->
+                        get(
+                            () ->
+                                parameter(
+                                    "app",
+                                    app ->
+                                        parameter(
+                                            "env",
+                                            env ->
+                                                onSuccess(
+                                                    clusterView.lockHolder(app, env),
+                                                    holder ->
+                                                        json(
+                                                            StatusCodes.OK,
+                                                            lockAnswer(app, env, holder))))))),
                 new LogsRoutes(new ClusterLogs(clusterView)).route(),
                 path(
                     "scale",
@@ -238,6 +255,17 @@ public final class ManagementRoutes extends AllDirectives {
                                       leave(req.server());
                                       return json(StatusCodes.OK, Map.of("ok", true));
                                     })))));
+  }
+
+  /**
+   * {@code GET /v1/lock}: {@code {"locked": false}}, or {@code {"locked": true, "error": …}} with
+   * the words a refused deploy would use.
+   */
+  static Map<String, Object> lockAnswer(String app, String env, java.util.Optional<String> holder) {
+    if (holder.isEmpty()) {
+      return Map.of("locked", false);
+    }
+    return Map.of("locked", true, "error", Rollout.lockedMessage(app, env, holder.get()));
   }
 
   /** Asks a member (by server name) to leave the cluster; used by {@code tako servers rm}. */

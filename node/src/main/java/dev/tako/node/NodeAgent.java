@@ -100,6 +100,13 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
       String app, String env, Leases.Holder holder, long ttlMillis, ActorRef<StepResult> replyTo)
       implements Command, CborSerializable {}
 
+  /**
+   * Whether the deploy lock of an app/env is free on this server (ok), else who holds it (error);
+   * asked by a CLI before it builds and uploads, so a deploy that would be refused costs nothing.
+   */
+  public record GetLease(String app, String env, ActorRef<StepResult> replyTo)
+      implements Command, CborSerializable {}
+
   /** Give the lock back (the rollout ended). */
   public record ReleaseLease(String app, String env, String rolloutId)
       implements Command, CborSerializable {}
@@ -437,6 +444,7 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
         .onMessage(RunRollback.class, this::onRunRollback)
         .onMessage(AcquireLease.class, this::onAcquireLease)
         .onMessage(ReleaseLease.class, this::onReleaseLease)
+        .onMessage(GetLease.class, this::onGetLease)
         .onMessage(RunReleaseCommand.class, this::onRunReleaseCommand)
         .onMessage(
             ReleaseCommandDone.class,
@@ -963,6 +971,18 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
             msg.holder(),
             Duration.ofMillis(msg.ttlMillis()),
             Instant.now());
+    msg.replyTo()
+        .tell(
+            holder.isEmpty()
+                ? StepResult.ok(settings.server())
+                : StepResult.failed(
+                    settings.server(),
+                    holder.get().describe() + " holds it on " + settings.server()));
+    return this;
+  }
+
+  private Behavior<Command> onGetLease(GetLease msg) {
+    var holder = leases.holder(appKey(msg.app(), msg.env()), Instant.now());
     msg.replyTo()
         .tell(
             holder.isEmpty()

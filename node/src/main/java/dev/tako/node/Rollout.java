@@ -560,6 +560,16 @@ public final class Rollout extends AbstractBehavior<Rollout.Command> {
     return this;
   }
 
+  /** Why a deploy is refused while {@code holder} holds the lock, and what to do. */
+  static String lockedMessage(String app, String env, String holder) {
+    return app
+        + "/"
+        + env
+        + " is being deployed: "
+        + holder
+        + "; wait for it to finish, or run again with --wait";
+  }
+
   private void releaseLeases() {
     timers.cancelAll();
     for (String server : locked) {
@@ -571,13 +581,7 @@ public final class Rollout extends AbstractBehavior<Rollout.Command> {
 
   private Behavior<Command> finishLocked() {
     releaseLeases();
-    String error =
-        request.app()
-            + "/"
-            + request.env()
-            + " is being deployed: "
-            + lockError
-            + "; wait for it to finish, or run again with --wait";
+    String error = lockedMessage(request.app(), request.env(), lockError);
     return reply(new DeployResult(false, request.release(), List.of(), error, true));
   }
 
