@@ -84,6 +84,10 @@ class NodeAgentTest {
     return nodes.step(node, message);
   }
 
+  private static void assertOk(StepResult result) {
+    assertTrue(result.ok(), result::toString);
+  }
+
   private void deploy(Node node, DeployRequest req) {
     StepResult prepared = step(node, r -> new NodeAgent.Prepare(req, r));
     assertTrue(prepared.ok(), () -> "prepare: " + prepared);
@@ -235,7 +239,7 @@ class NodeAgentTest {
     String server = node.server();
     String sha = pack(home, Map.of("server.js", SERVER_JS));
     DeployRequest req = request("r1", sha, List.of(server), Map.of("CRASH_ON", server));
-    assertTrue(step(node, r -> new NodeAgent.Prepare(req, r)).ok());
+    assertOk(step(node, r -> new NodeAgent.Prepare(req, r)));
 
     StepResult started = step(node, r -> new NodeAgent.StartRelease(APP, ENV, "r1", r));
     assertFalse(started.ok());
@@ -254,8 +258,8 @@ class NodeAgentTest {
     String server = node.server();
     String sha = pack(home, Map.of("server.js", SERVER_JS));
     DeployRequest req = request("r1", sha, List.of(server));
-    assertTrue(step(node, r -> new NodeAgent.Prepare(req, r)).ok());
-    assertTrue(step(node, r -> new NodeAgent.StartRelease(APP, ENV, "r1", r)).ok());
+    assertOk(step(node, r -> new NodeAgent.Prepare(req, r)));
+    assertOk(step(node, r -> new NodeAgent.StartRelease(APP, ENV, "r1", r)));
     assertEquals(1, alivePids(home).size(), "the candidate runs");
 
     StepResult aborted = step(node, r -> new NodeAgent.Abort(APP, ENV, "r1", r));
@@ -272,9 +276,9 @@ class NodeAgentTest {
     String sha = pack(home, Map.of("server.js", SERVER_JS));
     for (String release : List.of("r1", "r2")) {
       DeployRequest req = request(release, sha, List.of(server));
-      assertTrue(step(node, r -> new NodeAgent.Prepare(req, r)).ok());
+      assertOk(step(node, r -> new NodeAgent.Prepare(req, r)));
     }
-    assertTrue(step(node, r -> new NodeAgent.StartRelease(APP, ENV, "r1", r)).ok());
+    assertOk(step(node, r -> new NodeAgent.StartRelease(APP, ENV, "r1", r)));
     List<Long> candidate = alivePids(home);
     assertEquals(1, candidate.size());
 
@@ -282,12 +286,12 @@ class NodeAgentTest {
     StepResult switched = step(node, r -> new NodeAgent.Switch(APP, ENV, "r2", r));
     assertFalse(switched.ok());
     assertTrue(switched.error().contains("release r1 is being deployed"), switched.error());
-    assertTrue(step(node, r -> new NodeAgent.Abort(APP, ENV, "r2", r)).ok());
+    assertOk(step(node, r -> new NodeAgent.Abort(APP, ENV, "r2", r)));
     assertEquals(candidate, alivePids(home));
     assertTrue(TestNodes.target(node).isEmpty());
     assertEquals(List.of(), nodes.status(node).apps(), "nothing became current");
 
-    assertTrue(step(node, r -> new NodeAgent.Switch(APP, ENV, "r1", r)).ok());
+    assertOk(step(node, r -> new NodeAgent.Switch(APP, ENV, "r1", r)));
     assertEquals(
         "r1", TestNodes.call(nodes.awaitUpstream(node)).get("env").get("TAKO_RELEASE").asText());
   }
@@ -415,7 +419,7 @@ class NodeAgentTest {
     StepResult ack = step(node, r -> new NodeAgent.PublishChallenge("tok", "tok.abc", "nyc", r));
     assertTrue(ack.ok());
     assertEquals(Map.of("tok", "tok.abc by nyc"), challenges);
-    assertTrue(step(node, r -> new NodeAgent.WithdrawChallenge("tok", r)).ok());
+    assertOk(step(node, r -> new NodeAgent.WithdrawChallenge("tok", r)));
     assertEquals(Map.of(), challenges);
 
     AcmeHost host =

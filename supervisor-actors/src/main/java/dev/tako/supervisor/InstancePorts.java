@@ -150,8 +150,11 @@ public final class InstancePorts {
      * the file cannot be read.
      */
     static PortRange auto(Path file) {
-      try {
-        String[] parts = Files.readString(file).trim().split("\\s+");
+      // Not Files.readString: it trusts the size a file reports, and /proc files report 0 (on
+      // Java 17 it returns only the first byte).
+      try (java.io.BufferedReader reader = Files.newBufferedReader(file)) {
+        String line = reader.readLine();
+        String[] parts = (line == null ? "" : line).trim().split("\\s+");
         int ephemeralLow = Integer.parseInt(parts[0]);
         int high = Math.min(ephemeralLow - 1, 65_535);
         if (high - AUTO_LOW + 1 >= AUTO_MIN_SPAN) {

@@ -29,6 +29,18 @@ class InstancePortsTest {
   }
 
   @Test
+  void autoReadsTheKernelsOwnFile() throws IOException {
+    Path proc = Path.of("/proc/sys/net/ipv4/ip_local_port_range");
+    org.junit.jupiter.api.Assumptions.assumeTrue(Files.isReadable(proc), "Linux only");
+    int ephemeralLow;
+    try (java.io.BufferedReader r = Files.newBufferedReader(proc)) {
+      ephemeralLow = Integer.parseInt(r.readLine().trim().split("\\s+")[0]);
+    }
+    org.junit.jupiter.api.Assumptions.assumeTrue(ephemeralLow > 11_000, "room below it");
+    assertEquals(new PortRange(10_000, ephemeralLow - 1), PortRange.parse("auto"));
+  }
+
+  @Test
   void autoFallsBackToTheKernelWhenTheEphemeralRangeStartsLowOrIsUnknown() throws IOException {
     Path file = dir.resolve("ip_local_port_range");
     Files.writeString(file, "10500 65000\n");

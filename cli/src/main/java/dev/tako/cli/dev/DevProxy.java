@@ -114,6 +114,9 @@ public final class DevProxy {
    * tako dev proxy}.
    */
   public static int run(DevProxyFiles files, DevCa ca, Duration linger, PrintStream log) {
+    // Logging starts here, on one thread, before the actor system's threads log concurrently
+    // (SLF4J would otherwise replay their first lines with a warning).
+    org.slf4j.LoggerFactory.getLogger(DevProxy.class);
     int httpsPort = files.port();
     int httpPort = httpsPort - 1;
     RouteSnapshots snapshots = new RouteSnapshots();

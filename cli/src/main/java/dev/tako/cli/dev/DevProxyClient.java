@@ -216,6 +216,9 @@ final class DevProxyClient implements AutoCloseable {
     cmd.add("-XX:+UseSerialGC");
     cmd.add("-Xmx256m");
     cmd.add("-Dtako.home=" + home);
+    // The proxy's own log lines (refused upstreams, timeouts) go to its log file.
+    cmd.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=info");
+    cmd.add("-Dorg.slf4j.simpleLogger.log.org.apache.pekko=warn");
     cmd.add("-cp");
     cmd.add(System.getProperty("java.class.path"));
     cmd.add("dev.tako.cli.Main");
