@@ -24,17 +24,11 @@ import java.util.regex.Pattern;
  *
  * <p>The files of an instance that still runs (its pid file is in the node's {@code run/}) or that
  * wrote within {@link #RECENT} are always kept. The other instances are kept newest first while the
- * directory stays within {@link #MAX_BYTES} and their last line is younger than {@link #MAX_AGE};
- * the rest are deleted, so {@code tako logs --since} still reaches back over recent releases. Other
- * files (the release command's log) are left alone.
+ * directory stays within {@code tako.logs.max-bytes} (256 MiB) and their last line is younger than
+ * {@code tako.logs.max-age} (30 days); the rest are deleted, so {@code tako logs --since} still
+ * reaches back over recent releases. Other files (the release command's log) are left alone.
  */
 final class LogRetention {
-
-  /** What the logs of one app/env may take on a node, counting the running instances' too. */
-  static final long MAX_BYTES = 256L * 1024 * 1024;
-
-  /** Logs of a past instance older than this go, whatever the space. */
-  static final Duration MAX_AGE = Duration.ofDays(30);
 
   /** An instance that wrote this recently may be starting: its pid file may not exist yet. */
   static final Duration RECENT = Duration.ofMinutes(10);
@@ -42,13 +36,10 @@ final class LogRetention {
   private LogRetention() {}
 
   /**
-   * Prunes {@code logsDir} of app {@code app}; {@code runDir} holds the pid files ({@code
-   * <instance>.pid}) of running instances. Returns the instance ids whose files were deleted.
+   * Prunes {@code logsDir} of app {@code app}, keeping the files of {@code running} instances (see
+   * {@link #running}) and of the others newest first while all stay within {@code maxBytes} and are
+   * younger than {@code maxAge}. Returns the instance ids whose files were deleted.
    */
-  static List<String> prune(Path logsDir, String app, Path runDir, Instant now) throws IOException {
-    return prune(logsDir, app, running(runDir), now, MAX_BYTES, MAX_AGE);
-  }
-
   static List<String> prune(
       Path logsDir, String app, Set<String> running, Instant now, long maxBytes, Duration maxAge)
       throws IOException {

@@ -684,8 +684,10 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
                       LogRetention.prune(
                           store.logsDir(ae[0], ae[1]),
                           ae[0],
-                          settings.home().resolve("run"),
-                          java.time.Instant.now());
+                          LogRetention.running(settings.home().resolve("run")),
+                          java.time.Instant.now(),
+                          settings.logsMaxBytes(),
+                          settings.logsMaxAge());
                   if (!gone.isEmpty()) {
                     PRUNE_LOG.info(
                         "deleted the logs of {} past instance(s) of {}/{}",

@@ -30,10 +30,19 @@ public record NodeSettings(
     Duration askTimeout,
     Duration deployTimeout,
     Duration leaseTtl,
-    Duration releaseCommandTimeout) {
+    Duration releaseCommandTimeout,
+    long logsMaxBytes,
+    Duration logsMaxAge) {
 
   public NodeSettings {
     seeds = List.copyOf(seeds);
+    if (logsMaxBytes <= 0 || logsMaxAge.isNegative() || logsMaxAge.isZero()) {
+      throw new IllegalArgumentException(
+          "tako.logs.max-bytes and tako.logs.max-age must be positive, got "
+              + logsMaxBytes
+              + " and "
+              + logsMaxAge);
+    }
   }
 
   public static NodeSettings fromConfig(Config config, Path home) {
@@ -60,7 +69,9 @@ public record NodeSettings(
         t.getDuration("ask-timeout"),
         t.getDuration("deploy-timeout"),
         t.getDuration("lease-ttl"),
-        t.getDuration("release-command-timeout"));
+        t.getDuration("release-command-timeout"),
+        t.getBytes("logs.max-bytes"),
+        t.getDuration("logs.max-age"));
   }
 
   /** The base URL of this server's plain HTTP proxy. */

@@ -109,7 +109,9 @@ final class NodeTesting {
         Duration.ofSeconds(5),
         Duration.ofMinutes(2),
         Duration.ofSeconds(30),
-        Duration.ofMinutes(1));
+        Duration.ofMinutes(1),
+        256L * 1024 * 1024,
+        Duration.ofDays(30));
   }
 
   /**
