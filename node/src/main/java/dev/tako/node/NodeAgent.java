@@ -42,6 +42,7 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.StashBuffer;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.apache.pekko.actor.typed.receptionist.ServiceKey;
 
@@ -372,14 +373,48 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
       InFlight inFlight,
       AcmeHosts acmeHosts,
       CertificateExchange certificates) {
-    return Behaviors.setup(
-        ctx -> {
-          NodeAgent agent = new NodeAgent(ctx, settings, supervisorSettings, ledger, routeTable);
-          agent.inFlight = inFlight;
-          agent.acmeHosts = acmeHosts;
-          agent.certificates = certificates;
-          return agent;
-        });
+    return Behaviors.withStash(
+        LOADING_STASH,
+        stash ->
+            Behaviors.setup(
+                ctx -> {
+                  NodeAgent agent =
+                      new NodeAgent(ctx, settings, supervisorSettings, ledger, routeTable);
+                  agent.inFlight = inFlight;
+                  agent.acmeHosts = acmeHosts;
+                  agent.certificates = certificates;
+                  return agent.loading(stash);
+                }));
+  }
+
+  /** Commands that may wait for the ledger at start before the oldest are dropped. */
+  private static final int LOADING_STASH = 10_000;
+
+  /**
+   * Until the ledger's state is loaded, every other command waits: one answered on the empty state
+   * of a new agent (a deploy right after the node started) would be undone when the loaded state
+   * replaced the newer one.
+   */
+  private Behavior<Command> loading(StashBuffer<Command> stash) {
+    return Behaviors.receive(Command.class)
+        .onMessage(
+            LedgerLoaded.class,
+            msg -> {
+              onLedgerLoaded(msg);
+              return stash.unstashAll(this);
+            })
+        .onAnyMessage(
+            msg -> {
+              if (stash.isFull()) {
+                getContext()
+                    .getLog()
+                    .warn("dropped a {} while the ledger loads", msg.getClass().getSimpleName());
+              } else {
+                stash.stash(msg);
+              }
+              return Behaviors.same();
+            })
+        .build();
   }
 
   private InFlight inFlight = InFlight.NONE;
@@ -427,7 +462,6 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
   @Override
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
-        .onMessage(LedgerLoaded.class, this::onLedgerLoaded)
         .onMessage(Prepare.class, this::onPrepare)
         .onMessage(Prepared.class, this::onPrepared)
         .onMessage(Recorded.class, this::onRecorded)

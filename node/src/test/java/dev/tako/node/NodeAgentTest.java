@@ -21,6 +21,7 @@ import dev.tako.node.TestNodes.Node;
 import dev.tako.node.tls.AcmeHost;
 import dev.tako.node.tls.CertificateExchange;
 import dev.tako.node.tls.SharedCertificate;
+import dev.tako.persistence.NodeLedger;
 import dev.tako.protocol.api.DeployRequest;
 import dev.tako.protocol.api.StatusView;
 import dev.tako.proxy.Upstream;
@@ -250,6 +251,30 @@ class NodeAgentTest {
     assertEquals(1, NodeTesting.pids(home).size(), "the app ran once");
     nodes.awaitAlive(home, List.of());
     assertTrue(TestNodes.target(node).isEmpty());
+  }
+
+  @Test
+  void commandsWaitUntilTheLedgerIsLoaded(@TempDir Path home) {
+    // A deploy that reached a node before its ledger was read was answered on an empty state,
+    // which the late loaded state then replaced: "release r1 was not prepared here".
+    TestProbe<NodeLedger.Command> ledger = testKit.createTestProbe(NodeLedger.Command.class);
+    ActorRef<dev.tako.proxy.RouteTable.Command> routes =
+        testKit.spawn(dev.tako.proxy.RouteTable.create(new dev.tako.proxy.RouteSnapshots()));
+    ActorRef<NodeAgent.Command> agent =
+        testKit.spawn(
+            NodeAgent.create(
+                NodeTesting.nodeSettings(TestNodes.uniqueServer("early"), home),
+                SupervisorSettings.fromConfig(config),
+                ledger.ref(),
+                routes));
+    NodeLedger.Get load = ledger.expectMessageClass(NodeLedger.Get.class);
+    TestProbe<StepResult> answer = testKit.createTestProbe(StepResult.class);
+    agent.tell(new NodeAgent.GetLease(APP, ENV, answer.ref()));
+    answer.expectNoMessage(Duration.ofMillis(300));
+
+    load.replyTo().tell(NodeLedger.State.empty());
+    assertOk(answer.receiveMessage(Duration.ofSeconds(5)));
+    testKit.stop(agent);
   }
 
   @Test
