@@ -3,9 +3,6 @@ package dev.tako.node;
 import dev.tako.node.tls.AcmeHost;
 import dev.tako.node.tls.CertificatePeers;
 import dev.tako.node.tls.SharedCertificate;
-import dev.tako.protocol.api.StatusView;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
@@ -39,38 +36,22 @@ final class ClusterCertificatePeers implements CertificatePeers {
 
   @Override
   public Set<String> up() {
-    Set<String> out = new TreeSet<>();
-    for (StatusView.Member m : view.members()) {
-      if (m.status().equals("up") && !m.server().equals(self)) {
-        out.add(m.server());
-      }
-    }
+    Set<String> out = new TreeSet<>(view.upServers());
+    out.remove(self);
     return Set.copyOf(out);
   }
 
   @Override
   public CompletionStage<Set<String>> publishChallenge(
       Set<String> servers, String token, String keyAuthorization) {
-    List<CompletableFuture<NodeAgent.StepResult>> acks = new ArrayList<>();
-    for (String server : servers) {
-      acks.add(
-          view.<NodeAgent.StepResult>askAgent(
-                  server, r -> new NodeAgent.PublishChallenge(token, keyAuthorization, self, r))
-              .exceptionally(e -> null)
-              .toCompletableFuture());
-    }
-    return CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new))
+    return view.<NodeAgent.StepResult>askEach(
+            servers, r -> new NodeAgent.PublishChallenge(token, keyAuthorization, self, r))
         .thenApply(
-            v -> {
-              Set<String> acked = new TreeSet<>();
-              for (var a : acks) {
-                NodeAgent.StepResult r = a.getNow(null);
-                if (r != null && r.ok()) {
-                  acked.add(r.server());
-                }
-              }
-              return Set.copyOf(acked);
-            });
+            acks ->
+                acks.stream()
+                    .filter(NodeAgent.StepResult::ok)
+                    .map(NodeAgent.StepResult::server)
+                    .collect(java.util.stream.Collectors.toUnmodifiableSet()));
   }
 
   @Override

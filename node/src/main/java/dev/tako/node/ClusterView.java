@@ -116,25 +116,38 @@ public final class ClusterView {
             });
   }
 
-  /** The releases of an app/env merged across every member that answers. */
-  public CompletionStage<dev.tako.protocol.api.ReleasesView> releases(String app, String env) {
-    List<CompletableFuture<NodeAgent.ReleasesOnServer>> asks = new ArrayList<>();
-    for (StatusView.Member m : members()) {
-      if (m.status().equals("up")) {
-        asks.add(
-            this.<NodeAgent.ReleasesOnServer>askAgent(
-                    m.server(), r -> new NodeAgent.GetReleases(app, env, r))
-                .exceptionally(e -> null)
-                .toCompletableFuture());
-      }
+  /**
+   * Asks the NodeAgent of each of {@code servers} at once; completes with the answers that came in
+   * time (a server that failed or did not answer is left out).
+   */
+  public <T> CompletionStage<List<T>> askEach(
+      java.util.Collection<String> servers,
+      java.util.function.Function<ActorRef<T>, NodeAgent.Command> message) {
+    List<CompletableFuture<T>> asks = new ArrayList<>();
+    for (String server : servers) {
+      asks.add(this.<T>askAgent(server, message).exceptionally(e -> null).toCompletableFuture());
     }
     return CompletableFuture.allOf(asks.toArray(CompletableFuture[]::new))
+        .thenApply(v -> asks.stream().map(f -> f.getNow(null)).filter(a -> a != null).toList());
+  }
+
+  /** The servers of the members that are up. */
+  public List<String> upServers() {
+    return members().stream()
+        .filter(m -> m.status().equals("up"))
+        .map(StatusView.Member::server)
+        .toList();
+  }
+
+  /** The releases of an app/env merged across every member that answers. */
+  public CompletionStage<dev.tako.protocol.api.ReleasesView> releases(String app, String env) {
+    return this.<NodeAgent.ReleasesOnServer>askEach(
+            upServers(), r -> new NodeAgent.GetReleases(app, env, r))
         .thenApply(
-            v -> {
+            answers -> {
               Map<String, List<ReleaseHistory.Known>> byServer = new java.util.TreeMap<>();
-              for (var f : asks) {
-                NodeAgent.ReleasesOnServer r = f.getNow(null);
-                if (r != null && !r.releases().isEmpty()) {
+              for (NodeAgent.ReleasesOnServer r : answers) {
+                if (!r.releases().isEmpty()) {
                   byServer.put(r.server(), r.releases());
                 }
               }
@@ -148,24 +161,10 @@ public final class ClusterView {
    * rollout asks it again).
    */
   public CompletionStage<java.util.Optional<String>> lockHolder(String app, String env) {
-    List<CompletableFuture<NodeAgent.StepResult>> asks = new ArrayList<>();
-    for (StatusView.Member m : members()) {
-      if (m.status().equals("up")) {
-        asks.add(
-            this.<NodeAgent.StepResult>askAgent(
-                    m.server(), r -> new NodeAgent.GetLease(app, env, r))
-                .exceptionally(e -> null)
-                .toCompletableFuture());
-      }
-    }
-    return CompletableFuture.allOf(asks.toArray(CompletableFuture[]::new))
+    return this.<NodeAgent.StepResult>askEach(upServers(), r -> new NodeAgent.GetLease(app, env, r))
         .thenApply(
-            v ->
-                asks.stream()
-                    .map(f -> f.getNow(null))
-                    .filter(r -> r != null && !r.ok())
-                    .map(NodeAgent.StepResult::error)
-                    .findFirst());
+            answers ->
+                answers.stream().filter(r -> !r.ok()).map(NodeAgent.StepResult::error).findFirst());
   }
 
   private StatusView assemble(

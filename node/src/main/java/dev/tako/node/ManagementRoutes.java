@@ -171,23 +171,12 @@ public final class ManagementRoutes extends AllDirectives {
                                                     "a rollback names at least one server",
                                                     "servers"))
                                             : rollout(ev -> new NodeAgent.RunRollback(req, ev))))),
-                path(
+                getForApp(
                     "secrets",
-                    () ->
-                        get(
-                            () ->
-                                parameter(
-                                    "app",
-                                    app ->
-                                        parameter(
-                                            "env",
-                                            env ->
-                                                onSuccess(
-                                                    secretsDigests(app, env),
-                                                    d ->
-                                                        json(
-                                                            StatusCodes.OK,
-                                                            Map.of("digests", d))))))),
+                    (app, env) ->
+                        onSuccess(
+                            secretsDigests(app, env),
+                            d -> json(StatusCodes.OK, Map.of("digests", d)))),
                 path(
                     "secrets",
                     () ->
@@ -204,37 +193,16 @@ public final class ManagementRoutes extends AllDirectives {
                                                     "servers"))
                                             : rollout(
                                                 ev -> new NodeAgent.RunSecretsSync(req, ev))))),
-                path(
+                getForApp(
                     "releases",
-                    () ->
-                        get(
-                            () ->
-                                parameter(
-                                    "app",
-                                    app ->
-                                        parameter(
-                                            "env",
-                                            env ->
-                                                onSuccess(
-                                                    clusterView.releases(app, env),
-                                                    v -> json(StatusCodes.OK, v)))))),
-                path(
+                    (app, env) ->
+                        onSuccess(clusterView.releases(app, env), v -> json(StatusCodes.OK, v))),
+                getForApp(
                     "lock",
-                    () ->
-                        get(
-                            () ->
-                                parameter(
-                                    "app",
-                                    app ->
-                                        parameter(
-                                            "env",
-                                            env ->
-                                                onSuccess(
-                                                    clusterView.lockHolder(app, env),
-                                                    holder ->
-                                                        json(
-                                                            StatusCodes.OK,
-                                                            lockAnswer(app, env, holder))))))),
+                    (app, env) ->
+                        onSuccess(
+                            clusterView.lockHolder(app, env),
+                            holder -> json(StatusCodes.OK, lockAnswer(app, env, holder)))),
                 new LogsRoutes(new ClusterLogs(clusterView)).route(),
                 path(
                     "scale",
@@ -255,6 +223,14 @@ public final class ManagementRoutes extends AllDirectives {
                                       leave(req.server());
                                       return json(StatusCodes.OK, Map.of("ok", true));
                                     })))));
+  }
+
+  /** {@code GET /v1/<segment>?app=A&env=E}, answered by {@code answer}. */
+  private Route getForApp(
+      String segment, java.util.function.BiFunction<String, String, Route> answer) {
+    return path(
+        segment,
+        () -> get(() -> parameter("app", app -> parameter("env", env -> answer.apply(app, env)))));
   }
 
   /**

@@ -712,28 +712,7 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
             () -> {
               appEnvs.forEach((k, ae) -> store.pruneReleases(ae[0], ae[1], keepReleases.get(k)));
               store.pruneArtifacts(keepShas, Duration.ofHours(1));
-              for (String[] ae : appEnvs.values()) {
-                try {
-                  List<String> gone =
-                      LogRetention.prune(
-                          store.logsDir(ae[0], ae[1]),
-                          ae[0],
-                          LogRetention.running(settings.home().resolve("run")),
-                          java.time.Instant.now(),
-                          settings.logsMaxBytes(),
-                          settings.logsMaxAge());
-                  if (!gone.isEmpty()) {
-                    PRUNE_LOG.info(
-                        "deleted the logs of {} past instance(s) of {}/{}",
-                        gone.size(),
-                        ae[0],
-                        ae[1]);
-                  }
-                } catch (java.io.IOException e) {
-                  PRUNE_LOG.warn(
-                      "pruning the logs of {}/{} failed: {}", ae[0], ae[1], e.toString());
-                }
-              }
+              pruneLogs(appEnvs.values());
             },
             blocking)
         .whenComplete(
@@ -742,6 +721,35 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
                 PRUNE_LOG.warn("pruning old releases failed: {}", e.getMessage());
               }
             });
+  }
+
+  /** Deletes the logs of past instances beyond {@link LogRetention}'s bounds; blocking I/O. */
+  private void pruneLogs(java.util.Collection<String[]> appEnvs) {
+    java.util.Set<String> running;
+    try {
+      running = LogRetention.running(settings.home().resolve("run"));
+    } catch (java.io.IOException e) {
+      PRUNE_LOG.warn("cannot list the running instances: {}", e.toString());
+      return;
+    }
+    for (String[] ae : appEnvs) {
+      try {
+        List<String> gone =
+            LogRetention.prune(
+                store.logsDir(ae[0], ae[1]),
+                ae[0],
+                running,
+                java.time.Instant.now(),
+                settings.logsMaxBytes(),
+                settings.logsMaxAge());
+        if (!gone.isEmpty()) {
+          PRUNE_LOG.info(
+              "deleted the logs of {} past instance(s) of {}/{}", gone.size(), ae[0], ae[1]);
+        }
+      } catch (java.io.IOException e) {
+        PRUNE_LOG.warn("pruning the logs of {}/{} failed: {}", ae[0], ae[1], e.toString());
+      }
+    }
   }
 
   private Behavior<Command> onStart(StartRelease msg) {
@@ -1007,26 +1015,22 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
             msg.holder(),
             Duration.ofMillis(msg.ttlMillis()),
             Instant.now());
-    msg.replyTo()
-        .tell(
-            holder.isEmpty()
-                ? StepResult.ok(settings.server())
-                : StepResult.failed(
-                    settings.server(),
-                    holder.get().describe() + " holds it on " + settings.server()));
+    msg.replyTo().tell(leaseAnswer(holder));
     return this;
   }
 
   private Behavior<Command> onGetLease(GetLease msg) {
     var holder = leases.holder(appKey(msg.app(), msg.env()), Instant.now());
-    msg.replyTo()
-        .tell(
-            holder.isEmpty()
-                ? StepResult.ok(settings.server())
-                : StepResult.failed(
-                    settings.server(),
-                    holder.get().describe() + " holds it on " + settings.server()));
+    msg.replyTo().tell(leaseAnswer(holder));
     return this;
+  }
+
+  /** Ok when the lock is free (or ours), else who holds it. */
+  private StepResult leaseAnswer(java.util.Optional<Leases.Holder> holder) {
+    return holder.isEmpty()
+        ? StepResult.ok(settings.server())
+        : StepResult.failed(
+            settings.server(), holder.get().describe() + " holds it on " + settings.server());
   }
 
   private Behavior<Command> onReleaseLease(ReleaseLease msg) {

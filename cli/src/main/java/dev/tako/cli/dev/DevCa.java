@@ -32,7 +32,6 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.Date;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -41,7 +40,6 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.bouncycastle.asn1.x500.X500Name;
-import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.GeneralName;
@@ -49,8 +47,6 @@ import org.bouncycastle.asn1.x509.GeneralNames;
 import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.bouncycastle.asn1.x509.KeyUsage;
 import org.bouncycastle.cert.X509v3CertificateBuilder;
-import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
-import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 
 /**
  * The local development CA of {@code tako dev} (SPEC §8), kept in {@code $TAKO_HOME/ca/} ({@code
@@ -208,20 +204,9 @@ public final class DevCa implements CertificateSource {
     try {
       KeyPair leaf = ecKeyPair();
       Instant now = clock.instant();
-      Instant notAfter = now.plus(LEAF_VALIDITY);
-      if (notAfter.isAfter(caCert.getNotAfter().toInstant())) {
-        notAfter = caCert.getNotAfter().toInstant();
-      }
-      JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
       X509v3CertificateBuilder b =
-          new JcaX509v3CertificateBuilder(
-              caCert,
-              CaCertificates.serial(),
-              Date.from(now.minus(BACKDATE)),
-              Date.from(notAfter),
-              new X500Name("CN=" + host),
-              leaf.getPublic());
-      b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
+          CaCertificates.leaf(
+              caCert, host, leaf.getPublic(), now.minus(BACKDATE), now.plus(LEAF_VALIDITY));
       b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
       b.addExtension(
           Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_serverAuth));
@@ -236,10 +221,6 @@ public final class DevCa implements CertificateSource {
           Extension.subjectAlternativeName,
           false,
           new GeneralNames(names.toArray(GeneralName[]::new)));
-      b.addExtension(
-          Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(leaf.getPublic()));
-      b.addExtension(
-          Extension.authorityKeyIdentifier, false, ext.createAuthorityKeyIdentifier(caCert));
       X509Certificate cert = CaCertificates.sign(b, caKey, SIGNATURE);
       return new CertifiedKey(leaf.getPrivate(), List.of(cert, caCert));
     } catch (GeneralSecurityException | IOException | RuntimeException e) {

@@ -186,10 +186,13 @@ public final class Playground {
         clientKey.toString());
   }
 
+  /** Below the kernel's ephemeral range (see {@link InstancePorts}). */
+  private static final InstancePorts.PortRange PORTS = InstancePorts.PortRange.parse("auto");
+
   private static int freePort(Set<Integer> taken) throws IOException {
     for (int i = 0; i < 100; i++) {
       // below the ephemeral range: no outgoing connection takes it before its node binds it
-      int p = InstancePorts.next(InstancePorts.PortRange.parse("auto"));
+      int p = InstancePorts.next(PORTS);
       if (taken.add(p)) {
         return p;
       }

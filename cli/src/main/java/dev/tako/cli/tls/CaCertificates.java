@@ -4,6 +4,7 @@ import java.math.BigInteger;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.PrivateKey;
+import java.security.PublicKey;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
@@ -44,6 +45,30 @@ public final class CaCertificates {
         false,
         new JcaX509ExtensionUtils().createSubjectKeyIdentifier(keys.getPublic()));
     return sign(b, keys.getPrivate(), signature);
+  }
+
+  /**
+   * The common part of an end-entity certificate issued by {@code ca}: subject {@code CN=cn}, valid
+   * from {@code validFrom} until {@code validUntil} capped at the CA's own expiry, no CA rights,
+   * subject and authority key identifiers. The caller adds key usages and names, then signs.
+   */
+  public static X509v3CertificateBuilder leaf(
+      X509Certificate ca, String cn, PublicKey key, Instant validFrom, Instant validUntil)
+      throws GeneralSecurityException, CertIOException {
+    Instant caEnd = ca.getNotAfter().toInstant();
+    JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
+    X509v3CertificateBuilder b =
+        new JcaX509v3CertificateBuilder(
+            ca,
+            serial(),
+            Date.from(validFrom),
+            Date.from(validUntil.isAfter(caEnd) ? caEnd : validUntil),
+            new X500Name("CN=" + cn),
+            key);
+    b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
+    b.addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(key));
+    b.addExtension(Extension.authorityKeyIdentifier, false, ext.createAuthorityKeyIdentifier(ca));
+    return b;
   }
 
   /** Signs a certificate with {@code signer} and the JCA signature algorithm named. */

@@ -18,10 +18,8 @@ import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
-import java.util.Date;
 import java.util.HexFormat;
 import org.bouncycastle.asn1.x500.X500Name;
-import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.GeneralName;
@@ -30,8 +28,6 @@ import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.bouncycastle.asn1.x509.KeyUsage;
 import org.bouncycastle.cert.CertIOException;
 import org.bouncycastle.cert.X509v3CertificateBuilder;
-import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
-import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.operator.OperatorCreationException;
 
 /**
@@ -101,20 +97,13 @@ public final class ClusterCa {
     try {
       KeyPair node = rsa(2048);
       Instant now = Instant.now();
-      Instant notAfter = now.plus(NODE_VALIDITY);
-      if (notAfter.isAfter(caCert.getNotAfter().toInstant())) {
-        notAfter = caCert.getNotAfter().toInstant();
-      }
-      JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
       X509v3CertificateBuilder b =
-          new JcaX509v3CertificateBuilder(
+          CaCertificates.leaf(
               caCert,
-              CaCertificates.serial(),
-              Date.from(now.minus(BACKDATE)),
-              Date.from(notAfter),
-              new X500Name("CN=" + NODE_SUBJECT_NAME),
-              node.getPublic());
-      b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
+              NODE_SUBJECT_NAME,
+              node.getPublic(),
+              now.minus(BACKDATE),
+              now.plus(NODE_VALIDITY));
       b.addExtension(
           Extension.keyUsage,
           true,
@@ -129,10 +118,6 @@ public final class ClusterCa {
           Extension.subjectAlternativeName,
           false,
           new GeneralNames(new GeneralName(GeneralName.dNSName, NODE_SUBJECT_NAME)));
-      b.addExtension(
-          Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(node.getPublic()));
-      b.addExtension(
-          Extension.authorityKeyIdentifier, false, ext.createAuthorityKeyIdentifier(caCert));
       X509Certificate cert = sign(b);
       return new NodeCredentials(KeyFiles.pkcs8Pem(node.getPrivate()), certPem(cert), caCertPem);
     } catch (GeneralSecurityException | CertIOException | OperatorCreationException e) {
