@@ -1,6 +1,7 @@
 package dev.tako.persistence;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
 import com.typesafe.config.Config;
 import java.io.IOException;
@@ -8,7 +9,10 @@ import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -37,6 +41,39 @@ class PreviousLayoutRecoveryTest {
     copyFixture("journal");
     Files.createDirectories(tmp.resolve("snapshots"));
     PreviousLayoutFixture.assertRecovered(recover());
+  }
+
+  /** Proves the snapshot itself is read: without the journal, the state as of event 100. */
+  @Test
+  void readsTheSnapshotItself() throws Exception {
+    Files.createDirectories(tmp.resolve("journal"));
+    copyFixture("snapshots");
+    NodeLedger.State state = recover();
+    assertEquals(Set.of("web/prod", "api/staging"), state.apps().keySet());
+    NodeLedger.AppState web = state.app("web", "prod").orElseThrow();
+    assertEquals(
+        IntStream.rangeClosed(39, 48).mapToObj(i -> "r" + i).toList(),
+        web.releases().stream().map(NodeLedger.ReleaseRecord::id).toList());
+    assertEquals("r48", web.current());
+    assertEquals(3, web.effectiveDesired());
+    assertEquals(
+        PreviousLayoutFixture.request("web", "prod", "r48", 2),
+        web.currentRelease().orElseThrow().request());
+    assertEquals(
+        Map.of(
+            "DATABASE_URL",
+            PreviousLayoutFixture.sealed("1"),
+            "API_KEY",
+            PreviousLayoutFixture.sealed("2")),
+        state.secretsOf("web", "prod").sealed());
+    assertEquals("d1", state.secretsOf("web", "prod").digest());
+    NodeLedger.AppState api = state.app("api", "staging").orElseThrow();
+    assertEquals("a1", api.current());
+    assertNull(api.desired());
+    assertEquals(4, api.effectiveDesired());
+    assertEquals(
+        PreviousLayoutFixture.request("api", "staging", "a1", 4),
+        api.currentRelease().orElseThrow().request());
   }
 
   @Test
