@@ -27,6 +27,8 @@ import org.junit.jupiter.api.TestInstance;
 class LedgerJournalFormatTest {
 
   private static final CBORMapper CBOR = new CBORMapper();
+  private static final NodeLedger.ReleaseRecorded RECORDED =
+      new NodeLedger.ReleaseRecorded(release("web", "prod", "r1", 2));
 
   private final ActorTestKit kit = ActorTestKit.create("ledger-format", LedgerFixtures.CBOR);
   private final Serialization serialization =
@@ -39,7 +41,7 @@ class LedgerJournalFormatTest {
 
   @Test
   void theJournalsPropertyNamesArePinned() throws Exception {
-    JsonNode event = tree(new NodeLedger.ReleaseRecorded(release("web", "prod", "r1", 2)));
+    JsonNode event = tree(RECORDED);
     assertEquals(List.of("record"), names(event));
     assertEquals(List.of("id", "request", "created", "by"), names(event.get("record")));
     assertEquals(
@@ -92,8 +94,7 @@ class LedgerJournalFormatTest {
 
   @Test
   void anEventWithAnAddedPropertyIsRead() throws Exception {
-    NodeLedger.ReleaseRecorded event =
-        new NodeLedger.ReleaseRecorded(release("web", "prod", "r1", 2));
+    NodeLedger.ReleaseRecorded event = RECORDED;
     ObjectNode json = (ObjectNode) tree(event);
     json.put("addedLater", "by a newer node");
     ((ObjectNode) json.get("record")).putObject("provenance").put("signedBy", "ci");
@@ -108,8 +109,7 @@ class LedgerJournalFormatTest {
 
   @Test
   void anEventWithoutANewerPropertyReadsItAsEmpty() throws Exception {
-    NodeLedger.ReleaseRecorded event =
-        new NodeLedger.ReleaseRecorded(release("web", "prod", "r1", 2));
+    NodeLedger.ReleaseRecorded event = RECORDED;
     ObjectNode json = (ObjectNode) tree(event);
     ((ObjectNode) json.get("record").get("request")).remove(List.of("vars", "routes", "canary"));
     NodeLedger.ReleaseRecorded read = (NodeLedger.ReleaseRecorded) roundTrip(event, json);

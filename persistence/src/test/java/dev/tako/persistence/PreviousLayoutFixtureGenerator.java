@@ -2,7 +2,6 @@ package dev.tako.persistence;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.typesafe.config.Config;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,10 +33,7 @@ class PreviousLayoutFixtureGenerator {
   @EnabledIfSystemProperty(named = "tako.ledger.fixture.out", matches = ".+")
   void writeTheFixture() throws IOException {
     Path out = Path.of(System.getProperty("tako.ledger.fixture.out"));
-    Config config =
-        LedgerFixtures.CBOR.withFallback(
-            LedgerJournal.config(out.resolve("journal"), out.resolve("snapshots")));
-    ActorTestKit kit = ActorTestKit.create("ledger-fixture", config);
+    ActorTestKit kit = ActorTestKit.create("ledger-fixture", LedgerFixtures.onDisk(out));
     try {
       ActorRef<NodeLedger.Command> ledger =
           kit.spawn(NodeLedger.create(PreviousLayoutFixture.SERVER));

@@ -3,7 +3,6 @@ package dev.tako.persistence;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
-import com.typesafe.config.Config;
 import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
@@ -85,10 +84,7 @@ class PreviousLayoutRecoveryTest {
   }
 
   private NodeLedger.State recover() {
-    Config config =
-        LedgerFixtures.CBOR.withFallback(
-            LedgerJournal.config(tmp.resolve("journal"), tmp.resolve("snapshots")));
-    ActorTestKit kit = ActorTestKit.create("ledger-previous-layout", config);
+    ActorTestKit kit = ActorTestKit.create("ledger-previous-layout", LedgerFixtures.onDisk(tmp));
     try {
       ActorRef<NodeLedger.Command> ledger =
           kit.spawn(NodeLedger.create(PreviousLayoutFixture.SERVER));
