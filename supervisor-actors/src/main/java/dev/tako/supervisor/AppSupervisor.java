@@ -35,9 +35,11 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * of the current release changes. The supervisor stops itself after {@link StopAll} once every
  * process is gone.
  *
- * <p>The decisions are plain policies ({@link ScalePolicy}, {@link IdlePolicy}, {@link
- * ReplacementPolicy}, {@link RestartPolicy}); the slots are confined to this actor; everything it
- * sends out is immutable.
+ * <p>This class holds the protocol and one handler per message; the work is shared by parts of the
+ * same actor (they run on its thread only): {@link Deploys} (the candidate), {@link Scaling} (the
+ * current release, its desired count and scale to zero) and {@link Slots} (the slots and their
+ * instance actors). Decisions are plain policies ({@link ScalePolicy}, {@link IdlePolicy}, {@link
+ * ReplacementPolicy}, {@link RestartPolicy}). Everything it sends out is immutable.
  */
 public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command> {
 
@@ -173,26 +175,16 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
 
   record DrainElapsed(String id) implements Command {}
 
-  private enum IdleCheck implements Command {
+  enum IdleCheck implements Command {
     INSTANCE
   }
 
   private final String app;
   private final String env;
-  private final SupervisorSettings settings;
   private final ActorRef<EndpointsChanged> listener;
-  private final InFlight inFlight;
-  private final TimerScheduler<Command> timers;
   private final Slots slots;
   private final Deploys deploys;
-  private ReleaseSpec current;
-  private int desired;
-
-  /** With desired 0: one instance should run (woken by a request, or started by a deploy). */
-  private boolean awake;
-
-  private long wakeFailures;
-  private boolean stopping;
+  private final Scaling scaling;
   private EndpointsChanged published;
 
   public static Behavior<Command> create(
@@ -228,18 +220,13 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
     super(context);
     this.app = app;
     this.env = env;
-    this.settings = settings;
     this.listener = listener;
-    this.inFlight = inFlight;
-    this.timers = timers;
-    this.slots =
-        new Slots(
-            context,
-            timers,
-            settings,
-            inFlight,
-            context.messageAdapter(Instance.Event.class, FromInstance::new));
-    this.deploys = new Deploys(slots, context.getLog(), app + "/" + env);
+    String name = app + "/" + env;
+    ActorRef<Instance.Event> events =
+        context.messageAdapter(Instance.Event.class, FromInstance::new);
+    this.slots = new Slots(context, timers, settings, inFlight, events);
+    this.deploys = new Deploys(slots, context.getLog(), name);
+    this.scaling = new Scaling(slots, timers, settings, inFlight, context.getLog(), name);
     this.published = new EndpointsChanged(app, env, null, List.of());
   }
 
@@ -265,18 +252,14 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
   // ---- a deploy's candidate (see Deploys) ----
 
   private Behavior<Command> onStartCandidate(StartCandidate msg) {
-    deploys.start(msg, current, stopping);
+    deploys.start(msg, scaling.current(), scaling.stopping());
     return this;
   }
 
   private Behavior<Command> onPromote(PromoteCandidate msg) {
-    Candidate promoted = stopping ? null : deploys.promote();
+    Candidate promoted = scaling.stopping() ? null : deploys.promote();
     if (promoted != null) {
-      current = promoted.spec();
-      desired = promoted.desired();
-      awake = desired == 0;
-      getContext().getLog().info("{}/{}: {} is now current", app, env, current.release());
-      reconcile();
+      scaling.promoted(promoted);
       publish();
     }
     msg.replyTo().tell(Done.getInstance());
@@ -288,78 +271,36 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
     return this;
   }
 
-  // ---- the current release: scale, scale to zero, restore, stop ----
+  // ---- the current release: scale, scale to zero, restore (see Scaling) ----
 
   private Behavior<Command> onScale(Scale msg) {
-    if (stopping) {
-      return this;
-    }
-    if (current == null) {
-      getContext().getLog().warn("{}/{}: no current release to scale", app, env);
-      return this;
-    }
-    desired = Math.max(0, msg.instances());
-    awake = false;
-    reconcile();
+    scaling.scale(msg.instances());
     publish();
     return this;
   }
 
   private Behavior<Command> onWakeUp() {
-    if (stopping || current == null || desired > 0 || awake) {
-      return this;
-    }
-    awake = true;
-    getContext().getLog().info("{}/{}: a request wakes {}", app, env, current.release());
-    reconcile();
+    scaling.wake();
     publish();
     return this;
   }
 
-  /** With desired 0: stop the instance once nothing went to it for the idle timeout. */
   private Behavior<Command> onIdleCheck() {
-    if (stopping || current == null || desired > 0 || !awake) {
-      timers.cancel(IdleCheck.INSTANCE);
-      return this;
-    }
-    List<IdlePolicy.Activity> running =
-        slots.withRole(Role.CURRENT).stream()
-            .map(s -> new IdlePolicy.Activity(s.routable(), s.port(), s.readyNanos()))
-            .toList();
-    if (IdlePolicy.idle(running, inFlight, System.nanoTime(), current.idleTimeout())) {
-      getContext()
-          .getLog()
-          .info("{}/{}: idle for {}, stopping its instance", app, env, current.idleTimeout());
-      awake = false;
-      timers.cancel(IdleCheck.INSTANCE);
-      reconcile();
-      publish();
-    }
+    scaling.idleCheck();
+    publish();
     return this;
   }
 
   private Behavior<Command> onRestore(Restore msg) {
-    if (stopping) {
-      return this;
-    }
-    if (current == null || !current.release().equals(msg.spec().release())) {
-      for (Slot s : slots.all()) {
-        if (s.is(Role.CURRENT)) {
-          slots.retire(s, true);
-        }
-      }
-      current = msg.spec();
-    }
-    desired = Math.max(0, msg.instances());
-    awake = false;
-    reconcile();
+    scaling.restore(msg.spec(), msg.instances());
     publish();
     return this;
   }
 
+  // ---- the whole app ----
+
   private Behavior<Command> onStopAll(StopAll msg) {
-    stopping = true;
-    desired = 0;
+    scaling.stopAll();
     deploys.failIfAny("the app is being stopped");
     for (Slot s : slots.all()) {
       slots.retire(s, false);
@@ -371,26 +312,8 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
   }
 
   private Behavior<Command> onGetStatus(GetStatus msg) {
-    String release = current == null ? null : current.release();
-    msg.replyTo().tell(new AppStatus(release, desired, slots.statuses()));
+    msg.replyTo().tell(new AppStatus(scaling.release(), scaling.desired(), slots.statuses()));
     return this;
-  }
-
-  /** Starts or retires current slots until their count matches what {@link ScalePolicy} wants. */
-  private void reconcile() {
-    if (current == null) {
-      return;
-    }
-    List<Slot> running = slots.withRole(Role.CURRENT);
-    int wanted = ScalePolicy.wanted(desired, awake);
-    for (int i = ScalePolicy.toStart(running.size(), wanted); i > 0; i--) {
-      slots.add(current, Role.CURRENT, desired == 0);
-    }
-    if (desired == 0 && awake) {
-      timers.startTimerWithFixedDelay(
-          IdleCheck.INSTANCE, IdleCheck.INSTANCE, settings.idleCheckInterval());
-    }
-    ScalePolicy.toRetire(running, wanted, Slot::routable).forEach(s -> slots.retire(s, true));
   }
 
   // ---- instance lifecycle: one handler per instance event ----
@@ -441,7 +364,8 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
   /** Records a failure of a live slot and carries out what {@link ReplacementPolicy} says. */
   private void failed(Slot s, String reason, Integer exitCode, List<String> lastStderr) {
     Duration readyFor = s.failed(reason, exitCode, lastStderr, Instant.now());
-    AfterFailure next = ReplacementPolicy.afterFailure(s.role(), deploys.pending(), desired);
+    AfterFailure next =
+        ReplacementPolicy.afterFailure(s.role(), deploys.pending(), scaling.desired());
     switch (next) {
       case NONE -> {}
       case FAIL_CANDIDATE ->
@@ -451,17 +375,7 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
                   "instance " + s.id() + " " + reason,
                   exitCode,
                   s.lastStderr()));
-      case GO_COLD -> {
-        // A start that never became ready answers the waiting requests with 502.
-        if (!s.everReady()) {
-          wakeFailures++;
-        }
-        awake = false;
-        getContext()
-            .getLog()
-            .warn("{}/{}: instance {} failed while scaled to zero: {}", app, env, s.id(), reason);
-        slots.retire(s, false);
-      }
+      case GO_COLD -> scaling.wentCold(s, reason);
       case RESTART -> {
         s.failedInARow(slots.restartPolicy(), readyFor);
         getContext()
@@ -501,7 +415,7 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
 
   private Behavior<Command> onRestartDue(RestartDue msg) {
     Slot s = slots.get(msg.id());
-    if (s != null && !s.is(Role.RETIRING) && !s.running() && !stopping) {
+    if (s != null && !s.is(Role.RETIRING) && !s.running() && !scaling.stopping()) {
       s.restarting();
       getContext()
           .getLog()
@@ -521,7 +435,7 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
   }
 
   private Behavior<Command> stopWhenEmpty() {
-    if (stopping && slots.isEmpty()) {
+    if (scaling.stopping() && slots.isEmpty()) {
       getContext().getLog().info("{}/{}: all instances stopped", app, env);
       return Behaviors.stopped();
     }
@@ -534,10 +448,10 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
         new EndpointsChanged(
             app,
             env,
-            current == null ? null : current.release(),
+            scaling.release(),
             slots.endpoints(Role.CURRENT),
-            !stopping && current != null && desired == 0,
-            wakeFailures);
+            scaling.cold(),
+            scaling.wakeFailures());
     if (!Objects.equals(now, published)) {
       published = now;
       listener.tell(now);
