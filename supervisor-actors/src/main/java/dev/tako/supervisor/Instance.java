@@ -39,7 +39,7 @@ public final class Instance {
   /** How long a finished instance waits for its log pumps to write the last lines. */
   static final Duration PUMP_DRAIN = Duration.ofSeconds(1);
 
-  public interface Command {}
+  public sealed interface Command {}
 
   /** Stop the process: SIGTERM, SIGKILL after {@code termGrace}; replies {@link Stopped}. */
   public enum Stop implements Command {
