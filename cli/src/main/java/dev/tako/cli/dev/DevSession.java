@@ -13,6 +13,7 @@ import dev.tako.protocol.config.ConfigException;
 import dev.tako.protocol.crypto.SecretException;
 import dev.tako.supervisor.AppSupervisor;
 import dev.tako.supervisor.InstancePorts;
+import dev.tako.supervisor.InstanceState;
 import dev.tako.supervisor.SupervisorSettings;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -322,7 +323,7 @@ public final class DevSession {
       if (!Objects.equals(status.release(), i.release())) {
         continue;
       }
-      if ("ready".equals(i.state()) && i.pid() != null) {
+      if (i.state() == InstanceState.READY && i.pid() != null) {
         String key = i.id() + "/" + i.pid();
         if (!key.equals(reportedReady)) {
           reportedReady = key;
@@ -347,7 +348,7 @@ public final class DevSession {
           sendRegistration();
           StringBuilder text = new StringBuilder(plan.app() + ": " + describe(i));
           text.append(
-              "failed".equals(i.state())
+              i.state() == InstanceState.FAILED
                   ? "; it keeps failing: restarting with backoff (fix it, or press r)"
                   : "; restarting");
           List<String> stderr = i.lastStderr();
