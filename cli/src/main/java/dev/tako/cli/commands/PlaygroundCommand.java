@@ -135,7 +135,11 @@ public final class PlaygroundCommand implements Runnable {
         m.put("address", n.address()); // wan-playground
         servers.add(m);
       }
-      out.result(PlaygroundNetworkCommands.withNetwork(Map.of("servers", servers), state));
+      // wan-playground: the network's keys once there is a playground
+      out.result(
+          state.servers().isEmpty()
+              ? Map.of("servers", servers)
+              : PlaygroundNetworkCommands.withNetwork(Map.of("servers", servers), state));
       if (state.servers().isEmpty()) {
         out.line("the playground is not set up (start it with: tako playground up)");
         return;
