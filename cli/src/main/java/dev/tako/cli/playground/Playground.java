@@ -44,24 +44,12 @@ public final class Playground {
     this.timeout = timeout;
   }
 
-  private Path stateFile() {
-    return home.playground().resolve("playground.json");
-  }
-
   public PlaygroundState state() {
-    try {
-      return PlaygroundState.load(stateFile());
-    } catch (IOException e) {
-      throw CliException.failed("cannot read " + stateFile() + ": " + e.getMessage());
-    }
+    return PlaygroundState.of(home);
   }
 
   private void save(PlaygroundState s) {
-    try {
-      s.save(stateFile());
-    } catch (IOException e) {
-      throw CliException.failed("cannot write " + stateFile() + ": " + e.getMessage());
-    }
+    s.saveTo(home);
   }
 
   /** Starts every region's node (creating homes at first), then waits until all are Up. */

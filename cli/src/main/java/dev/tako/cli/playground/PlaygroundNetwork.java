@@ -76,24 +76,12 @@ public final class PlaygroundNetwork {
     return home.playground();
   }
 
-  private Path stateFile() {
-    return dir().resolve("playground.json");
-  }
-
   private PlaygroundState load() {
-    try {
-      return PlaygroundState.load(stateFile());
-    } catch (IOException e) {
-      throw CliException.failed("cannot read " + stateFile() + ": " + e.getMessage());
-    }
+    return PlaygroundState.of(home);
   }
 
   private void save(PlaygroundState s) {
-    try {
-      s.save(stateFile());
-    } catch (IOException e) {
-      throw CliException.failed("cannot write " + stateFile() + ": " + e.getMessage());
-    }
+    s.saveTo(home);
   }
 
   /**

@@ -1,6 +1,8 @@
 package dev.tako.cli.playground;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tako.cli.CliException;
+import dev.tako.cli.TakoHome;
 import dev.tako.protocol.Json;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -118,6 +120,30 @@ public record PlaygroundState(List<Node> servers, Network network) {
   }
 
   private static final ObjectMapper MAPPER = Json.lenient();
+
+  /** The playground of a Tako home; fails with a CliException when its file cannot be read. */
+  public static PlaygroundState of(TakoHome home) {
+    Path file = file(home);
+    try {
+      return load(file);
+    } catch (IOException e) {
+      throw CliException.failed("cannot read " + file + ": " + e.getMessage());
+    }
+  }
+
+  /** Saves this as the playground of a Tako home; fails with a CliException. */
+  public void saveTo(TakoHome home) {
+    Path file = file(home);
+    try {
+      save(file);
+    } catch (IOException e) {
+      throw CliException.failed("cannot write " + file + ": " + e.getMessage());
+    }
+  }
+
+  private static Path file(TakoHome home) {
+    return home.playground().resolve("playground.json");
+  }
 
   public static PlaygroundState load(Path file) throws IOException {
     if (!Files.exists(file)) {
