@@ -109,28 +109,43 @@ public final class WanRelay implements AutoCloseable {
     CompletableFuture<Void> done = new CompletableFuture<>();
     commands.add(
         () -> {
-          try {
-            for (Route r : next.routes()) {
-              if (!listeners.containsKey(r.listen())) {
-                ServerSocketChannel server = ServerSocketChannel.open();
-                server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
-                server.bind(r.listen(), 128);
-                server.configureBlocking(false);
-                server.register(selector, SelectionKey.OP_ACCEPT, r);
-                listeners.put(r.listen(), server);
+          // A listener that cannot bind must not keep a partition or heal from taking effect.
+          IOException failed = null;
+          for (Route r : next.routes()) {
+            if (!listeners.containsKey(r.listen())) {
+              try {
+                listen(r);
+              } catch (IOException e) {
+                failed = new IOException("cannot listen on " + r.listen() + ": " + e.getMessage());
               }
             }
-            plan = next;
-            for (Conn c : new ArrayList<>(conns)) {
-              pump(c);
-            }
+          }
+          plan = next;
+          for (Conn c : new ArrayList<>(conns)) {
+            pump(c);
+          }
+          if (failed == null) {
             done.complete(null);
-          } catch (IOException | RuntimeException e) {
-            done.completeExceptionally(e);
+          } else {
+            done.completeExceptionally(failed);
           }
         });
     selector.wakeup();
     return done;
+  }
+
+  private void listen(Route r) throws IOException {
+    ServerSocketChannel server = ServerSocketChannel.open();
+    try {
+      server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+      server.bind(r.listen(), 128);
+      server.configureBlocking(false);
+      server.register(selector, SelectionKey.OP_ACCEPT, r);
+    } catch (IOException e) {
+      server.close();
+      throw e;
+    }
+    listeners.put(r.listen(), server);
   }
 
   private void loop() {

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -256,6 +257,23 @@ class WanRelayTest {
       try (Socket after = dial(InetAddress.getLoopbackAddress(), nyc.listen())) {
         roundTripMillis(after);
       }
+    }
+  }
+
+  @Test
+  void aListenerThatCannotBindFailsApplyButThePartitionStillTakesEffect() throws Exception {
+    WanRelay.Route fra = route(FRA, serve(FRA, WanRelayTest::echo), "fra");
+    relay.apply(new WanRelay.Plan(List.of(fra), SOURCES, false, Set.of())).get();
+    try (ServerSocket taken = new ServerSocket(0, 1, NYC);
+        Socket cli = dial(InetAddress.getLoopbackAddress(), fra.listen())) {
+      WanRelay.Route nyc =
+          new WanRelay.Route(new InetSocketAddress(NYC, taken.getLocalPort()), fra.target(), "nyc");
+      WanRelay.Plan cut = new WanRelay.Plan(List.of(fra, nyc), SOURCES, false, Set.of("fra"));
+      ExecutionException e = assertThrows(ExecutionException.class, () -> relay.apply(cut).get());
+      assertTrue(e.getCause().getMessage().contains("cannot listen on"), e.getMessage());
+      cli.setSoTimeout(500);
+      cli.getOutputStream().write(1);
+      assertThrows(SocketTimeoutException.class, () -> cli.getInputStream().read());
     }
   }
 
