@@ -285,7 +285,8 @@ class PlaygroundIT {
             .readTree(tako.home.resolve("playground/playground.json").toFile());
     List<String> seeds = new ArrayList<>();
     for (JsonNode n : pg.get("servers")) {
-      seeds.add("127.0.0.1:" + n.get("cluster_port").asInt());
+      // wan-playground: peers dial a node's relay on its own address
+      seeds.add(n.get("address").asText() + ":" + n.get("cluster_relay_port").asInt());
     }
     int api = freePort();
     String conf =

@@ -26,7 +26,10 @@ import picocli.CommandLine.Parameters;
       PlaygroundCommand.Down.class,
       PlaygroundCommand.Ls.class,
       PlaygroundCommand.Stop.class,
-      PlaygroundCommand.Start.class
+      PlaygroundCommand.Start.class,
+      // wan-playground: partition and heal (SPEC §11)
+      PlaygroundNetworkCommands.Partition.class,
+      PlaygroundNetworkCommands.Heal.class
     })
 public final class PlaygroundCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -61,6 +64,14 @@ public final class PlaygroundCommand implements Runnable {
     @Option(names = "--json", description = "Print the nodes as one JSON object.")
     boolean json;
 
+    // wan-playground
+    @Option(
+        names = "--wan",
+        description =
+            "Round trips between regions as between real ones (la-nyc 70 ms ... nyc-sgp 230 ms);"
+                + " each up sets it anew.")
+    boolean wan;
+
     @Override
     public Integer call() throws IOException {
       for (String r : regions) {
@@ -71,7 +82,7 @@ public final class PlaygroundCommand implements Runnable {
       Output out = new Output(json);
       out.progress("starting the playground: " + String.join(", ", regions));
       Playground pg = new Playground(TakoHome.fromEnvironment(), out, timeout(timeoutSeconds));
-      PlaygroundState state = pg.up(regions);
+      PlaygroundState state = pg.up(regions, wan);
       Ls.print(state, out);
       return 0;
     }
@@ -121,9 +132,14 @@ public final class PlaygroundCommand implements Runnable {
         m.put("proxy_port", n.proxyPort());
         m.put("https_port", n.httpsPort());
         m.put("metrics_port", n.metricsPort());
+        m.put("address", n.address()); // wan-playground
         servers.add(m);
       }
-      out.result(Map.of("servers", servers));
+      // wan-playground: the network's keys once there is a playground
+      out.result(
+          state.servers().isEmpty()
+              ? Map.of("servers", servers)
+              : PlaygroundNetworkCommands.withNetwork(Map.of("servers", servers), state));
       if (state.servers().isEmpty()) {
         out.line("the playground is not set up (start it with: tako playground up)");
         return;
@@ -146,6 +162,7 @@ public final class PlaygroundCommand implements Runnable {
                 n.proxyPort(),
                 n.proxyPort()));
       }
+      out.line(PlaygroundNetworkCommands.networkLine(state)); // wan-playground
     }
   }
 

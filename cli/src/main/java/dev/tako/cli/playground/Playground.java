@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -43,29 +44,30 @@ public final class Playground {
     this.timeout = timeout;
   }
 
-  private Path stateFile() {
-    return home.playground().resolve("playground.json");
-  }
-
   public PlaygroundState state() {
-    try {
-      return PlaygroundState.load(stateFile());
-    } catch (IOException e) {
-      throw CliException.failed("cannot read " + stateFile() + ": " + e.getMessage());
-    }
+    return PlaygroundState.of(home);
   }
 
   private void save(PlaygroundState s) {
-    try {
-      s.save(stateFile());
-    } catch (IOException e) {
-      throw CliException.failed("cannot write " + stateFile() + ": " + e.getMessage());
-    }
+    s.saveTo(home);
   }
 
   /** Starts every region's node (creating homes at first), then waits until all are Up. */
   public PlaygroundState up(List<String> regions) throws IOException {
+    return up(regions, false);
+  }
+
+  /**
+   * As {@link #up(List)}, with the round trips of SPEC §11 between regions when {@code wan} (each
+   * {@code up} sets it anew; see {@link PlaygroundNetwork}).
+   */
+  public PlaygroundState up(List<String> regions, boolean wan) throws IOException {
     PlaygroundState state = state();
+    // wan-playground: nodes recorded before the relays have no address of their own
+    if (state.servers().stream().anyMatch(n -> n.address() == null)) {
+      throw CliException.usage(
+          "this playground was set up by an older tako; run tako playground down first");
+    }
     Inventory inventory = Servers.load(home);
     for (String r : regions) {
       if (state.node(r).isEmpty() && inventory.get(r).isPresent()) {
@@ -90,7 +92,7 @@ public final class Playground {
     for (String r : regions) {
       PlaygroundState.Node node = state.node(r).orElse(null);
       if (node == null) {
-        node = create(r, client, ca, taken);
+        node = create(r, client, ca, taken, PlaygroundNetwork.nextAddress(state));
       }
       state = state.with(node);
       if (!node.running()) {
@@ -100,11 +102,12 @@ public final class Playground {
     // Seeds: every playground node, so any of them can (re)join the others.
     List<String> seeds = new ArrayList<>();
     for (PlaygroundState.Node n : state.servers()) {
-      seeds.add("127.0.0.1:" + n.clusterPort());
+      seeds.add(PlaygroundNetwork.canonical(n)); // wan-playground: the relay in front
     }
     for (PlaygroundState.Node n : state.servers()) {
       writeNodeConf(n, seeds);
     }
+    state = new PlaygroundNetwork(home, out).ensureRelay(state, wan); // wan-playground
     for (PlaygroundState.Node n : toStart) {
       state = state.with(spawn(n));
       out.progress(
@@ -119,7 +122,8 @@ public final class Playground {
     return state;
   }
 
-  private PlaygroundState.Node create(String name, KeyPair client, ClusterCa ca, Set<Integer> taken)
+  private PlaygroundState.Node create(
+      String name, KeyPair client, ClusterCa ca, Set<Integer> taken, String address)
       throws IOException {
     Path nodeHome = home.playground().resolve(name);
     Files.createDirectories(nodeHome.resolve("tls"));
@@ -144,12 +148,15 @@ public final class Playground {
             freePort(taken),
             freePort(taken),
             freePort(taken),
+            freePort(taken),
+            address, // wan-playground: own address, Artery and SSH relay ports
+            freePort(taken),
             freePort(taken));
     KnownHosts.replace(
         home.knownHosts(),
-        "127.0.0.1",
-        node.sshPort(),
-        KeyFiles.knownHostsLine("127.0.0.1", node.sshPort(), host.getPublic()));
+        address,
+        node.sshRelayPort(),
+        KeyFiles.knownHostsLine(address, node.sshRelayPort(), host.getPublic()));
     return node;
   }
 
@@ -165,18 +172,19 @@ public final class Playground {
             n.httpsPort(),
             n.metricsPort(),
             n.sshPort(),
-            "127.0.0.1",
-            n.clusterPort(),
+            n.address(), // wan-playground: canonical = the relay; bind in the block below
+            n.clusterRelayPort(),
             seeds,
-            System.getenv("TAKO_PLAYGROUND_NODE_CONF"));
+            PlaygroundNetwork.nodeConfBlock(n)
+                + Objects.toString(System.getenv("TAKO_PLAYGROUND_NODE_CONF"), ""));
     Files.writeString(Path.of(n.home()).resolve("node.conf"), conf.render());
   }
 
   private static ServerEntry entry(PlaygroundState.Node n, Path clientKey) {
     return new ServerEntry(
         n.name(),
-        "127.0.0.1",
-        n.sshPort(),
+        n.address(), // wan-playground: the CLI's SSH goes through the node's relay
+        n.sshRelayPort(),
         System.getProperty("user.name", "root"),
         n.region(),
         "/",
@@ -329,6 +337,8 @@ public final class Playground {
                     CliException.usage(
                         "no playground node named " + name + " (see: tako playground ls)"));
     if (!n.running()) {
+      // wan-playground: the relay too, should it have stopped (a reboot)
+      state = new PlaygroundNetwork(home, out).ensureRelay(state, state.network().wan());
       n = spawn(n);
       state = state.with(n);
       save(state);
@@ -344,9 +354,15 @@ public final class Playground {
     Inventory inventory = Servers.load(home);
     for (PlaygroundState.Node n : state.servers()) {
       inventory = inventory.without(n.name());
-      KnownHosts.replace(home.knownHosts(), "127.0.0.1", n.sshPort(), null);
+      boolean relayed = n.address() != null; // wan-playground: older playgrounds had none
+      KnownHosts.replace(
+          home.knownHosts(),
+          relayed ? n.address() : "127.0.0.1",
+          relayed ? n.sshRelayPort() : n.sshPort(),
+          null);
     }
     inventory.save(home.inventory());
+    new PlaygroundNetwork(home, out).stopRelay(state); // wan-playground: after the nodes left
     dev.tako.cli.pack.Packer.deleteTree(home.playground());
   }
 }

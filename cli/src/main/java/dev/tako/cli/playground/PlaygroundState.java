@@ -1,6 +1,8 @@
 package dev.tako.cli.playground;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tako.cli.CliException;
+import dev.tako.cli.TakoHome;
 import dev.tako.protocol.Json;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -13,14 +15,47 @@ import java.util.Optional;
 /**
  * The playground's own record ({@code $TAKO_HOME/playground/playground.json}): which local nodes
  * exist, their homes, ports and last pid. The server inventory is kept separately, as for real
- * servers.
+ * servers. {@link Network} is the relay process's part: whether round trips are on, which regions
+ * are cut off, and the relay's pid and control port.
  */
-public record PlaygroundState(List<Node> servers) {
+public record PlaygroundState(List<Node> servers, Network network) {
   public PlaygroundState {
     servers = List.copyOf(servers);
+    network = network == null ? Network.NONE : network;
   }
 
-  /** One local node. */
+  public PlaygroundState(List<Node> servers) {
+    this(servers, Network.NONE);
+  }
+
+  /**
+   * The playground's network (see {@link PlaygroundNetwork}): {@code wan} turns the round-trip
+   * table on, {@code partitioned} lists the regions cut off, the relay runs as {@code relayPid} and
+   * answers on {@code 127.0.0.1:relayControlPort}.
+   */
+  public record Network(
+      boolean wan, List<String> partitioned, long relayPid, int relayControlPort) {
+    public static final Network NONE = new Network(false, List.of(), 0, 0);
+
+    public Network {
+      partitioned = partitioned == null ? List.of() : List.copyOf(partitioned);
+    }
+
+    public boolean relayRunning() {
+      return relayPid > 0 && ProcessHandle.of(relayPid).map(ProcessHandle::isAlive).orElse(false);
+    }
+  }
+
+  public PlaygroundState with(Network newNetwork) {
+    return new PlaygroundState(servers, newNetwork);
+  }
+
+  /**
+   * One local node. {@code address} (127.0.0.N) is its own loopback address: its Artery binds
+   * {@code address:clusterPort} and dials out from it; peers dial the relay at {@code
+   * address:clusterRelayPort}, the CLI's SSH the relay at {@code address:sshRelayPort} (in front of
+   * the node's {@code 127.0.0.1:sshPort}). A node recorded before relays existed has no address.
+   */
   public record Node(
       String name,
       String region,
@@ -31,7 +66,37 @@ public record PlaygroundState(List<Node> servers) {
       int proxyPort,
       int httpsPort,
       int metricsPort,
-      int clusterPort) {
+      int clusterPort,
+      String address,
+      int clusterRelayPort,
+      int sshRelayPort) {
+    public Node(
+        String name,
+        String region,
+        long pid,
+        String home,
+        int sshPort,
+        int apiPort,
+        int proxyPort,
+        int httpsPort,
+        int metricsPort,
+        int clusterPort) {
+      this(
+          name,
+          region,
+          pid,
+          home,
+          sshPort,
+          apiPort,
+          proxyPort,
+          httpsPort,
+          metricsPort,
+          clusterPort,
+          null,
+          0,
+          0);
+    }
+
     public Node withPid(long newPid) {
       return new Node(
           name,
@@ -43,7 +108,10 @@ public record PlaygroundState(List<Node> servers) {
           proxyPort,
           httpsPort,
           metricsPort,
-          clusterPort);
+          clusterPort,
+          address,
+          clusterRelayPort,
+          sshRelayPort);
     }
 
     public boolean running() {
@@ -52,6 +120,30 @@ public record PlaygroundState(List<Node> servers) {
   }
 
   private static final ObjectMapper MAPPER = Json.lenient();
+
+  /** The playground of a Tako home; fails with a CliException when its file cannot be read. */
+  public static PlaygroundState of(TakoHome home) {
+    Path file = file(home);
+    try {
+      return load(file);
+    } catch (IOException e) {
+      throw CliException.failed("cannot read " + file + ": " + e.getMessage());
+    }
+  }
+
+  /** Saves this as the playground of a Tako home; fails with a CliException. */
+  public void saveTo(TakoHome home) {
+    Path file = file(home);
+    try {
+      save(file);
+    } catch (IOException e) {
+      throw CliException.failed("cannot write " + file + ": " + e.getMessage());
+    }
+  }
+
+  private static Path file(TakoHome home) {
+    return home.playground().resolve("playground.json");
+  }
 
   public static PlaygroundState load(Path file) throws IOException {
     if (!Files.exists(file)) {
@@ -85,6 +177,6 @@ public record PlaygroundState(List<Node> servers) {
     if (!replaced) {
       out.add(node);
     }
-    return new PlaygroundState(out);
+    return new PlaygroundState(out, network);
   }
 }
