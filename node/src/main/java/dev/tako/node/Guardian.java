@@ -1,6 +1,9 @@
 package dev.tako.node;
 
+import dev.tako.node.cluster.ClusterView;
+import dev.tako.node.metrics.Metrics;
 import dev.tako.node.tls.AcmeSettings;
+import dev.tako.node.tls.ClusterCertificatePeers;
 import dev.tako.node.tls.NodeCertificates;
 import dev.tako.persistence.NodeLedger;
 import dev.tako.proxy.ProxyListener;
@@ -80,7 +83,7 @@ public final class Guardian {
                       nodeCertificates),
                   "agent");
           // A request for an app scaled to zero wakes it (the proxy coalesces per app).
-          snapshots.coldStarter(appKey -> agent.tell(new NodeAgent.WakeUp(appKey)));
+          snapshots.coldStarter(appKey -> agent.tell(new NodeAgent.WakeUp(AppEnv.parse(appKey))));
 
           // HTTPS: certificates by SNI; plain HTTP: ACME challenges, and redirects for apps with
           // TLS on.

@@ -49,4 +49,76 @@ public record DeployRequest(
     routes = List.copyOf(routes);
     servers = List.copyOf(servers);
   }
+
+  /** This request rolled out to other servers, in this order. */
+  public DeployRequest withServers(List<String> servers) {
+    return new DeployRequest(
+        app,
+        env,
+        release,
+        artifactSha256,
+        start,
+        health,
+        instances,
+        idleTimeout,
+        releaseCommand,
+        vars,
+        routes,
+        servers,
+        strategy,
+        canary,
+        tls,
+        acmeEmail,
+        acmeDirectory,
+        by,
+        created);
+  }
+
+  /** This request with another release command (null: none). */
+  public DeployRequest withReleaseCommand(String releaseCommand) {
+    return new DeployRequest(
+        app,
+        env,
+        release,
+        artifactSha256,
+        start,
+        health,
+        instances,
+        idleTimeout,
+        releaseCommand,
+        vars,
+        routes,
+        servers,
+        strategy,
+        canary,
+        tls,
+        acmeEmail,
+        acmeDirectory,
+        by,
+        created);
+  }
+
+  /** This request with another canary (null: none). */
+  public DeployRequest withCanary(String canary) {
+    return new DeployRequest(
+        app,
+        env,
+        release,
+        artifactSha256,
+        start,
+        health,
+        instances,
+        idleTimeout,
+        releaseCommand,
+        vars,
+        routes,
+        servers,
+        strategy,
+        canary,
+        tls,
+        acmeEmail,
+        acmeDirectory,
+        by,
+        created);
+  }
 }
