@@ -19,6 +19,7 @@ import com.typesafe.config.Config;
 import dev.tako.node.TestNodes.Node;
 import dev.tako.node.status.ServerStatus;
 import dev.tako.node.tls.AcmeHost;
+import dev.tako.node.tls.AcmeHosts;
 import dev.tako.node.tls.CertificateCopy;
 import dev.tako.node.tls.CertificateExchange;
 import dev.tako.node.tls.SharedCertificate;
@@ -26,6 +27,7 @@ import dev.tako.persistence.NodeLedger;
 import dev.tako.protocol.api.DeployRequest;
 import dev.tako.protocol.api.StatusView;
 import dev.tako.proxy.Upstream;
+import dev.tako.supervisor.InFlight;
 import dev.tako.supervisor.SupervisorSettings;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -257,7 +259,10 @@ class NodeAgentTest {
                 NodeTesting.nodeSettings(TestNodes.uniqueServer("early"), home),
                 SupervisorSettings.fromConfig(config),
                 ledger.ref(),
-                routes));
+                routes,
+                InFlight.NONE,
+                AcmeHosts.NONE,
+                CertificateExchange.NONE));
     NodeLedger.Get load = ledger.expectMessageClass(NodeLedger.Get.class);
     TestProbe<StepResult> answer = testKit.createTestProbe(StepResult.class);
     agent.tell(new NodeAgent.GetLease(APP, ENV, answer.ref()));

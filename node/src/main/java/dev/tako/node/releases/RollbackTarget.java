@@ -16,9 +16,11 @@ import java.util.Optional;
  */
 public record RollbackTarget(DeployRequest request, String error) {
 
-  public static RollbackTarget find(NodeLedger.State state, RollbackRequest rb, String server) {
-    Optional<NodeLedger.AppState> app =
-        state == null ? Optional.empty() : state.app(rb.app(), rb.env());
+  /**
+   * @param app the app/env in this node's ledger, if it has one
+   */
+  public static RollbackTarget find(
+      Optional<NodeLedger.AppState> app, RollbackRequest rb, String server) {
     if (app.isEmpty() || app.get().current() == null) {
       return failed(rb.app() + "/" + rb.env() + " is not deployed on " + server);
     }
