@@ -23,7 +23,6 @@ import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -56,10 +55,7 @@ public final class Guardian {
     return Behaviors.setup(
         ctx -> {
           ActorSystem<?> system = ctx.getSystem();
-          Executor blocking =
-              system
-                  .dispatchers()
-                  .lookup(DispatcherSelector.fromConfig("tako.blocking-dispatcher"));
+          Executor blocking = Blocking.executor(system);
           ClusterView view = new ClusterView(system, settings.askTimeout());
           // ACME certificates (tls = "acme"), self-signed for hosts without one; one order per
           // host for the environment's servers, challenges and certificates shared over the

@@ -11,6 +11,7 @@ import java.util.function.Function;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.japi.function.Function2;
 import org.apache.pekko.pattern.StatusReply;
 
 /**
@@ -74,14 +75,7 @@ public final class LocalLedger {
       ActorRef<StepResult> replyTo,
       StepResult ok,
       Function<Throwable, StepResult> failed) {
-    ctx.ask(
-        Done.class,
-        ledger,
-        timeout,
-        write::apply,
-        (done, failure) ->
-            new NodeAgent.Continue(
-                () -> refreshThenReply(replyTo, failure == null ? ok : failed.apply(failure))));
+    ctx.ask(Done.class, ledger, timeout, write::apply, then(replyTo, ok, failed, () -> {}));
   }
 
   /**
@@ -95,18 +89,22 @@ public final class LocalLedger {
       Function<Throwable, StepResult> failed,
       Runnable onSuccess) {
     ctx.askWithStatus(
-        Done.class,
-        ledger,
-        timeout,
-        write::apply,
-        (done, failure) ->
-            new NodeAgent.Continue(
-                () -> {
-                  if (failure == null) {
-                    onSuccess.run();
-                  }
-                  refreshThenReply(replyTo, failure == null ? ok : failed.apply(failure));
-                }));
+        Done.class, ledger, timeout, write::apply, then(replyTo, ok, failed, onSuccess));
+  }
+
+  private Function2<Done, Throwable, NodeAgent.Command> then(
+      ActorRef<StepResult> replyTo,
+      StepResult ok,
+      Function<Throwable, StepResult> failed,
+      Runnable onSuccess) {
+    return (done, failure) ->
+        new NodeAgent.Continue(
+            () -> {
+              if (failure == null) {
+                onSuccess.run();
+              }
+              refreshThenReply(replyTo, failure == null ? ok : failed.apply(failure));
+            });
   }
 
   /** Reads the ledger again, then answers {@code result}. */

@@ -34,26 +34,18 @@ import dev.tako.supervisor.AppSupervisor;
 import dev.tako.supervisor.AppSupervisor.EndpointsChanged;
 import dev.tako.supervisor.InFlight;
 import dev.tako.supervisor.SupervisorSettings;
-import java.io.IOException;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
-import java.util.function.BiFunction;
 import java.util.function.Consumer;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
-import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
-import org.apache.pekko.actor.typed.javadsl.StashBuffer;
-import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.apache.pekko.actor.typed.receptionist.ServiceKey;
 
 /**
@@ -237,14 +229,7 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
    */
   public record Continue(Runnable step) implements Command, NoSerializationVerificationNeeded {}
 
-  private record LedgerLoaded(NodeLedger.State state) implements Command {}
-
-  private record KeyLoaded(NodeKey key) implements Command {}
-
   private record Endpoints(EndpointsChanged change) implements Command {}
-
-  /** Commands that may wait for the ledger at start before the oldest are dropped. */
-  private static final int LOADING_STASH = 10_000;
 
   private final NodeSettings settings;
   private final SupervisorSettings supervisorSettings;
@@ -260,10 +245,7 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
   private int rollouts;
 
   /**
-   * Registers the agent with the receptionist at once, then loads the ledger's state and the node
-   * key (off the actor thread). Until both are there every other command waits: one answered on the
-   * empty state of a new agent (a deploy right after the node started) would be undone when the
-   * loaded state replaced the newer one. A ledger or key that cannot be loaded stops the agent.
+   * Registers the agent and loads its ledger state and node key first, see {@link NodeStartup}.
    *
    * @param inFlight the proxy's count of requests in flight per instance port, so a switch drains
    *     old instances until their last request finished
@@ -280,85 +262,21 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
       InFlight inFlight,
       AcmeHosts acmeHosts,
       CertificateExchange certificates) {
-    return Behaviors.withStash(
-        LOADING_STASH,
-        stash ->
-            Behaviors.setup(
-                ctx -> {
-                  ctx.getSystem()
-                      .receptionist()
-                      .tell(Receptionist.register(key(settings.server()), ctx.getSelf()));
-                  ctx.ask(
-                      NodeLedger.State.class,
-                      ledger,
-                      settings.askTimeout().multipliedBy(6),
-                      NodeLedger.Get::new,
-                      (state, failure) -> {
-                        if (failure != null) {
-                          throw new IllegalStateException("cannot read the node ledger", failure);
-                        }
-                        return new LedgerLoaded(state);
-                      });
-                  ctx.pipeToSelf(
-                      CompletableFuture.supplyAsync(
-                          () -> {
-                            try {
-                              return NodeKey.loadOrCreate(settings.home());
-                            } catch (IOException e) {
-                              throw new CompletionException(e);
-                            }
-                          },
-                          blocking(ctx)),
-                      (key, failure) -> {
-                        if (failure != null) {
-                          throw new IllegalStateException(
-                              "cannot use the node key: " + StepResult.rootMessage(failure),
-                              failure);
-                        }
-                        return new KeyLoaded(key);
-                      });
-                  return loading(
-                      ctx.getLog(),
-                      stash,
-                      null,
-                      null,
-                      (state, key) ->
-                          new NodeAgent(
-                              ctx,
-                              settings,
-                              supervisorSettings,
-                              ledger,
-                              routeTable,
-                              inFlight,
-                              acmeHosts,
-                              certificates,
-                              state,
-                              key));
-                }));
-  }
-
-  private static Behavior<Command> loading(
-      org.slf4j.Logger log,
-      StashBuffer<Command> stash,
-      NodeLedger.State state,
-      NodeKey key,
-      BiFunction<NodeLedger.State, NodeKey, NodeAgent> start) {
-    if (state != null && key != null) {
-      return stash.unstashAll(start.apply(state, key));
-    }
-    return Behaviors.receive(Command.class)
-        .onMessage(LedgerLoaded.class, m -> loading(log, stash, m.state(), key, start))
-        .onMessage(KeyLoaded.class, m -> loading(log, stash, state, m.key(), start))
-        .onAnyMessage(
-            msg -> {
-              if (stash.isFull()) {
-                log.warn("dropped a {} while the ledger loads", msg.getClass().getSimpleName());
-              } else {
-                stash.stash(msg);
-              }
-              return Behaviors.same();
-            })
-        .build();
+    return NodeStartup.create(
+        settings,
+        ledger,
+        (ctx, state, key) ->
+            new NodeAgent(
+                ctx,
+                settings,
+                supervisorSettings,
+                ledger,
+                routeTable,
+                inFlight,
+                acmeHosts,
+                certificates,
+                state,
+                key));
   }
 
   private NodeAgent(
@@ -376,7 +294,7 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
     this.settings = settings;
     this.supervisorSettings = supervisorSettings;
     this.store = new ArtifactStore(settings.home());
-    this.blocking = blocking(ctx);
+    this.blocking = Blocking.executor(ctx.getSystem());
     this.nodeKey = nodeKey;
     this.relay = new CertificateRelay(ctx, certificates, settings.server(), blocking);
     this.leases = new LeaseDesk(settings.server());
@@ -412,12 +330,6 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
             processes);
     supervisors.restore(loaded, processes);
     acmeHosts.want(AcmeHost.wantedBy(loaded));
-  }
-
-  private static Executor blocking(ActorContext<Command> ctx) {
-    return ctx.getSystem()
-        .dispatchers()
-        .lookup(DispatcherSelector.fromConfig("tako.blocking-dispatcher"));
   }
 
   @Override

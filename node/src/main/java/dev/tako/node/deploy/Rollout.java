@@ -82,6 +82,7 @@ public final class Rollout extends AbstractBehavior<Rollout.Command> {
   public static final RolloutEvent END = new RolloutEvent("end", null, null, null, null);
 
   private final RolloutJob job;
+  private final RolloutJob.Scope scope;
   private final ActorRef<RolloutEvent> events;
   private final ActorRef<DeployResult> replyTo;
   private final NodeSettings settings;
@@ -136,7 +137,7 @@ public final class Rollout extends AbstractBehavior<Rollout.Command> {
             Behaviors.withTimers(
                 timers -> {
                   ActorRef<RolloutEvent> ev = events != null ? events : ctx.getSystem().ignoreRef();
-                  if (job.servers().isEmpty()) {
+                  if (job.scope().servers().isEmpty()) {
                     // Nothing would ever answer: reply now rather than leave the caller waiting.
                     reply(
                         new DeployResult(
@@ -160,6 +161,7 @@ public final class Rollout extends AbstractBehavior<Rollout.Command> {
     super(ctx);
     this.timers = timers;
     this.job = job;
+    this.scope = job.scope();
     this.events = events;
     this.replyTo = replyTo;
     this.settings = settings;
@@ -168,17 +170,17 @@ public final class Rollout extends AbstractBehavior<Rollout.Command> {
         new Leases.Holder(
             UUID.randomUUID().toString(),
             settings.server(),
-            job.by(),
+            scope.by(),
             Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
     ctx.getLog()
         .info(
             "{} {}/{} release {} to {}",
             job.strategy().wireName(),
-            job.app(),
-            job.env(),
+            scope.app(),
+            scope.env(),
             job.release(),
-            job.servers());
-    for (String server : job.servers()) {
+            scope.servers());
+    for (String server : scope.servers()) {
       ctx.ask(
           Receptionist.Listing.class,
           ctx.getSystem().receptionist(),
@@ -211,7 +213,7 @@ public final class Rollout extends AbstractBehavior<Rollout.Command> {
     } else {
       agents.put(msg.server(), msg.agents().iterator().next());
     }
-    if (located < job.servers().size()) {
+    if (located < scope.servers().size()) {
       return this;
     }
     return outcome.failed() ? finish() : lock();
@@ -226,7 +228,7 @@ public final class Rollout extends AbstractBehavior<Rollout.Command> {
 
   private NodeAgent.AcquireLease acquireLease(ActorRef<StepResult> replyTo) {
     return new NodeAgent.AcquireLease(
-        job.app(), job.env(), holder, settings.leaseTtl().toMillis(), replyTo);
+        scope.app(), scope.env(), holder, settings.leaseTtl().toMillis(), replyTo);
   }
 
   private Behavior<Command> onStepped(Stepped msg) {
@@ -262,7 +264,7 @@ public final class Rollout extends AbstractBehavior<Rollout.Command> {
     timers.startTimerWithFixedDelay(Renew.INSTANCE, settings.leaseTtl().dividedBy(3));
     return ask(
         Phase.LOCK,
-        job.servers(),
+        scope.servers(),
         settings.askTimeout(),
         (server, r) -> acquireLease(r),
         (server, r) -> locked.add(server),
@@ -279,10 +281,10 @@ public final class Rollout extends AbstractBehavior<Rollout.Command> {
   private Behavior<Command> storeSecrets(SecretsRequest sync) {
     return ask(
         Phase.SECRETS,
-        job.servers(),
+        scope.servers(),
         settings.askTimeout(),
         (server, r) ->
-            new NodeAgent.StoreSecrets(job.app(), job.env(), sync.secrets(), sync.digest(), r),
+            new NodeAgent.StoreSecrets(scope.app(), scope.env(), sync.secrets(), sync.digest(), r),
         (server, r) -> {
           if (r.previous() == null) {
             outcome.unchanged(server);
@@ -299,7 +301,7 @@ public final class Rollout extends AbstractBehavior<Rollout.Command> {
     DeployRequest request = ((RolloutJob.Deploy) job).request();
     return ask(
         Phase.PREPARE,
-        job.servers(),
+        scope.servers(),
         Duration.ofMinutes(5),
         (server, r) -> new NodeAgent.Prepare(request, r),
         (server, r) -> {
@@ -328,7 +330,7 @@ public final class Rollout extends AbstractBehavior<Rollout.Command> {
         Phase.RELEASE_COMMAND,
         List.of(first),
         settings.releaseCommandTimeout().plusSeconds(15),
-        (server, r) -> new NodeAgent.RunReleaseCommand(job.app(), job.env(), job.release(), r),
+        (server, r) -> new NodeAgent.RunReleaseCommand(scope.app(), scope.env(), job.release(), r),
         (server, r) -> progress(server, "release command done", null),
         () -> outcome.failed() ? finish() : start());
   }
@@ -349,7 +351,7 @@ public final class Rollout extends AbstractBehavior<Rollout.Command> {
         Phase.START,
         servers,
         startTimeout(),
-        (server, r) -> new NodeAgent.StartRelease(job.app(), job.env(), target(server), r),
+        (server, r) -> new NodeAgent.StartRelease(scope.app(), scope.env(), target(server), r),
         (server, r) -> progress(server, "healthy", null),
         () -> switchBatch(servers));
   }
@@ -359,7 +361,7 @@ public final class Rollout extends AbstractBehavior<Rollout.Command> {
         Phase.SWITCH,
         servers,
         settings.askTimeout().multipliedBy(3),
-        (server, r) -> new NodeAgent.Switch(job.app(), job.env(), target(server), r),
+        (server, r) -> new NodeAgent.Switch(scope.app(), scope.env(), target(server), r),
         (server, r) -> {
           outcome.switched(server);
           progress(server, "switched", null);
@@ -371,12 +373,12 @@ public final class Rollout extends AbstractBehavior<Rollout.Command> {
   private Behavior<Command> abort(List<String> servers) {
     getContext()
         .getLog()
-        .warn("{}/{} failed before the switch: {}", job.app(), job.env(), outcome.errors());
+        .warn("{}/{} failed before the switch: {}", scope.app(), scope.env(), outcome.errors());
     return ask(
         Phase.ABORT,
         servers,
         supervisorSettings.termGrace().plus(settings.askTimeout()),
-        (server, r) -> new NodeAgent.Abort(job.app(), job.env(), target(server), r),
+        (server, r) -> new NodeAgent.Abort(scope.app(), scope.env(), target(server), r),
         (server, r) -> {},
         this::revert);
   }
@@ -388,7 +390,7 @@ public final class Rollout extends AbstractBehavior<Rollout.Command> {
         outcome.revertable(),
         startTimeout(),
         (server, r) ->
-            new NodeAgent.StartRelease(job.app(), job.env(), outcome.previous(server), r),
+            new NodeAgent.StartRelease(scope.app(), scope.env(), outcome.previous(server), r),
         (server, r) -> outcome.revertStarted(server),
         this::switchBack);
   }
@@ -398,7 +400,7 @@ public final class Rollout extends AbstractBehavior<Rollout.Command> {
         Phase.REVERT_SWITCH,
         outcome.readyToSwitchBack(),
         settings.askTimeout().multipliedBy(3),
-        (server, r) -> new NodeAgent.Switch(job.app(), job.env(), outcome.previous(server), r),
+        (server, r) -> new NodeAgent.Switch(scope.app(), scope.env(), outcome.previous(server), r),
         (server, r) -> {
           outcome.rolledBack(server);
           progress(server, "rolled-back", outcome.previous(server));
@@ -408,20 +410,20 @@ public final class Rollout extends AbstractBehavior<Rollout.Command> {
 
   private Behavior<Command> finishLocked() {
     releaseLeases();
-    String error = Leases.lockedMessage(job.app(), job.env(), lockError);
+    String error = Leases.lockedMessage(scope.app(), scope.env(), lockError);
     return reply(new DeployResult(false, job.release(), List.of(), error, true), events, replyTo);
   }
 
   private Behavior<Command> finish() {
     releaseLeases();
     boolean ok = !outcome.failed();
-    List<DeployResult.ServerResult> results = outcome.results(job.servers());
+    List<DeployResult.ServerResult> results = outcome.results(scope.servers());
     getContext()
         .getLog()
         .info(
             "{}/{} release {} {}: {}",
-            job.app(),
-            job.env(),
+            scope.app(),
+            scope.env(),
             job.release(),
             ok ? "done" : "failed",
             results);
@@ -443,7 +445,7 @@ public final class Rollout extends AbstractBehavior<Rollout.Command> {
   }
 
   private List<String> changed() {
-    return outcome.changed(job.servers());
+    return outcome.changed(scope.servers());
   }
 
   private void fail(String server, String error) {
@@ -506,7 +508,9 @@ public final class Rollout extends AbstractBehavior<Rollout.Command> {
   private void releaseLeases() {
     timers.cancelAll();
     for (String server : locked) {
-      agents.get(server).tell(new NodeAgent.ReleaseLease(job.app(), job.env(), holder.rolloutId()));
+      agents
+          .get(server)
+          .tell(new NodeAgent.ReleaseLease(scope.app(), scope.env(), holder.rolloutId()));
     }
   }
 

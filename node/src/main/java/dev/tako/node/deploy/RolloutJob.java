@@ -6,16 +6,14 @@ import java.util.List;
 
 /**
  * What a {@link Rollout} rolls out: a release ({@code tako deploy}, {@code tako rollback}) or a
- * secret set ({@code tako secrets sync}), with the app/env, servers and user they name.
+ * secret set ({@code tako secrets sync}), to the app/env and servers its {@link Scope} names.
  */
 public sealed interface RolloutJob {
-  String app();
 
-  String env();
+  /** The app/env, the servers in rollout order, and who asked. */
+  record Scope(String app, String env, List<String> servers, String by) {}
 
-  List<String> servers();
-
-  String by();
+  Scope scope();
 
   /** The release deployed, or null when each server restarts its own current one. */
   String release();
@@ -24,20 +22,8 @@ public sealed interface RolloutJob {
 
   /** {@code tako deploy} and {@code tako rollback}: a release. */
   record Deploy(DeployRequest request) implements RolloutJob {
-    public String app() {
-      return request.app();
-    }
-
-    public String env() {
-      return request.env();
-    }
-
-    public List<String> servers() {
-      return request.servers();
-    }
-
-    public String by() {
-      return request.by();
+    public Scope scope() {
+      return new Scope(request.app(), request.env(), request.servers(), request.by());
     }
 
     public String release() {
@@ -54,20 +40,8 @@ public sealed interface RolloutJob {
    * with {@code restart}, restarts its current release with them, atomically.
    */
   record SecretsSync(SecretsRequest request) implements RolloutJob {
-    public String app() {
-      return request.app();
-    }
-
-    public String env() {
-      return request.env();
-    }
-
-    public List<String> servers() {
-      return request.servers();
-    }
-
-    public String by() {
-      return request.by();
+    public Scope scope() {
+      return new Scope(request.app(), request.env(), request.servers(), request.by());
     }
 
     public String release() {

@@ -1,6 +1,7 @@
 package dev.tako.node.routing;
 
 import dev.tako.node.AppEnv;
+import dev.tako.node.Blocking;
 import dev.tako.persistence.ArtifactStore;
 import dev.tako.persistence.NodeLedger;
 import dev.tako.protocol.api.DeployRequest;
@@ -17,7 +18,6 @@ import java.util.concurrent.Executor;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -62,10 +62,7 @@ public final class RoutePublisher extends AbstractBehavior<RoutePublisher.Comman
     super(ctx);
     this.store = store;
     this.routeTable = routeTable;
-    this.blocking =
-        ctx.getSystem()
-            .dispatchers()
-            .lookup(DispatcherSelector.fromConfig("tako.blocking-dispatcher"));
+    this.blocking = Blocking.executor(ctx.getSystem());
   }
 
   @Override
