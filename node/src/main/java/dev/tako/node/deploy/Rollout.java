@@ -50,32 +50,11 @@ public final class Rollout extends AbstractBehavior<Rollout.Command> {
   private record Located(String server, Set<ActorRef<NodeAgent.Command>> agents)
       implements Command {}
 
-  private record Stepped(Phase phase, String server, StepResult result) implements Command {}
+  /** A server answered a step of a round (see {@link StepRound}). */
+  record Stepped(Phase phase, String server, StepResult result) implements Command {}
 
   private enum Renew implements Command {
     INSTANCE
-  }
-
-  /** The steps, for ignoring late answers and naming what timed out. */
-  private enum Phase {
-    LOCK,
-    SECRETS,
-    PREPARE,
-    RELEASE_COMMAND,
-    START,
-    SWITCH,
-    ABORT,
-    REVERT_START,
-    REVERT_SWITCH;
-
-    /** Cleaning up after a failure: its own failures are logged, not reported. */
-    boolean cleanup() {
-      return this == ABORT || this == REVERT_START || this == REVERT_SWITCH;
-    }
-
-    String label() {
-      return name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ');
-    }
   }
 
   /** The marker after the result event: the stream of events ends there. */
@@ -90,12 +69,10 @@ public final class Rollout extends AbstractBehavior<Rollout.Command> {
   private final TimerScheduler<Command> timers;
   private final Leases.Holder holder;
   private final Map<String, ActorRef<NodeAgent.Command>> agents = new HashMap<>();
-  private final Set<String> pending = new HashSet<>();
   private final Set<String> locked = new HashSet<>();
   private final RolloutOutcome outcome = new RolloutOutcome();
   private String lockError;
-  private Phase phase = Phase.LOCK;
-  private Supplier<Behavior<Command>> afterPhase = () -> this;
+  private final StepRound round;
   private int located;
   private List<List<String>> batches = List.of();
   private int batch = -1;
@@ -162,6 +139,7 @@ public final class Rollout extends AbstractBehavior<Rollout.Command> {
     this.timers = timers;
     this.job = job;
     this.scope = job.scope();
+    this.round = new StepRound(ctx, agents);
     this.events = events;
     this.replyTo = replyTo;
     this.settings = settings;
@@ -232,12 +210,13 @@ public final class Rollout extends AbstractBehavior<Rollout.Command> {
   }
 
   private Behavior<Command> onStepped(Stepped msg) {
-    if (msg.phase() != phase || !pending.remove(msg.server())) {
+    if (!round.accepts(msg)) {
       return this;
     }
+    Phase phase = msg.phase();
     StepResult result = msg.result();
     if (result.ok()) {
-      okHandler.accept(msg.server(), result);
+      round.ok(msg.server(), result);
     } else {
       String error = result.error();
       if (!result.lastStderr().isEmpty()) {
@@ -255,7 +234,7 @@ public final class Rollout extends AbstractBehavior<Rollout.Command> {
         }
       }
     }
-    return pending.isEmpty() ? afterPhase.get() : this;
+    return round.complete() ? round.next() : this;
   }
 
   // ---- the phases, in order ----
@@ -457,13 +436,6 @@ public final class Rollout extends AbstractBehavior<Rollout.Command> {
     events.tell(RolloutEvent.progress(server, phase, detail));
   }
 
-  private BiConsumer<String, StepResult> okHandler = (server, result) -> {};
-
-  /**
-   * Asks each of {@code servers} for a step with {@code timeout} (no answer in time is a failure
-   * naming the phase); {@code onOk} takes each success, {@code then} runs when every server
-   * answered.
-   */
   private Behavior<Command> ask(
       Phase next,
       List<String> servers,
@@ -471,38 +443,7 @@ public final class Rollout extends AbstractBehavior<Rollout.Command> {
       BiFunction<String, ActorRef<StepResult>, NodeAgent.Command> message,
       BiConsumer<String, StepResult> onOk,
       Supplier<Behavior<Command>> then) {
-    phase = next;
-    okHandler = onOk;
-    afterPhase = then;
-    pending.clear();
-    pending.addAll(servers);
-    if (servers.isEmpty()) {
-      return then.get();
-    }
-    for (String server : servers) {
-      getContext()
-          .ask(
-              StepResult.class,
-              agents.get(server),
-              timeout,
-              r -> message.apply(server, r),
-              (result, failure) ->
-                  new Stepped(
-                      next,
-                      server,
-                      failure == null
-                          ? result
-                          : StepResult.failed(
-                              server,
-                              "no answer from "
-                                  + server
-                                  + " within "
-                                  + timeout.toSeconds()
-                                  + " s ("
-                                  + next.label()
-                                  + ")")));
-    }
-    return this;
+    return round.start(next, servers, timeout, message, onOk, then) ? then.get() : this;
   }
 
   private void releaseLeases() {
