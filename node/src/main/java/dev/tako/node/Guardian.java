@@ -1,6 +1,9 @@
 package dev.tako.node;
 
+import dev.tako.node.cluster.ClusterView;
+import dev.tako.node.metrics.Metrics;
 import dev.tako.node.tls.AcmeSettings;
+import dev.tako.node.tls.ClusterCertificatePeers;
 import dev.tako.node.tls.NodeCertificates;
 import dev.tako.persistence.NodeLedger;
 import dev.tako.proxy.ProxyListener;
@@ -11,158 +14,231 @@ import dev.tako.proxy.TcpProxy;
 import dev.tako.proxy.tls.SelfSignedCertificates;
 import dev.tako.supervisor.InFlight;
 import dev.tako.supervisor.SupervisorSettings;
+import java.io.IOException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.http.javadsl.Http;
 
 /**
  * Wires one node: the ledger, the route table and the proxy, the NodeAgent, the management API (on
- * 127.0.0.1 only) and, in the playground, the embedded SSH endpoint. A port that cannot be bound
- * stops the node with the reason in its log (the node's supervisor or the playground reports it).
+ * 127.0.0.1 only) and, in the playground, the embedded SSH endpoint. What reads the node home at
+ * start (the certificate manager, the SSH endpoint) starts on the blocking dispatcher. A port that
+ * cannot be bound, or a part that cannot start, stops the node with the reason in its log (the
+ * node's supervisor or the playground reports it).
  */
 public final class Guardian {
+
+  /** What the guardian waits for while it starts the node. */
+  public sealed interface Command {}
+
+  private record CertificatesStarted(NodeCertificates certificates, Throwable failure)
+      implements Command {}
+
+  private record SshStarted(PlaygroundSsh ssh, Throwable failure) implements Command {}
+
   private Guardian() {}
 
-  public static Behavior<Void> create(NodeSettings settings, AdminToken token) {
+  /**
+   * Spawns the ledger and the route table, starts the certificate manager (it reads the node home,
+   * so on the blocking dispatcher), then wires the rest once it is there.
+   */
+  public static Behavior<Command> create(NodeSettings settings, AdminToken token) {
     return Behaviors.setup(
         ctx -> {
           ActorSystem<?> system = ctx.getSystem();
-          var log = ctx.getLog();
-          ActorRef<NodeLedger.Command> ledger =
-              ctx.spawn(NodeLedger.create(settings.server()), "ledger");
-          RouteSnapshots snapshots = new RouteSnapshots();
-          ActorRef<RouteTable.Command> routeTable =
-              ctx.spawn(RouteTable.create(snapshots), "routes");
-          SupervisorSettings supervisorSettings =
-              SupervisorSettings.fromConfig(system.settings().config());
+          Executor blocking = Blocking.executor(system);
           ClusterView view = new ClusterView(system, settings.askTimeout());
           // ACME certificates (tls = "acme"), self-signed for hosts without one; one order per
           // host for the environment's servers, challenges and certificates shared over the
           // cluster.
-          NodeCertificates nodeCertificates;
-          try {
-            nodeCertificates =
-                NodeCertificates.start(
-                    settings.home(),
-                    AcmeSettings.fromConfig(system.settings().config()),
-                    new SelfSignedCertificates(),
-                    new ClusterCertificatePeers(view, settings.server()));
-          } catch (java.io.IOException e) {
-            log.error("cannot start the certificate manager: {}", e.getMessage());
-            system.terminate();
-            return Behaviors.empty();
-          }
-          ActorRef<NodeAgent.Command> agent =
-              ctx.spawn(
-                  NodeAgent.create(
-                      settings,
-                      supervisorSettings,
-                      ledger,
-                      routeTable,
-                      new InFlight() {
-                        @Override
-                        public int count(int port) {
-                          return snapshots.inFlight().count("127.0.0.1", port);
-                        }
-
-                        @Override
-                        public long lastActiveNanos(int port) {
-                          return snapshots.inFlight().lastActiveNanos("127.0.0.1", port);
-                        }
-                      },
-                      nodeCertificates,
-                      nodeCertificates),
-                  "agent");
-          // A request for an app scaled to zero wakes it (the proxy coalesces per app).
-          snapshots.coldStarter(appKey -> agent.tell(new NodeAgent.WakeUp(appKey)));
-
-          // HTTPS: certificates by SNI; plain HTTP: ACME challenges, and redirects for apps with
-          // TLS on.
-          ProxySettings proxySettings = ProxySettings.fromConfig(system.settings().config());
-          bindProxy(
-              system,
-              settings,
-              settings.httpPort(),
-              snapshots,
-              proxySettings,
-              new ProxyListener.Plain(nodeCertificates, settings.httpsPort()));
-          bindProxy(
-              system,
-              settings,
-              settings.httpsPort(),
-              snapshots,
-              proxySettings,
-              new ProxyListener.Tls(nodeCertificates));
-
-          var routes = new ManagementRoutes(system, settings, token, agent, view).routes();
-          Http.get(system)
-              .newServerAt("127.0.0.1", settings.apiPort())
-              .bind(routes)
-              .whenComplete(
-                  (binding, failure) -> {
-                    if (failure != null) {
-                      log.error(
-                          "cannot bind the management API on 127.0.0.1:{}: {}",
-                          settings.apiPort(),
-                          failure.getMessage());
-                      system.terminate();
-                    } else {
-                      log.info("management API on {}", binding.localAddress());
+          ctx.pipeToSelf(
+              CompletableFuture.supplyAsync(
+                  () -> {
+                    try {
+                      return NodeCertificates.start(
+                          settings.home(),
+                          AcmeSettings.fromConfig(system.settings().config()),
+                          new SelfSignedCertificates(),
+                          new ClusterCertificatePeers(view, settings.server()));
+                    } catch (IOException e) {
+                      throw new CompletionException(e);
                     }
-                  });
-
-          // Prometheus metrics: loopback only, like the API (a scraper reaches them through SSH
-          // or an agent on the server).
-          Http.get(system)
-              .newServerAt("127.0.0.1", settings.metricsPort())
-              .bind(new Metrics(system, settings, agent, view, snapshots.inFlight()).routes())
-              .whenComplete(
-                  (binding, failure) -> {
-                    if (failure != null) {
-                      log.warn(
-                          "cannot bind the metrics endpoint on 127.0.0.1:{}: {}",
-                          settings.metricsPort(),
-                          failure.getMessage());
-                    }
-                  });
-
+                  },
+                  blocking),
+              CertificatesStarted::new);
           if (settings.sshPort() > 0) {
-            PlaygroundSsh ssh = PlaygroundSsh.start(settings.home(), settings.sshPort());
-            log.info("playground SSH/SFTP on 127.0.0.1:{}", settings.sshPort());
-            CoordinatedShutdown.get(system)
-                .addTask(
-                    CoordinatedShutdown.PhaseServiceUnbind(),
-                    "stop-ssh",
+            ctx.pipeToSelf(
+                CompletableFuture.supplyAsync(
                     () -> {
                       try {
-                        ssh.close();
-                      } catch (java.io.IOException e) {
-                        // closing anyway
+                        return PlaygroundSsh.start(settings.home(), settings.sshPort());
+                      } catch (IOException e) {
+                        throw new CompletionException(e);
                       }
-                      return CompletableFuture.completedFuture(Done.getInstance());
-                    });
+                    },
+                    blocking),
+                SshStarted::new);
           }
-
-          // Stop the apps before the node goes: no process outlives its node.
-          CoordinatedShutdown.get(system)
-              .addTask(
-                  CoordinatedShutdown.PhaseServiceStop(),
-                  "stop-apps",
-                  () ->
-                      AskPattern.<NodeAgent.Command, Done>ask(
-                              agent,
-                              NodeAgent.StopApps::new,
-                              supervisorSettings.termGrace().plusSeconds(5),
-                              system.scheduler())
-                          .exceptionally(e -> Done.getInstance()));
-          return Behaviors.empty();
+          return Behaviors.receive(Command.class)
+              .onMessage(
+                  CertificatesStarted.class,
+                  m -> {
+                    if (m.failure() != null) {
+                      ctx.getLog()
+                          .error(
+                              "cannot start the certificate manager: {}",
+                              StepResult.rootMessage(m.failure()));
+                      system.terminate();
+                      return Behaviors.empty();
+                    }
+                    wire(ctx, settings, token, view, m.certificates());
+                    return Behaviors.same();
+                  })
+              .onMessage(
+                  SshStarted.class,
+                  m -> {
+                    sshStarted(system, settings, m);
+                    return Behaviors.same();
+                  })
+              .build();
         });
+  }
+
+  /** The NodeAgent, the proxy, the management API and the metrics endpoint. */
+  private static void wire(
+      ActorContext<Command> ctx,
+      NodeSettings settings,
+      AdminToken token,
+      ClusterView view,
+      NodeCertificates nodeCertificates) {
+    ActorSystem<?> system = ctx.getSystem();
+    var log = ctx.getLog();
+    ActorRef<NodeLedger.Command> ledger = ctx.spawn(NodeLedger.create(settings.server()), "ledger");
+    RouteSnapshots snapshots = new RouteSnapshots();
+    ActorRef<RouteTable.Command> routeTable = ctx.spawn(RouteTable.create(snapshots), "routes");
+    SupervisorSettings supervisorSettings =
+        SupervisorSettings.fromConfig(system.settings().config());
+    ActorRef<NodeAgent.Command> agent =
+        ctx.spawn(
+            NodeAgent.create(
+                settings,
+                supervisorSettings,
+                ledger,
+                routeTable,
+                new InFlight() {
+                  @Override
+                  public int count(int port) {
+                    return snapshots.inFlight().count("127.0.0.1", port);
+                  }
+
+                  @Override
+                  public long lastActiveNanos(int port) {
+                    return snapshots.inFlight().lastActiveNanos("127.0.0.1", port);
+                  }
+                },
+                nodeCertificates,
+                nodeCertificates),
+            "agent");
+    // A request for an app scaled to zero wakes it (the proxy coalesces per app).
+    snapshots.coldStarter(appKey -> agent.tell(new NodeAgent.WakeUp(AppEnv.parse(appKey))));
+
+    // HTTPS: certificates by SNI; plain HTTP: ACME challenges, and redirects for apps with TLS on.
+    ProxySettings proxySettings = ProxySettings.fromConfig(system.settings().config());
+    bindProxy(
+        system,
+        settings,
+        settings.httpPort(),
+        snapshots,
+        proxySettings,
+        new ProxyListener.Plain(nodeCertificates, settings.httpsPort()));
+    bindProxy(
+        system,
+        settings,
+        settings.httpsPort(),
+        snapshots,
+        proxySettings,
+        new ProxyListener.Tls(nodeCertificates));
+
+    var routes = new ManagementRoutes(system, settings, token, agent, view).routes();
+    Http.get(system)
+        .newServerAt("127.0.0.1", settings.apiPort())
+        .bind(routes)
+        .whenComplete(
+            (binding, failure) -> {
+              if (failure != null) {
+                log.error(
+                    "cannot bind the management API on 127.0.0.1:{}: {}",
+                    settings.apiPort(),
+                    failure.getMessage());
+                system.terminate();
+              } else {
+                log.info("management API on {}", binding.localAddress());
+              }
+            });
+
+    // Prometheus metrics: loopback only, like the API (a scraper reaches them through SSH or an
+    // agent on the server).
+    Http.get(system)
+        .newServerAt("127.0.0.1", settings.metricsPort())
+        .bind(new Metrics(system, settings, agent, view, snapshots.inFlight()).routes())
+        .whenComplete(
+            (binding, failure) -> {
+              if (failure != null) {
+                log.warn(
+                    "cannot bind the metrics endpoint on 127.0.0.1:{}: {}",
+                    settings.metricsPort(),
+                    failure.getMessage());
+              }
+            });
+
+    // Stop the apps before the node goes: no process outlives its node.
+    CoordinatedShutdown.get(system)
+        .addTask(
+            CoordinatedShutdown.PhaseServiceStop(),
+            "stop-apps",
+            () ->
+                AskPattern.<NodeAgent.Command, Done>ask(
+                        agent,
+                        NodeAgent.StopApps::new,
+                        supervisorSettings.termGrace().plusSeconds(5),
+                        system.scheduler())
+                    .exceptionally(e -> Done.getInstance()));
+  }
+
+  /** The playground's SSH/SFTP endpoint: closed when the node stops; a failure stops the node. */
+  private static void sshStarted(ActorSystem<?> system, NodeSettings settings, SshStarted m) {
+    if (m.failure() != null) {
+      system
+          .log()
+          .error(
+              "cannot start the playground SSH endpoint on 127.0.0.1:{}: {}",
+              settings.sshPort(),
+              StepResult.rootMessage(m.failure()));
+      system.terminate();
+      return;
+    }
+    system.log().info("playground SSH/SFTP on 127.0.0.1:{}", settings.sshPort());
+    CoordinatedShutdown.get(system)
+        .addTask(
+            CoordinatedShutdown.PhaseServiceUnbind(),
+            "stop-ssh",
+            () -> {
+              try {
+                m.ssh().close();
+              } catch (IOException e) {
+                // closing anyway
+              }
+              return CompletableFuture.completedFuture(Done.getInstance());
+            });
   }
 
   /** Binds one proxy port; a port that cannot be bound stops the node (the log says why). */

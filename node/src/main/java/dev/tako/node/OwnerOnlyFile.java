@@ -16,10 +16,10 @@ import java.util.Set;
  * bytes (hex) and mode 0600, atomically; refused when it is readable by others or empty, with the
  * command that fixes it.
  */
-final class OwnerOnlyFile {
+public final class OwnerOnlyFile {
   private OwnerOnlyFile() {}
 
-  static String readOrCreate(Path file) throws IOException {
+  public static String readOrCreate(Path file) throws IOException {
     if (!Files.exists(file)) {
       byte[] random = new byte[32];
       new SecureRandom().nextBytes(random);

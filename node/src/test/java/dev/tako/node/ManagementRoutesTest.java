@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import dev.tako.node.cluster.ClusterView;
+import dev.tako.node.deploy.Rollout;
 import dev.tako.protocol.Json;
 import dev.tako.protocol.Version;
 import dev.tako.protocol.api.DeployResult;
@@ -41,7 +43,7 @@ class ManagementRoutesTest {
   private static final String SERVER = "m";
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  private final Path home = NodeAgentTest.tempDir("management-routes-home");
+  private final Path home = NodeTesting.tempDir("management-routes-home");
   private ActorTestKit testKit;
   private TestProbe<NodeAgent.Command> agent;
   private ServerBinding binding;

@@ -16,18 +16,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.Config;
-import dev.tako.node.NodeAgent.StepResult;
 import dev.tako.node.TestNodes.Node;
+import dev.tako.node.status.ServerStatus;
 import dev.tako.node.tls.AcmeHost;
+import dev.tako.node.tls.AcmeHosts;
+import dev.tako.node.tls.CertificateCopy;
 import dev.tako.node.tls.CertificateExchange;
 import dev.tako.node.tls.SharedCertificate;
 import dev.tako.persistence.NodeLedger;
 import dev.tako.protocol.api.DeployRequest;
 import dev.tako.protocol.api.StatusView;
 import dev.tako.proxy.Upstream;
+import dev.tako.supervisor.InFlight;
 import dev.tako.supervisor.SupervisorSettings;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -55,22 +57,13 @@ import org.junit.jupiter.api.io.TempDir;
 @ExtendWith(TestKitJUnit5Extension.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class NodeAgentTest {
-  private final Config config = NodeTesting.localConfig(tempDir("node-agent-snapshots"));
+  private final Config config =
+      NodeTesting.localConfig(NodeTesting.tempDir("node-agent-snapshots"));
 
   @JUnit5TestKit
   public final ActorTestKit testKit = new JUnit5TestKitBuilder().withCustomConfig(config).build();
 
   private final TestNodes nodes = new TestNodes(testKit, SupervisorSettings.fromConfig(config));
-
-  static Path tempDir(String prefix) {
-    try {
-      Path dir = Files.createTempDirectory(prefix);
-      dir.toFile().deleteOnExit();
-      return dir;
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
 
   @AfterEach
   void stopEverything() {
@@ -133,11 +126,11 @@ class NodeAgentTest {
     StepResult again = step(node, r -> new NodeAgent.Prepare(req, r));
     assertTrue(again.ok() && again.unchanged(), again::toString);
 
-    NodeAgent.ServerStatus status = nodes.status(node);
+    ServerStatus status = nodes.status(node);
     assertEquals(server, status.server());
     assertEquals("region-" + server, status.region());
     assertEquals(1, status.apps().size());
-    NodeAgent.AppOnServer app = status.apps().get(0);
+    ServerStatus.AppOnServer app = status.apps().get(0);
     assertEquals(APP, app.app());
     assertEquals(ENV, app.env());
     assertEquals(List.of(ROUTE), app.routes());
@@ -179,8 +172,8 @@ class NodeAgentTest {
             });
     nodes.awaitAlive(home, List.of());
 
-    node.agent().tell(new NodeAgent.WakeUp(APP + "/" + ENV));
-    node.agent().tell(new NodeAgent.WakeUp(APP + "/" + ENV));
+    node.agent().tell(new NodeAgent.WakeUp(new AppEnv(APP, ENV)));
+    node.agent().tell(new NodeAgent.WakeUp(new AppEnv(APP, ENV)));
     long woken = TestNodes.call(nodes.awaitUpstream(node)).get("pid").asLong();
     assertNotEquals(warm, woken);
     assertTrue(TestNodes.target(node).orElseThrow().cold(), "still scaled to zero");
@@ -266,7 +259,10 @@ class NodeAgentTest {
                 NodeTesting.nodeSettings(TestNodes.uniqueServer("early"), home),
                 SupervisorSettings.fromConfig(config),
                 ledger.ref(),
-                routes));
+                routes,
+                InFlight.NONE,
+                AcmeHosts.NONE,
+                CertificateExchange.NONE));
     NodeLedger.Get load = ledger.expectMessageClass(NodeLedger.Get.class);
     TestProbe<StepResult> answer = testKit.createTestProbe(StepResult.class);
     agent.tell(new NodeAgent.GetLease(APP, ENV, answer.ref()));
@@ -337,7 +333,7 @@ class NodeAgentTest {
     JsonNode answer = TestNodes.call(nodes.awaitUpstream(second));
     assertEquals("r1", answer.get("env").get("TAKO_RELEASE").asText());
     assertNotEquals(oldPid, answer.get("pid").asLong());
-    NodeAgent.ServerStatus status = nodes.status(second);
+    ServerStatus status = nodes.status(second);
     assertEquals("r1", status.apps().get(0).view().release());
     assertEquals(1, status.apps().get(0).view().instances().size());
 
@@ -455,14 +451,13 @@ class NodeAgentTest {
             "https://ca.test/dir",
             null,
             List.of("nyc", server));
-    TestProbe<NodeAgent.CertificateCopy> copies =
-        testKit.createTestProbe(NodeAgent.CertificateCopy.class);
+    TestProbe<CertificateCopy> copies = testKit.createTestProbe(CertificateCopy.class);
     node.agent().tell(new NodeAgent.FetchCertificate(host, "nyc", true, copies.ref()));
-    assertEquals(new NodeAgent.CertificateCopy(server, copy), copies.receiveMessage(WAIT));
+    assertEquals(new CertificateCopy(server, copy), copies.receiveMessage(WAIT));
     AcmeHost other =
         new AcmeHost("none.localhost", false, "shop/production", "https://ca.test/dir", null);
     node.agent().tell(new NodeAgent.FetchCertificate(other, "la", false, copies.ref()));
-    assertEquals(new NodeAgent.CertificateCopy(server, null), copies.receiveMessage(WAIT));
+    assertEquals(new CertificateCopy(server, null), copies.receiveMessage(WAIT));
     assertEquals("requested " + host + " by nyc true", calls.poll());
     assertEquals("requested " + other + " by la false", calls.poll());
 
@@ -488,7 +483,7 @@ class NodeAgentTest {
     // The key crossed the (serialized) message; its printed form never shows it.
     assertFalse(
         new NodeAgent.StoreCertificate(copy, "nyc", null).toString().contains("PRIVATE KEY"));
-    assertFalse(new NodeAgent.CertificateCopy(server, copy).toString().contains("PRIVATE KEY"));
+    assertFalse(new CertificateCopy(server, copy).toString().contains("PRIVATE KEY"));
   }
 
   /** The lists told to the AcmeHosts until one equals {@code expected} (or the wait ends). */

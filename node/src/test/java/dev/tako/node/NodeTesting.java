@@ -28,18 +28,29 @@ import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.commons.compress.compressors.gzip.GzipCompressorOutputStream;
 
 /** Configuration, artifacts, tiny Node.js apps and process checks shared by the node's tests. */
-final class NodeTesting {
-  static final String APP = "hello";
-  static final String ENV = "production";
-  static final String ROUTE = "hello.test";
+public final class NodeTesting {
+  public static final String APP = "hello";
+  public static final String ENV = "production";
+  public static final String ROUTE = "hello.test";
 
   private NodeTesting() {}
+
+  /** A temporary directory deleted when the JVM exits. */
+  public static Path tempDir(String prefix) {
+    try {
+      Path dir = Files.createTempDirectory(prefix);
+      dir.toFile().deleteOnExit();
+      return dir;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
 
   /**
    * A local actor system as a node would run it (the node's own serialization bindings), with
    * messages serialized on every send, the in-memory journal and short supervisor timers.
    */
-  static Config localConfig(Path snapshots) {
+  public static Config localConfig(Path snapshots) {
     return ConfigFactory.parseString(
             """
             pekko.actor.provider = local
@@ -86,11 +97,11 @@ final class NodeTesting {
         .resolve();
   }
 
-  static SupervisorSettings supervisorSettings(Config config) {
+  public static SupervisorSettings supervisorSettings(Config config) {
     return SupervisorSettings.fromConfig(config);
   }
 
-  static NodeSettings nodeSettings(String server, Path home) {
+  public static NodeSettings nodeSettings(String server, Path home) {
     return new NodeSettings(
         server,
         "region-" + server,
@@ -119,7 +130,7 @@ final class NodeTesting {
    * TAKO_DATA_DIR/pids so tests can find (and clean up) every process it ever ran. It exits at
    * once, with a message on stderr, on the server named by CRASH_ON.
    */
-  static final String SERVER_JS =
+  public static final String SERVER_JS =
       """
       const fs = require('fs');
       const http = require('http');
@@ -141,7 +152,7 @@ final class NodeTesting {
       """;
 
   /** Packs files into {@code <home>/artifacts/<sha256>.tar.gz} and returns the SHA-256. */
-  static String pack(Path home, Map<String, String> files) {
+  public static String pack(Path home, Map<String, String> files) {
     try {
       Path dir = Files.createDirectories(home.resolve("artifacts"));
       Path tmp = Files.createTempFile(dir, "upload-", ".part");
@@ -167,12 +178,12 @@ final class NodeTesting {
   }
 
   /** Copies an artifact into another server's home, as an upload to that server would. */
-  static void copyArtifact(Path fromHome, Path toHome, String sha) throws IOException {
+  public static void copyArtifact(Path fromHome, Path toHome, String sha) throws IOException {
     Path to = Files.createDirectories(toHome.resolve("artifacts")).resolve(sha + ".tar.gz");
     Files.copy(fromHome.resolve("artifacts").resolve(sha + ".tar.gz"), to);
   }
 
-  static String sha256(Path file) throws IOException {
+  public static String sha256(Path file) throws IOException {
     try {
       return HexFormat.of()
           .formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
@@ -181,11 +192,11 @@ final class NodeTesting {
     }
   }
 
-  static DeployRequest request(String release, String sha, List<String> servers) {
+  public static DeployRequest request(String release, String sha, List<String> servers) {
     return request(release, sha, servers, Map.of("GREETING", "hi"));
   }
 
-  static DeployRequest request(
+  public static DeployRequest request(
       String release, String sha, List<String> servers, Map<String, String> vars) {
     return new DeployRequest(
         APP,
@@ -209,7 +220,7 @@ final class NodeTesting {
         "2026-01-01T00:00:00Z");
   }
 
-  static HttpResponse<String> get(String host, int port, String path)
+  public static HttpResponse<String> get(String host, int port, String path)
       throws IOException, InterruptedException {
     HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     HttpRequest request =
@@ -220,7 +231,7 @@ final class NodeTesting {
   }
 
   /** Every pid an app ever ran under this home (see {@link #SERVER_JS}). */
-  static List<Long> pids(Path home) {
+  public static List<Long> pids(Path home) {
     Path apps = home.resolve("apps");
     if (!Files.isDirectory(apps)) {
       return List.of();
@@ -238,16 +249,16 @@ final class NodeTesting {
     return out;
   }
 
-  static List<Long> alivePids(Path home) {
+  public static List<Long> alivePids(Path home) {
     return pids(home).stream().filter(NodeTesting::alive).toList();
   }
 
-  static boolean alive(long pid) {
+  public static boolean alive(long pid) {
     return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
   }
 
   /** Last resort after a test: no process of ours outlives it. */
-  static void killLeftovers(Path home) {
+  public static void killLeftovers(Path home) {
     for (long pid : alivePids(home)) {
       ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
     }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tako.node.status.ServerStatus;
 import dev.tako.node.tls.AcmeHosts;
 import dev.tako.node.tls.CertificateExchange;
 import dev.tako.persistence.NodeLedger;
@@ -32,23 +33,23 @@ import org.apache.pekko.actor.typed.receptionist.Receptionist;
  * Nodes of one test: each a real ledger, route table and NodeAgent in the test's actor system.
  * {@link #stopAll()} stops their apps and actors and kills whatever process survived.
  */
-final class TestNodes {
-  static final Duration WAIT = Duration.ofSeconds(20);
+public final class TestNodes {
+  public static final Duration WAIT = Duration.ofSeconds(20);
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final AtomicInteger NAMES = new AtomicInteger();
 
   /** One node's actors; the ledger's persistence id is per server, so tests use fresh names. */
-  record Node(
+  public record Node(
       NodeSettings settings,
       ActorRef<NodeLedger.Command> ledger,
       RouteSnapshots routes,
       ActorRef<RouteTable.Command> routeTable,
       ActorRef<NodeAgent.Command> agent) {
-    String server() {
+    public String server() {
       return settings.server();
     }
 
-    Path home() {
+    public Path home() {
       return settings.home();
     }
   }
@@ -58,28 +59,29 @@ final class TestNodes {
   private final List<Node> nodes = new ArrayList<>();
   private final List<Path> homes = new ArrayList<>();
 
-  TestNodes(ActorTestKit testKit, SupervisorSettings supervisorSettings) {
+  public TestNodes(ActorTestKit testKit, SupervisorSettings supervisorSettings) {
     this.testKit = testKit;
     this.supervisorSettings = supervisorSettings;
   }
 
   /** A server name no other test of this JVM used (ledger ids and receptionist keys differ). */
-  static String uniqueServer(String prefix) {
+  public static String uniqueServer(String prefix) {
     return prefix + NAMES.incrementAndGet();
   }
 
   /** Starts a node and waits until its agent is registered with the receptionist. */
-  Node start(String server, Path home) {
+  public Node start(String server, Path home) {
     return start(server, home, AcmeHosts.NONE);
   }
 
   /** Starts a node whose agent tells {@code acmeHosts} which hosts want ACME certificates. */
-  Node start(String server, Path home, AcmeHosts acmeHosts) {
+  public Node start(String server, Path home, AcmeHosts acmeHosts) {
     return start(server, home, acmeHosts, CertificateExchange.NONE);
   }
 
   /** ... and forwards other nodes' certificate messages to {@code certificates}. */
-  Node start(String server, Path home, AcmeHosts acmeHosts, CertificateExchange certificates) {
+  public Node start(
+      String server, Path home, AcmeHosts acmeHosts, CertificateExchange certificates) {
     homes.add(home);
     int n = NAMES.incrementAndGet();
     ActorRef<NodeLedger.Command> ledger =
@@ -119,7 +121,7 @@ final class TestNodes {
   }
 
   /** Stops a node's apps and actors (as a node going down would), keeping its home. */
-  void stop(Node node) {
+  public void stop(Node node) {
     TestProbe<Done> done = testKit.createTestProbe(Done.class);
     node.agent().tell(new NodeAgent.StopApps(done.ref()));
     done.receiveMessage(WAIT);
@@ -129,7 +131,7 @@ final class TestNodes {
     nodes.remove(node);
   }
 
-  void stopAll() {
+  public void stopAll() {
     try {
       for (Node node : List.copyOf(nodes)) {
         stop(node);
@@ -141,25 +143,24 @@ final class TestNodes {
     }
   }
 
-  NodeAgent.StepResult step(
-      Node node, Function<ActorRef<NodeAgent.StepResult>, NodeAgent.Command> message) {
-    TestProbe<NodeAgent.StepResult> probe = testKit.createTestProbe(NodeAgent.StepResult.class);
+  public StepResult step(Node node, Function<ActorRef<StepResult>, NodeAgent.Command> message) {
+    TestProbe<StepResult> probe = testKit.createTestProbe(StepResult.class);
     node.agent().tell(message.apply(probe.ref()));
     return probe.receiveMessage(WAIT);
   }
 
-  NodeAgent.ServerStatus status(Node node) {
-    TestProbe<NodeAgent.ServerStatus> probe = testKit.createTestProbe(NodeAgent.ServerStatus.class);
+  public ServerStatus status(Node node) {
+    TestProbe<ServerStatus> probe = testKit.createTestProbe(ServerStatus.class);
     node.agent().tell(new NodeAgent.GetStatus(probe.ref()));
     return probe.receiveMessage(WAIT);
   }
 
-  static Optional<Target> target(Node node) {
+  public static Optional<Target> target(Node node) {
     return node.routes().current().match(NodeTesting.ROUTE, "/");
   }
 
   /** Waits until the route's target has exactly one upstream and returns it. */
-  Upstream awaitUpstream(Node node) {
+  public Upstream awaitUpstream(Node node) {
     return testKit
         .createTestProbe()
         .awaitAssert(
@@ -173,7 +174,7 @@ final class TestNodes {
   }
 
   /** Waits until exactly these processes (by pid) run under a home. */
-  void awaitAlive(Path home, List<Long> pids) {
+  public void awaitAlive(Path home, List<Long> pids) {
     testKit
         .createTestProbe()
         .awaitAssert(
@@ -186,7 +187,7 @@ final class TestNodes {
   }
 
   /** GET / of an instance: its pid and TAKO_* variables. */
-  static JsonNode call(Upstream upstream) throws IOException, InterruptedException {
+  public static JsonNode call(Upstream upstream) throws IOException, InterruptedException {
     HttpResponse<String> response = NodeTesting.get(upstream.host(), upstream.port(), "/");
     assertEquals(200, response.statusCode());
     return JSON.readTree(response.body());

@@ -49,4 +49,42 @@ public record DeployRequest(
     routes = List.copyOf(routes);
     servers = List.copyOf(servers);
   }
+
+  /** This request rolled out to other servers, in this order. */
+  public DeployRequest withServers(List<String> servers) {
+    return copy(releaseCommand, servers, canary);
+  }
+
+  /** This request with another release command (null: none). */
+  public DeployRequest withReleaseCommand(String releaseCommand) {
+    return copy(releaseCommand, servers, canary);
+  }
+
+  /** This request with another canary (null: none). */
+  public DeployRequest withCanary(String canary) {
+    return copy(releaseCommand, servers, canary);
+  }
+
+  private DeployRequest copy(String releaseCommand, List<String> servers, String canary) {
+    return new DeployRequest(
+        app,
+        env,
+        release,
+        artifactSha256,
+        start,
+        health,
+        instances,
+        idleTimeout,
+        releaseCommand,
+        vars,
+        routes,
+        servers,
+        strategy,
+        canary,
+        tls,
+        acmeEmail,
+        acmeDirectory,
+        by,
+        created);
+  }
 }

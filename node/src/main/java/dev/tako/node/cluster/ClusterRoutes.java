@@ -1,0 +1,80 @@
+package dev.tako.node.cluster;
+
+import dev.tako.node.NodeConfig;
+import dev.tako.node.NodeSettings;
+import dev.tako.node.api.ApiDirectives;
+import dev.tako.protocol.Version;
+import java.util.Map;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Down;
+import org.apache.pekko.cluster.typed.Leave;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.server.Route;
+
+/**
+ * {@code tako servers}: {@code GET /v1/ping} (this node, its version, whether it is up), {@code GET
+ * /v1/cluster} (the members) and {@code POST /v1/leave} (a member leaves the cluster, for {@code
+ * tako servers rm}).
+ */
+public final class ClusterRoutes extends ApiDirectives {
+  /** Asks a member (by server name) to leave the cluster. */
+  public record LeaveRequest(String server) {}
+
+  private final ActorSystem<?> system;
+  private final NodeSettings settings;
+  private final ClusterView view;
+
+  public ClusterRoutes(ActorSystem<?> system, NodeSettings settings, ClusterView view) {
+    this.system = system;
+    this.settings = settings;
+    this.view = view;
+  }
+
+  public Route route() {
+    return concat(
+        path("ping", () -> get(() -> json(StatusCodes.OK, ping()))),
+        path(
+            "cluster",
+            () ->
+                get(
+                    () ->
+                        json(
+                            StatusCodes.OK,
+                            Map.of("self", settings.server(), "members", view.members())))),
+        path(
+            "leave",
+            () ->
+                post(
+                    () ->
+                        body(
+                            LeaveRequest.class,
+                            req -> {
+                              leave(req.server());
+                              return json(StatusCodes.OK, Map.of("ok", true));
+                            }))));
+  }
+
+  private Map<String, Object> ping() {
+    return Map.of(
+        "server",
+        settings.server(),
+        "region",
+        settings.region(),
+        "version",
+        Version.VALUE,
+        "up",
+        Cluster.get(system).selfMember().status() == MemberStatus.up());
+  }
+
+  private void leave(String server) {
+    Cluster cluster = Cluster.get(system);
+    for (var m : cluster.state().getMembers()) {
+      if (server.equals(NodeConfig.serverOf(m.getRoles()))) {
+        cluster.manager().tell(Leave.create(m.address()));
+        cluster.manager().tell(new Down(m.address()));
+      }
+    }
+  }
+}
