@@ -9,10 +9,10 @@ package dev.tako.proxy;
  * @param maxHeaderLine tako.proxy.max-header-line
  * @param maxHead tako.proxy.max-head, leading empty lines and the blank line included
  */
-record HeadLimits(int maxRequestLine, int maxHeaderLine, int maxHead) {
-  static final HeadLimits DEFAULTS = new HeadLimits(8 * 1024, 8 * 1024, 32 * 1024);
+public record HeadLimits(int maxRequestLine, int maxHeaderLine, int maxHead) {
+  public static final HeadLimits DEFAULTS = new HeadLimits(8 * 1024, 8 * 1024, 32 * 1024);
 
-  HeadLimits {
+  public HeadLimits {
     if (maxRequestLine <= 0 || maxHeaderLine <= 0 || maxHead <= 0) {
       throw new IllegalArgumentException(
           "tako.proxy.max-request-line, max-header-line and max-head must be positive");

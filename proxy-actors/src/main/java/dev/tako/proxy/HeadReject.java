@@ -6,7 +6,14 @@ package dev.tako.proxy;
  * and closes, since the bytes after a refused head cannot be framed.
  */
 record HeadReject(int status, String reason) {
-  static HeadReject badRequest(String reason) {
-    return new HeadReject(400, reason);
+  /** The reason phrase of the status line. */
+  String phrase() {
+    return switch (status) {
+      case 414 -> "URI Too Long";
+      case 431 -> "Request Header Fields Too Large";
+      case 501 -> "Not Implemented";
+      case 505 -> "HTTP Version Not Supported";
+      default -> "Bad Request";
+    };
   }
 }

@@ -60,7 +60,7 @@ final class ProxyConnection implements EventLoop.Handler {
   final EventLoop loop;
   final Pump request = new Pump(BUFFER);
   final Pump response = new Pump(BUFFER);
-  final HttpHead requestHead = new HttpHead();
+  final HttpHead requestHead;
   final HeadWriter responseOut = new HeadWriter(512);
   final String clientAddress;
   final UpstreamLeg upstreamLeg;
@@ -98,6 +98,7 @@ final class ProxyConnection implements EventLoop.Handler {
     this.clientAddress =
         ((InetSocketAddress) client.getRemoteAddress()).getAddress().getHostAddress();
     this.lastActivity = loop.now;
+    this.requestHead = new HttpHead(loop.settings.headLimits());
     this.upstreamLeg = new UpstreamLeg(this);
     this.responseLeg = new ResponseLeg(this);
     this.local = new LocalAnswers(this);
@@ -249,6 +250,7 @@ final class ProxyConnection implements EventLoop.Handler {
   // ----- request head and triage
 
   private void readHead() {
+    HeadLimits limits = loop.settings.headLimits();
     for (; ; ) {
       if (request.buffered()) {
         int end = HttpHead.end(request.buf, request.start, request.end);
@@ -256,12 +258,14 @@ final class ProxyConnection implements EventLoop.Handler {
           startExchange(end);
           return;
         }
-        if (request.full()) {
-          headRequest = false;
-          requestId = ForwardedHeaders.requestId((String) null);
-          closeAfter = true;
-          local.answer(431, "Request Header Fields Too Large");
+        HeadReject reject = HttpHead.incomplete(request.buf, request.start, request.end, limits);
+        if (reject != null) {
+          refuse(reject);
           return;
+        }
+        if (request.full()) {
+          // A head over the usual buffer (big cookies): room up to the limit, for this connection.
+          request.grow(limits.maxHead() + 1);
         }
       }
       int n = request.fill();
@@ -278,6 +282,20 @@ final class ProxyConnection implements EventLoop.Handler {
     }
   }
 
+  /**
+   * A head the parser refused: its status (400, 414, 431, 501, 505), then the connection closes
+   * (after draining what the visitor still sends), since what follows cannot be framed.
+   */
+  private void refuse(HeadReject reject) {
+    headRequest = false;
+    responseStarted = false;
+    requestId = ForwardedHeaders.requestId((String) null);
+    closeAfter = true;
+    requestDone = false;
+    LOG.info("Refused a request from {}: {} ({})", clientAddress, reject.reason(), requestId);
+    local.answer(reject.status(), reject.phrase());
+  }
+
   private void startExchange(int headEnd) {
     boolean parsed = requestHead.parseRequest(request.buf, request.start, headEnd);
     request.start = headEnd;
@@ -285,10 +303,7 @@ final class ProxyConnection implements EventLoop.Handler {
     responseStarted = false;
     responseLeg.reset(parsed && requestHead.upgrade());
     if (!parsed) {
-      requestId = ForwardedHeaders.requestId((String) null);
-      closeAfter = true;
-      requestDone = true;
-      local.answer(400, "Bad Request");
+      refuse(requestHead.reject());
       return;
     }
     requestId = ForwardedHeaders.requestId(requestHead.clientRequestId());

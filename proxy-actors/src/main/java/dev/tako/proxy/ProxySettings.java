@@ -19,6 +19,8 @@ import java.time.Duration;
  *     way is closed after this long
  * @param maxRequestsPerClient concurrent requests (upgraded connections included) from one client
  *     address across all event loops; more get 429
+ * @param headLimits request line, header line and head sizes (tako.proxy.max-request-line,
+ *     max-header-line, max-head): 414 or 431 beyond
  */
 public record ProxySettings(
     Duration connectTimeout,
@@ -27,7 +29,8 @@ public record ProxySettings(
     Duration requestTimeout,
     Duration idleTimeout,
     Duration upgradedIdleTimeout,
-    int maxRequestsPerClient) {
+    int maxRequestsPerClient,
+    HeadLimits headLimits) {
 
   public static final ProxySettings DEFAULTS =
       new ProxySettings(
@@ -37,7 +40,8 @@ public record ProxySettings(
           Duration.ofSeconds(70),
           Duration.ofSeconds(75),
           Duration.ofHours(1),
-          2048);
+          2048,
+          HeadLimits.DEFAULTS);
 
   public ProxySettings {
     positive("connect-timeout", connectTimeout);
@@ -47,6 +51,9 @@ public record ProxySettings(
     positive("upgraded-idle-timeout", upgradedIdleTimeout);
     if (maxRequestsPerClient <= 0) {
       throw new IllegalArgumentException("tako.proxy.max-requests-per-client must be positive");
+    }
+    if (headLimits == null) {
+      throw new IllegalArgumentException("tako.proxy head limits are missing");
     }
     if (maxRequestBody <= 0) {
       throw new IllegalArgumentException("tako.proxy.max-request-body must be positive");
@@ -76,7 +83,11 @@ public record ProxySettings(
         c.getDuration("request-timeout"),
         c.getDuration("idle-timeout"),
         c.getDuration("upgraded-idle-timeout"),
-        c.getInt("max-requests-per-client"));
+        c.getInt("max-requests-per-client"),
+        new HeadLimits(
+            c.getBytes("max-request-line").intValue(),
+            c.getBytes("max-header-line").intValue(),
+            c.getBytes("max-head").intValue()));
   }
 
   public ProxySettings withConnectTimeout(Duration value) {
@@ -87,7 +98,8 @@ public record ProxySettings(
         requestTimeout,
         idleTimeout,
         upgradedIdleTimeout,
-        maxRequestsPerClient);
+        maxRequestsPerClient,
+        headLimits);
   }
 
   /** Also raises request and idle timeouts when they would no longer exceed the read timeout. */
@@ -104,7 +116,8 @@ public record ProxySettings(
         request,
         idle,
         upgradedIdleTimeout,
-        maxRequestsPerClient);
+        maxRequestsPerClient,
+        headLimits);
   }
 
   public ProxySettings withMaxRequestBody(long value) {
@@ -115,7 +128,8 @@ public record ProxySettings(
         requestTimeout,
         idleTimeout,
         upgradedIdleTimeout,
-        maxRequestsPerClient);
+        maxRequestsPerClient,
+        headLimits);
   }
 
   public ProxySettings withUpgradedIdleTimeout(Duration value) {
@@ -126,7 +140,8 @@ public record ProxySettings(
         requestTimeout,
         idleTimeout,
         value,
-        maxRequestsPerClient);
+        maxRequestsPerClient,
+        headLimits);
   }
 
   public ProxySettings withMaxRequestsPerClient(int value) {
@@ -137,6 +152,19 @@ public record ProxySettings(
         requestTimeout,
         idleTimeout,
         upgradedIdleTimeout,
+        value,
+        headLimits);
+  }
+
+  public ProxySettings withHeadLimits(HeadLimits value) {
+    return new ProxySettings(
+        connectTimeout,
+        readTimeout,
+        maxRequestBody,
+        requestTimeout,
+        idleTimeout,
+        upgradedIdleTimeout,
+        maxRequestsPerClient,
         value);
   }
 }

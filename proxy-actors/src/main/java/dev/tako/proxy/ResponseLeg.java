@@ -116,9 +116,10 @@ final class ResponseLeg {
     HeadWriter out = c.responseOut;
     if (!responseHead.parseResponse(response.buf, response.start, headEnd)) {
       LOG.warn(
-          "Upstream {} of {} sent a malformed head ({})",
+          "Upstream {} of {} sent a malformed head: {} ({})",
           c.upstreamLeg.instance,
           c.target.appKey(),
+          responseHead.reject().reason(),
           c.requestId);
       c.upstreamLeg.drop();
       c.local.answer(502, "Bad Gateway");
