@@ -79,6 +79,8 @@ final class EventLoop implements Runnable {
   final long readTimeout;
   final long idleTimeout;
   final long upgradedIdleTimeout;
+  final long headerTimeout;
+  final long tlsHandshakeTimeout;
   final ClientLimits clientLimits;
   final ProxyMetrics metrics;
 
@@ -139,6 +141,8 @@ final class EventLoop implements Runnable {
     this.connectTimeout = settings.connectTimeout().toNanos();
     this.readTimeout = settings.readTimeout().toNanos();
     this.idleTimeout = settings.idleTimeout().toNanos();
+    this.headerTimeout = settings.headerTimeout().toNanos();
+    this.tlsHandshakeTimeout = settings.tlsHandshakeTimeout().toNanos();
     this.onExit = onExit;
     this.thread = new Thread(this, name);
     thread.setDaemon(true);

@@ -70,6 +70,22 @@ final class ProxyConnection implements EventLoop.Handler {
   State state = State.HEAD;
   private long lastActivity;
   private long stateSince;
+
+  /** loop.now when the connection was accepted: the TLS handshake's deadline counts from here. */
+  private final long acceptedAt;
+
+  /**
+   * While a request head is on its way ({@link #headStarted}): since when. The first head counts
+   * from the accept, each next one on a keep-alive connection from its first byte (until then the
+   * idle timeout applies).
+   */
+  private long headSince;
+
+  private boolean headStarted;
+
+  /** A byte of a request arrived (for TLS: the handshake is surely done). */
+  private boolean anyRequestByte;
+
   Target target;
 
   /** While PARKED: what the route is matched with again, and the app's failed starts then. */
@@ -98,6 +114,9 @@ final class ProxyConnection implements EventLoop.Handler {
     this.clientAddress =
         ((InetSocketAddress) client.getRemoteAddress()).getAddress().getHostAddress();
     this.lastActivity = loop.now;
+    this.acceptedAt = loop.now;
+    this.headSince = loop.now;
+    this.headStarted = true;
     this.upstreamLeg = new UpstreamLeg(this);
     this.responseLeg = new ResponseLeg(this);
     this.local = new LocalAnswers(this);
@@ -179,7 +198,17 @@ final class ProxyConnection implements EventLoop.Handler {
   void sweep(long now) {
     long silent = now - lastActivity;
     switch (state) {
-      case HEAD, LOCAL -> {
+      case HEAD -> {
+        if (tls != null && !handshaken() && now - acceptedAt > loop.tlsHandshakeTimeout) {
+          LOG.debug("TLS handshake from {} timed out", clientAddress);
+          close();
+        } else if (headStarted && now - headSince > loop.headerTimeout) {
+          headTimedOut();
+        } else if (silent > loop.idleTimeout) {
+          close();
+        }
+      }
+      case LOCAL -> {
         if (silent > loop.idleTimeout) {
           close();
         }
@@ -232,6 +261,33 @@ final class ProxyConnection implements EventLoop.Handler {
     upstreamLeg.handOver(c);
   }
 
+  private boolean handshaken() {
+    return anyRequestByte || tls.handshaken();
+  }
+
+  /** The request head did not arrive in time: 408 (when the visitor can read it), then close. */
+  private void headTimedOut() {
+    if (tls != null && !handshaken()) {
+      close();
+      return;
+    }
+    LOG.debug("Request head from {} timed out", clientAddress);
+    headStarted = false;
+    refuseHead(408, "Request Timeout");
+  }
+
+  /**
+   * Answers a head that will not be read (too slow, too large, not HTTP) and closes after: the
+   * visitor's further bytes are drained for a moment so that it sees the answer, not a reset.
+   */
+  private void refuseHead(int status, String reason) {
+    headRequest = false;
+    requestId = ForwardedHeaders.requestId((String) null);
+    closeAfter = true;
+    requestDone = false;
+    local.answer(status, reason);
+  }
+
   void enter(State next) {
     state = next;
     stateSince = loop.now;
@@ -251,6 +307,17 @@ final class ProxyConnection implements EventLoop.Handler {
   private void readHead() {
     for (; ; ) {
       if (request.buffered()) {
+        anyRequestByte = true;
+        if (!headStarted) {
+          headStarted = true;
+          headSince = loop.now;
+        }
+        if (tls == null && !mayStartRequest(request.buf[request.start])) {
+          // A TLS ClientHello (0x16) or other binary on the plain port: no head will ever end.
+          LOG.debug("Not an HTTP request from {} on a plain port", clientAddress);
+          refuseHead(400, "Bad Request");
+          return;
+        }
         int end = HttpHead.end(request.buf, request.start, request.end);
         if (end >= 0) {
           startExchange(end);
@@ -278,7 +345,16 @@ final class ProxyConnection implements EventLoop.Handler {
     }
   }
 
+  /**
+   * Whether {@code b} may start a request head: a method's first character, or the empty line RFC
+   * 9112 §2.2 lets a server skip. Never a control byte or non-ASCII (a TLS record starts 0x16).
+   */
+  static boolean mayStartRequest(byte b) {
+    return b == '\r' || b == '\n' || (b > 0x20 && b < 0x7f);
+  }
+
   private void startExchange(int headEnd) {
+    headStarted = false;
     boolean parsed = requestHead.parseRequest(request.buf, request.start, headEnd);
     request.start = headEnd;
     headRequest = false;
@@ -498,6 +574,7 @@ final class ProxyConnection implements EventLoop.Handler {
     }
     state = State.HEAD;
     target = null;
+    headStarted = false;
     request.srcKey = key;
     request.dst = null;
     request.dstKey = null;

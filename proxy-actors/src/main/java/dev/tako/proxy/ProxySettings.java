@@ -19,6 +19,11 @@ import java.time.Duration;
  *     way is closed after this long
  * @param maxRequestsPerClient concurrent requests (upgraded connections included) from one client
  *     address across all event loops; more get 429
+ * @param headerTimeout a request head must arrive within this: from the connection's start for the
+ *     first request, from the first byte of each next one on a keep-alive connection; on expiry 408
+ *     and the connection closed (a visitor sending one byte a second keeps nothing open)
+ * @param tlsHandshakeTimeout a TLS handshake must end within this from the connection's start; on
+ *     expiry the connection is closed
  */
 public record ProxySettings(
     Duration connectTimeout,
@@ -27,7 +32,9 @@ public record ProxySettings(
     Duration requestTimeout,
     Duration idleTimeout,
     Duration upgradedIdleTimeout,
-    int maxRequestsPerClient) {
+    int maxRequestsPerClient,
+    Duration headerTimeout,
+    Duration tlsHandshakeTimeout) {
 
   public static final ProxySettings DEFAULTS =
       new ProxySettings(
@@ -37,7 +44,9 @@ public record ProxySettings(
           Duration.ofSeconds(70),
           Duration.ofSeconds(75),
           Duration.ofHours(1),
-          2048);
+          2048,
+          Duration.ofSeconds(30),
+          Duration.ofSeconds(10));
 
   public ProxySettings {
     positive("connect-timeout", connectTimeout);
@@ -45,6 +54,8 @@ public record ProxySettings(
     positive("request-timeout", requestTimeout);
     positive("idle-timeout", idleTimeout);
     positive("upgraded-idle-timeout", upgradedIdleTimeout);
+    positive("header-timeout", headerTimeout);
+    positive("tls-handshake-timeout", tlsHandshakeTimeout);
     if (maxRequestsPerClient <= 0) {
       throw new IllegalArgumentException("tako.proxy.max-requests-per-client must be positive");
     }
@@ -76,7 +87,9 @@ public record ProxySettings(
         c.getDuration("request-timeout"),
         c.getDuration("idle-timeout"),
         c.getDuration("upgraded-idle-timeout"),
-        c.getInt("max-requests-per-client"));
+        c.getInt("max-requests-per-client"),
+        c.getDuration("header-timeout"),
+        c.getDuration("tls-handshake-timeout"));
   }
 
   public ProxySettings withConnectTimeout(Duration value) {
@@ -87,7 +100,9 @@ public record ProxySettings(
         requestTimeout,
         idleTimeout,
         upgradedIdleTimeout,
-        maxRequestsPerClient);
+        maxRequestsPerClient,
+        headerTimeout,
+        tlsHandshakeTimeout);
   }
 
   /** Also raises request and idle timeouts when they would no longer exceed the read timeout. */
@@ -104,7 +119,9 @@ public record ProxySettings(
         request,
         idle,
         upgradedIdleTimeout,
-        maxRequestsPerClient);
+        maxRequestsPerClient,
+        headerTimeout,
+        tlsHandshakeTimeout);
   }
 
   public ProxySettings withMaxRequestBody(long value) {
@@ -115,7 +132,9 @@ public record ProxySettings(
         requestTimeout,
         idleTimeout,
         upgradedIdleTimeout,
-        maxRequestsPerClient);
+        maxRequestsPerClient,
+        headerTimeout,
+        tlsHandshakeTimeout);
   }
 
   public ProxySettings withUpgradedIdleTimeout(Duration value) {
@@ -126,7 +145,9 @@ public record ProxySettings(
         requestTimeout,
         idleTimeout,
         value,
-        maxRequestsPerClient);
+        maxRequestsPerClient,
+        headerTimeout,
+        tlsHandshakeTimeout);
   }
 
   public ProxySettings withMaxRequestsPerClient(int value) {
@@ -137,6 +158,34 @@ public record ProxySettings(
         requestTimeout,
         idleTimeout,
         upgradedIdleTimeout,
+        value,
+        headerTimeout,
+        tlsHandshakeTimeout);
+  }
+
+  public ProxySettings withHeaderTimeout(Duration value) {
+    return new ProxySettings(
+        connectTimeout,
+        readTimeout,
+        maxRequestBody,
+        requestTimeout,
+        idleTimeout,
+        upgradedIdleTimeout,
+        maxRequestsPerClient,
+        value,
+        tlsHandshakeTimeout);
+  }
+
+  public ProxySettings withTlsHandshakeTimeout(Duration value) {
+    return new ProxySettings(
+        connectTimeout,
+        readTimeout,
+        maxRequestBody,
+        requestTimeout,
+        idleTimeout,
+        upgradedIdleTimeout,
+        maxRequestsPerClient,
+        headerTimeout,
         value);
   }
 }

@@ -11,8 +11,11 @@ import java.nio.channels.SelectionKey;
  * for the upgrade turns both directions into a plain byte pipe. It also drives the response pump
  * for the proxy's own answers ({@link LocalAnswers}).
  *
- * <p>A malformed or oversized head becomes 502 (the upstream connection closed); a body cut short
- * after the head went out cuts the visitor's connection.
+ * <p>A malformed or oversized head, or a {@code 101} nobody asked for, becomes 502 with the
+ * upstream connection closed; a body cut short after the head went out cuts the visitor's
+ * connection. The upstream connection goes back to the pool only after a response framed by length
+ * or chunks and read to its end with nothing after it, and a request that was read completely (see
+ * {@link #upstreamReusable}); anything else closes it.
  */
 final class ResponseLeg {
   private final ProxyConnection c;
@@ -70,9 +73,19 @@ final class ResponseLeg {
     }
   }
 
-  /** Whether the upstream connection may go back to the pool now that the exchange is complete. */
+  /**
+   * Whether the upstream connection may go back to the pool now that the exchange is complete: the
+   * app did not ask to close, the answer was framed (not "until close") and read exactly to its end
+   * (no byte after it), and the request went out completely by its own framing.
+   */
   boolean upstreamReusable() {
-    return upstreamReusable && !c.response.buffered();
+    return upstreamReusable
+        && !c.response.buffered()
+        && !c.response.srcEof
+        && c.response.framer.done()
+        && c.requestDone
+        && c.request.framer.done()
+        && !c.request.framer.untilCloseMode();
   }
 
   private void readHead() {
@@ -136,12 +149,26 @@ final class ResponseLeg {
       return;
     }
     interim = false;
-    c.responseStarted = true;
-    c.status = status;
-    if (status == 101 && upgradeRequested) {
-      startPipe();
+    if (status == 101) {
+      if (upgradeRequested) {
+        c.responseStarted = true;
+        c.status = status;
+        startPipe();
+      } else {
+        // The app switched to a protocol nobody asked for: passed on, the visitor's next request
+        // would be read by it, and pooled, the next visitor's.
+        LOG.warn(
+            "Upstream {} of {} switched protocols without an upgrade request ({})",
+            c.upstreamLeg.instance,
+            c.target.appKey(),
+            c.requestId);
+        c.upstreamLeg.drop();
+        c.local.answer(502, "Bad Gateway");
+      }
       return;
     }
+    c.responseStarted = true;
+    c.status = status;
     if (c.headRequest || responseHead.bodylessStatus()) {
       response.framer.none();
     } else if (responseHead.chunked()) {

@@ -84,6 +84,11 @@ final class TlsChannel implements ByteChannel, GatheringByteChannel {
     this.netOut.limit(0);
   }
 
+  /** The first handshake finished: application data may flow. */
+  boolean handshaken() {
+    return handshaken;
+  }
+
   /** Handshake steps run on another thread; {@link #onTasksDone} is called when they end. */
   boolean busy() {
     return busy;
