@@ -66,33 +66,14 @@ final class ProxyConnection implements EventLoop.Handler {
   final UpstreamLeg upstreamLeg;
   final ResponseLeg responseLeg;
   final LocalAnswers local;
+  private final ColdStartWait coldStart;
 
   State state = State.HEAD;
   private long lastActivity;
   private long stateSince;
-
-  /** loop.now when the connection was accepted: the TLS handshake's deadline counts from here. */
-  private final long acceptedAt;
-
-  /**
-   * While a request head is on its way ({@link #headStarted}): since when. The first head counts
-   * from the accept, each next one on a keep-alive connection from its first byte (until then the
-   * idle timeout applies).
-   */
-  private long headSince;
-
-  private boolean headStarted;
-
-  /** A byte of a request arrived (for TLS: the handshake is surely done). */
-  private boolean anyRequestByte;
+  private final HeadDeadline deadline;
 
   Target target;
-
-  /** While PARKED: what the route is matched with again, and the app's failed starts then. */
-  private String parkedHost;
-
-  private String parkedPath;
-  private long parkedFailures;
 
   String requestId;
   boolean closeAfter;
@@ -114,12 +95,11 @@ final class ProxyConnection implements EventLoop.Handler {
     this.clientAddress =
         ((InetSocketAddress) client.getRemoteAddress()).getAddress().getHostAddress();
     this.lastActivity = loop.now;
-    this.acceptedAt = loop.now;
-    this.headSince = loop.now;
-    this.headStarted = true;
+    this.deadline = new HeadDeadline(loop.now);
     this.upstreamLeg = new UpstreamLeg(this);
     this.responseLeg = new ResponseLeg(this);
     this.local = new LocalAnswers(this);
+    this.coldStart = new ColdStartWait(this);
     if (loop.sslContext != null) {
       SSLEngine engine = loop.sslContext.createSSLEngine();
       engine.setUseClientMode(false);
@@ -199,10 +179,12 @@ final class ProxyConnection implements EventLoop.Handler {
     long silent = now - lastActivity;
     switch (state) {
       case HEAD -> {
-        if (tls != null && !handshaken() && now - acceptedAt > loop.tlsHandshakeTimeout) {
+        if (tls != null
+            && !handshaken()
+            && deadline.handshakeExpired(now, loop.tlsHandshakeTimeout)) {
           LOG.debug("TLS handshake from {} timed out", clientAddress);
           close();
-        } else if (headStarted && now - headSince > loop.headerTimeout) {
+        } else if (deadline.headExpired(now, loop.headerTimeout)) {
           headTimedOut();
         } else if (silent > loop.idleTimeout) {
           close();
@@ -262,7 +244,7 @@ final class ProxyConnection implements EventLoop.Handler {
   }
 
   private boolean handshaken() {
-    return anyRequestByte || tls.handshaken();
+    return deadline.anyByte() || tls.handshaken();
   }
 
   /** The request head did not arrive in time: 408 (when the visitor can read it), then close. */
@@ -272,7 +254,7 @@ final class ProxyConnection implements EventLoop.Handler {
       return;
     }
     LOG.debug("Request head from {} timed out", clientAddress);
-    headStarted = false;
+    deadline.stop();
     refuseHead(408, "Request Timeout");
   }
 
@@ -307,11 +289,7 @@ final class ProxyConnection implements EventLoop.Handler {
   private void readHead() {
     for (; ; ) {
       if (request.buffered()) {
-        anyRequestByte = true;
-        if (!headStarted) {
-          headStarted = true;
-          headSince = loop.now;
-        }
+        deadline.bytes(loop.now);
         if (tls == null && !mayStartRequest(request.buf[request.start])) {
           // A TLS ClientHello (0x16) or other binary on the plain port: no head will ever end.
           LOG.debug("Not an HTTP request from {} on a plain port", clientAddress);
@@ -354,7 +332,7 @@ final class ProxyConnection implements EventLoop.Handler {
   }
 
   private void startExchange(int headEnd) {
-    headStarted = false;
+    deadline.stop();
     boolean parsed = requestHead.parseRequest(request.buf, request.start, headEnd);
     request.start = headEnd;
     headRequest = false;
@@ -437,7 +415,7 @@ final class ProxyConnection implements EventLoop.Handler {
       request.limit = max;
       requestHead.writeRequest(upstreamLeg.requestOut, clientAddress, proto, requestId);
       if (decision instanceof RequestTriage.ColdStart) {
-        park();
+        coldStart.park();
       } else {
         upstreamLeg.start(target.leastLoaded(loop.routes.inFlight()));
       }
@@ -452,58 +430,19 @@ final class ProxyConnection implements EventLoop.Handler {
 
   // ----- cold start
 
-  /** The app is scaled to zero: wait for its cold start (the loop calls {@link #recheck}). */
-  private void park() {
-    if (!loop.coldStarts.enter(target.appKey())) {
-      LOG.warn(
-          "App {} has too many requests waiting for its start ({})", target.appKey(), requestId);
-      local.answer(503, "Service Unavailable");
-      return;
-    }
-    enter(State.PARKED);
-    parkedHost = requestHead.host();
-    parkedPath = requestHead.path();
-    parkedFailures = target.wakeFailures();
-    Pump.off(key, SelectionKey.OP_READ);
-    loop.park(this);
-  }
-
   /**
-   * While parked, called by the loop every few milliseconds: forwards once the app has an upstream,
-   * answers 502 when its start failed, 504 when it took too long.
+   * While parked, called by the loop every few milliseconds (see {@link ColdStartWait#recheck}).
    *
    * @return whether the request stopped waiting
    */
   boolean recheck() {
-    if (state != State.PARKED) {
-      return true;
-    }
-    Target now = loop.routes.current().match(parkedHost, parkedPath).orElse(null);
-    ColdStarts.Outcome outcome = loop.coldStarts.check(now, parkedFailures, loop.now - stateSince);
-    if (outcome == ColdStarts.Outcome.WAIT) {
-      return false;
-    }
-    loop.coldStarts.leave(target.appKey());
+    return coldStart.recheck();
+  }
+
+  /** The cold start wait ended: the exchange goes on from here. */
+  void resumed() {
     state = State.HEAD;
     lastActivity = loop.now;
-    switch (outcome) {
-      case FORWARD -> {
-        target = now;
-        upstreamLeg.start(target.leastLoaded(loop.routes.inFlight()));
-      }
-      case FAILED -> {
-        LOG.warn("App {} failed to start for a waiting request ({})", target.appKey(), requestId);
-        local.answer(502, "Bad Gateway");
-      }
-      case TIMED_OUT -> {
-        LOG.warn(
-            "App {} was not ready in time for a waiting request ({})", target.appKey(), requestId);
-        local.answer(504, "Gateway Timeout");
-      }
-      default ->
-          local.answer(now == null ? 404 : 503, now == null ? "Not Found" : "Service Unavailable");
-    }
-    return true;
   }
 
   // ----- end of an exchange
@@ -574,7 +513,7 @@ final class ProxyConnection implements EventLoop.Handler {
     }
     state = State.HEAD;
     target = null;
-    headStarted = false;
+    deadline.stop();
     request.srcKey = key;
     request.dst = null;
     request.dstKey = null;
@@ -616,8 +555,7 @@ final class ProxyConnection implements EventLoop.Handler {
       return;
     }
     if (state == State.PARKED) {
-      loop.coldStarts.leave(target.appKey());
-      loop.unpark(this);
+      coldStart.leave();
     }
     state = State.CLOSED;
     upstreamLeg.track(null);
