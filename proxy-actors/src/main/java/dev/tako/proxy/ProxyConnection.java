@@ -270,6 +270,14 @@ final class ProxyConnection implements EventLoop.Handler {
     local.answer(status, reason);
   }
 
+  /**
+   * Whether {@code b} may start a request head: a method's first character, or the empty line RFC
+   * 9112 §2.2 lets a server skip. Never a control byte or non-ASCII (a TLS record starts 0x16).
+   */
+  static boolean mayStartRequest(byte b) {
+    return b == '\r' || b == '\n' || (b > 0x20 && b < 0x7f);
+  }
+
   void enter(State next) {
     state = next;
     stateSince = loop.now;
@@ -323,18 +331,10 @@ final class ProxyConnection implements EventLoop.Handler {
     }
   }
 
-  /**
-   * Whether {@code b} may start a request head: a method's first character, or the empty line RFC
-   * 9112 §2.2 lets a server skip. Never a control byte or non-ASCII (a TLS record starts 0x16).
-   */
-  static boolean mayStartRequest(byte b) {
-    return b == '\r' || b == '\n' || (b > 0x20 && b < 0x7f);
-  }
-
   private void startExchange(int headEnd) {
-    deadline.stop();
     boolean parsed = requestHead.parseRequest(request.buf, request.start, headEnd);
     request.start = headEnd;
+    deadline.stop();
     headRequest = false;
     responseStarted = false;
     responseLeg.reset(parsed && requestHead.upgrade());
