@@ -157,13 +157,7 @@ final class ResponseLeg {
       } else {
         // The app switched to a protocol nobody asked for: passed on, the visitor's next request
         // would be read by it, and pooled, the next visitor's.
-        LOG.warn(
-            "Upstream {} of {} switched protocols without an upgrade request ({})",
-            c.upstreamLeg.instance,
-            c.target.appKey(),
-            c.requestId);
-        c.upstreamLeg.drop();
-        c.local.answer(502, "Bad Gateway");
+        c.upstreamLeg.badGateway("switched protocols without an upgrade request");
       }
       return;
     }

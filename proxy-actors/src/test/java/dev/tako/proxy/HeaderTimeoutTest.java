@@ -5,9 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.net.Socket;
 import java.time.Duration;
-import java.util.List;
-import java.util.Map;
-import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -25,26 +22,18 @@ class HeaderTimeoutTest {
   /** Far below the idle timeout (75 s): a close within this is the header timeout's. */
   private static final Duration DEADLINE = Duration.ofSeconds(8);
 
-  private final ActorTestKit testKit = ActorTestKit.create();
-  private LenientUpstream app;
   private ProxyUnderTest proxy;
 
   @BeforeAll
   void start() throws Exception {
-    app = new LenientUpstream(Map.of());
     proxy =
         new ProxyUnderTest(
-            testKit,
-            Map.of("app", new AppRoutes(List.of("app.test"), List.of(app.upstream()))),
-            ProxySettings.DEFAULTS.withHeaderTimeout(HEADER_TIMEOUT),
-            ProxyListener.PLAIN);
+            ProxySettings.DEFAULTS.withHeaderTimeout(HEADER_TIMEOUT), ProxyListener.PLAIN);
   }
 
   @AfterAll
   void stop() throws Exception {
     proxy.close();
-    app.close();
-    testKit.shutdownTestKit();
   }
 
   /** Sends {@code raw} one byte every 100 ms on its own thread, until done or the socket fails. */

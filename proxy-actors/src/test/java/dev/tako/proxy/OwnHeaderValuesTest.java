@@ -7,9 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.tako.proxy.tls.AcmeChallenges;
 import java.net.Socket;
 import java.time.Duration;
-import java.util.List;
-import java.util.Map;
-import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -26,31 +23,18 @@ class OwnHeaderValuesTest {
   private static final String UUID4 =
       "[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}";
 
-  private final ActorTestKit testKit = ActorTestKit.create();
-  private LenientUpstream app;
   private ProxyUnderTest proxy;
 
   @BeforeAll
   void start() throws Exception {
-    app = new LenientUpstream(Map.of());
     proxy =
         new ProxyUnderTest(
-            testKit,
-            Map.of(
-                "secure",
-                new AppRoutes(
-                    List.of("secure.test"), List.of(app.upstream()), false, 0, true, null),
-                "app",
-                new AppRoutes(List.of("app.test"), List.of(app.upstream()))),
-            ProxySettings.DEFAULTS,
-            new ProxyListener.Plain(AcmeChallenges.NONE, 8443));
+            ProxySettings.DEFAULTS, new ProxyListener.Plain(AcmeChallenges.NONE, 8443));
   }
 
   @AfterAll
   void stop() throws Exception {
     proxy.close();
-    app.close();
-    testKit.shutdownTestKit();
   }
 
   private String exchange(String raw) throws Exception {

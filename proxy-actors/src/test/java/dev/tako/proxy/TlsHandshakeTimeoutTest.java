@@ -8,14 +8,12 @@ import java.net.Socket;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.X509TrustManager;
-import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -34,17 +32,12 @@ class TlsHandshakeTimeoutTest {
    */
   private static final Duration DEADLINE = Duration.ofSeconds(8);
 
-  private final ActorTestKit testKit = ActorTestKit.create();
-  private LenientUpstream app;
   private ProxyUnderTest proxy;
 
   @BeforeAll
   void start() throws Exception {
-    app = new LenientUpstream(Map.of());
     proxy =
         new ProxyUnderTest(
-            testKit,
-            Map.of("app", new AppRoutes(List.of("app.test"), List.of(app.upstream()))),
             ProxySettings.DEFAULTS.withTlsHandshakeTimeout(HANDSHAKE_TIMEOUT),
             new ProxyListener.Tls(new SelfSignedCertificates()));
   }
@@ -52,8 +45,6 @@ class TlsHandshakeTimeoutTest {
   @AfterAll
   void stop() throws Exception {
     proxy.close();
-    app.close();
-    testKit.shutdownTestKit();
   }
 
   @Test

@@ -8,7 +8,6 @@ import java.net.Socket;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -23,26 +22,20 @@ class UnrequestedUpgradeTest {
   private static final String SWITCH =
       "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n";
 
-  private final ActorTestKit testKit = ActorTestKit.create();
-  private LenientUpstream app;
   private ProxyUnderTest proxy;
 
   @BeforeEach
   void start() throws Exception {
-    app = new LenientUpstream(Map.of("/switch", LenientUpstream.Answer.of(SWITCH)));
     proxy =
         new ProxyUnderTest(
-            testKit,
-            Map.of("app", new AppRoutes(List.of("app.test"), List.of(app.upstream()))),
             ProxySettings.DEFAULTS,
-            ProxyListener.PLAIN);
+            ProxyListener.PLAIN,
+            Map.of("/switch", LenientUpstream.Answer.of(SWITCH)));
   }
 
   @AfterEach
   void stop() throws Exception {
     proxy.close();
-    app.close();
-    testKit.shutdownTestKit();
   }
 
   private void assertRefusedAndNotReused(String switchRequest) throws Exception {
@@ -54,10 +47,10 @@ class UnrequestedUpgradeTest {
       String next = Wire.response(socket);
       assertTrue(next.startsWith("HTTP/1.1 200 ") && next.endsWith("ok"), next);
     }
-    await().atMost(DEADLINE).until(() -> app.closedByProxy.contains(1));
-    assertEquals(List.of("GET /switch HTTP/1.1"), app.on(1));
-    assertEquals(List.of("GET /next HTTP/1.1"), app.on(2));
-    assertEquals(2, app.connections.get());
+    await().atMost(DEADLINE).until(() -> proxy.app.closedByProxy.contains(1));
+    assertEquals(List.of("GET /switch HTTP/1.1"), proxy.app.on(1));
+    assertEquals(List.of("GET /next HTTP/1.1"), proxy.app.on(2));
+    assertEquals(2, proxy.app.connections.get());
   }
 
   @Test

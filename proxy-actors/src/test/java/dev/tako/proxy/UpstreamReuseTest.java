@@ -8,7 +8,6 @@ import java.net.Socket;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -22,14 +21,14 @@ import org.junit.jupiter.api.Test;
 class UpstreamReuseTest {
   private static final Duration DEADLINE = Duration.ofSeconds(10);
 
-  private final ActorTestKit testKit = ActorTestKit.create();
-  private LenientUpstream app;
   private ProxyUnderTest proxy;
 
   @BeforeEach
   void start() throws Exception {
-    app =
-        new LenientUpstream(
+    proxy =
+        new ProxyUnderTest(
+            ProxySettings.DEFAULTS,
+            ProxyListener.PLAIN,
             Map.of(
                 "/short",
                 new LenientUpstream.Answer(
@@ -43,19 +42,11 @@ class UpstreamReuseTest {
                 "/chunked",
                 LenientUpstream.Answer.of(
                     "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n")));
-    proxy =
-        new ProxyUnderTest(
-            testKit,
-            Map.of("app", new AppRoutes(List.of("app.test"), List.of(app.upstream()))),
-            ProxySettings.DEFAULTS,
-            ProxyListener.PLAIN);
   }
 
   @AfterEach
   void stop() throws Exception {
     proxy.close();
-    app.close();
-    testKit.shutdownTestKit();
   }
 
   private static String get(Socket socket, String path) throws Exception {
@@ -69,7 +60,7 @@ class UpstreamReuseTest {
       String next = get(socket, "/next");
       assertTrue(next.startsWith("HTTP/1.1 200 ") && next.endsWith("\r\n\r\nok"), next);
     }
-    assertEquals(List.of("GET /next HTTP/1.1"), app.on(2));
+    assertEquals(List.of("GET /next HTTP/1.1"), proxy.app.on(2));
   }
 
   @Test
@@ -82,8 +73,9 @@ class UpstreamReuseTest {
       assertTrue(get(socket, "/again").endsWith("\r\n\r\nok"));
     }
     assertEquals(
-        List.of("GET /first HTTP/1.1", "GET /chunked HTTP/1.1", "GET /again HTTP/1.1"), app.on(1));
-    assertEquals(1, app.connections.get());
+        List.of("GET /first HTTP/1.1", "GET /chunked HTTP/1.1", "GET /again HTTP/1.1"),
+        proxy.app.on(1));
+    assertEquals(1, proxy.app.connections.get());
   }
 
   @Test
@@ -93,7 +85,7 @@ class UpstreamReuseTest {
       String cut = Wire.untilClosed(socket);
       assertTrue(cut.startsWith("HTTP/1.1 200 ") && cut.endsWith("hello"), cut);
     }
-    await().atMost(DEADLINE).until(() -> app.closedByProxy.contains(1));
+    await().atMost(DEADLINE).until(() -> proxy.app.closedByProxy.contains(1));
     nextRequestGoesToANewConnection();
   }
 
@@ -103,8 +95,8 @@ class UpstreamReuseTest {
       String first = get(socket, "/extra");
       assertTrue(first.startsWith("HTTP/1.1 200 ") && first.endsWith("\r\n\r\nok"), first);
     }
-    await().atMost(DEADLINE).until(() -> app.closedByProxy.contains(1));
-    assertEquals(List.of("GET /extra HTTP/1.1"), app.on(1));
+    await().atMost(DEADLINE).until(() -> proxy.app.closedByProxy.contains(1));
+    assertEquals(List.of("GET /extra HTTP/1.1"), proxy.app.on(1));
     nextRequestGoesToANewConnection();
   }
 
@@ -115,7 +107,7 @@ class UpstreamReuseTest {
       String got = Wire.untilClosed(socket);
       assertTrue(got.startsWith("HTTP/1.1 200 ") && got.endsWith("until close"), got);
     }
-    await().atMost(DEADLINE).until(() -> app.closedByProxy.contains(1));
+    await().atMost(DEADLINE).until(() -> proxy.app.closedByProxy.contains(1));
     nextRequestGoesToANewConnection();
   }
 }
