@@ -8,14 +8,14 @@ import java.nio.channels.SelectionKey;
  * The response leg of one {@link ProxyConnection}'s exchange: reads the app's response head, passes
  * interim answers on, frames the body (length, chunked, until close, none for HEAD and bodiless
  * statuses), gzips it for a visitor who accepts it, and after a {@code 101} to a request that asked
- * for the upgrade turns both directions into a plain byte pipe. It also drives the response pump
- * for the proxy's own answers ({@link LocalAnswers}).
+ * for that upgrade (Upgrade with Connection: upgrade) turns both directions into a plain byte pipe.
+ * It also drives the response pump for the proxy's own answers ({@link LocalAnswers}).
  *
  * <p>A malformed or oversized head, or a {@code 101} nobody asked for, becomes 502 with the
  * upstream connection closed; a body cut short after the head went out cuts the visitor's
  * connection. The upstream connection goes back to the pool only after a response framed by length
- * or chunks and read to its end with nothing after it, and a request that was read completely (see
- * {@link #upstreamReusable}); anything else closes it.
+ * or chunks and read to its end with nothing after it, and a request sent completely before that
+ * answer ended (see {@link #upstreamReusable}); anything else closes it.
  */
 final class ResponseLeg {
   private final ProxyConnection c;
@@ -27,6 +27,12 @@ final class ResponseLeg {
 
   /** The app's connection may serve another request once this answer is complete. */
   private boolean upstreamReusable;
+
+  /**
+   * The answer was complete while the request body was still on its way: the app answered without
+   * reading it, and a lenient app may read the rest as its next request.
+   */
+  private boolean answeredEarly;
 
   /** The request asked for a protocol upgrade: a 101 turns the exchange into a pipe. */
   boolean upgradeRequested;
@@ -41,6 +47,7 @@ final class ResponseLeg {
     this.upgradeRequested = upgradeRequested;
     interim = false;
     upstreamReusable = false;
+    answeredEarly = false;
   }
 
   /** The answer will come from {@code upstream}. */
@@ -76,10 +83,12 @@ final class ResponseLeg {
   /**
    * Whether the upstream connection may go back to the pool now that the exchange is complete: the
    * app did not ask to close, the answer was framed (not "until close") and read exactly to its end
-   * (no byte after it), and the request went out completely by its own framing.
+   * (no byte after it), and the request went out completely by its own framing before the answer
+   * ended.
    */
   boolean upstreamReusable() {
     return upstreamReusable
+        && !answeredEarly
         && !c.response.buffered()
         && !c.response.srcEof
         && c.response.framer.done()
@@ -221,6 +230,7 @@ final class ResponseLeg {
         } else if (c.state == ProxyConnection.State.PIPE) {
           c.shutClientOutput();
         } else {
+          answeredEarly |= !c.requestDone;
           c.complete();
         }
       }

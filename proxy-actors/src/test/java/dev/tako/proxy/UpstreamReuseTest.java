@@ -101,6 +101,27 @@ class UpstreamReuseTest {
   }
 
   @Test
+  void anAnswerBeforeTheRequestBodyEndedClosesTheUpstreamConnection() throws Exception {
+    // The lenient app answers at the head and reads the body as its next request: a request
+    // smuggled in a body must not reach anyone else's exchange.
+    String smuggled = "GET /smuggled HTTP/1.1\r\nHost: app.test\r\n\r\n";
+    try (Socket socket = Wire.connect(proxy.port(), DEADLINE)) {
+      Wire.send(
+          socket,
+          "POST /early HTTP/1.1\r\nHost: app.test\r\nContent-Length: "
+              + smuggled.length()
+              + "\r\n\r\n");
+      String early = Wire.response(socket);
+      assertTrue(early.startsWith("HTTP/1.1 200 ") && early.endsWith("\r\n\r\nok"), early);
+      Wire.send(socket, smuggled);
+      await().atMost(DEADLINE).until(() -> proxy.app.closedByProxy.contains(1));
+      String next = get(socket, "/next");
+      assertTrue(next.startsWith("HTTP/1.1 200 ") && next.endsWith("\r\n\r\nok"), next);
+    }
+    assertEquals(List.of("GET /next HTTP/1.1"), proxy.app.on(2));
+  }
+
+  @Test
   void anUnframedResponseEndsWithTheConnection() throws Exception {
     try (Socket socket = Wire.connect(proxy.port(), DEADLINE)) {
       Wire.send(socket, "GET /unframed HTTP/1.1\r\nHost: app.test\r\n\r\n");
