@@ -17,10 +17,12 @@ import org.slf4j.LoggerFactory;
  * request, {@link ResponseLeg} to stream the answer back. After {@code 101 Switching Protocols}
  * both directions become a plain byte pipe. Memory per connection is two fixed buffers.
  *
- * <p>Failures become short answers when the response has not started (400 malformed, 404 unknown
- * host, 503 no instance, 413 body over the limit, 429 client over its limit, 502 app refused or
- * failed, 504 connect or read timeout; details in the log with the request id); after that the
- * connection is cut. Idle connections are closed by the loop's sweep.
+ * <p>Failures become short answers when the response has not started (400 malformed or not HTTP at
+ * all, 404 unknown host, 408 head too slow, 503 no instance, 413 body over the limit, 429 client
+ * over its limit, 502 app refused, failed or switched protocols unasked, 504 connect or read
+ * timeout; details in the log with the request id); after that the connection is cut. The loop's
+ * sweep enforces the deadlines ({@link HeadDeadline}: head, TLS handshake) and closes idle
+ * connections.
  *
  * <p>Before routing to an instance (and before any cold start), a GET or HEAD for a file under the
  * release's {@code public/} is answered from the file ({@link StaticFiles}); text responses are

@@ -302,7 +302,8 @@ final class TlsChannel implements ByteChannel, GatheringByteChannel {
 
   /** Before closing: close_notify if the socket takes it now (never waits). */
   void goodbye() {
-    if (engine.isOutboundDone() || !socket.isOpen()) {
+    // While handshake steps run elsewhere (a handshake cut by its deadline) the engine is theirs.
+    if (busy || engine.isOutboundDone() || !socket.isOpen()) {
       return;
     }
     try {
