@@ -58,15 +58,23 @@ final class LocalAnswers {
       out.ascii("Connection: close\r\n");
     }
     out.crlf().append(body);
+    Pump response = fromHere();
+    response.framer.none();
+    response.message(out.buffer());
+    c.responseLeg.drive();
+  }
+
+  /** The response pump, its source cleared: what it sends next comes from the proxy itself. */
+  private Pump fromHere() {
     Pump response = c.response;
     response.src = null;
     response.srcKey = null;
     response.dstKey = c.key;
     response.start = 0;
     response.end = 0;
-    response.framer.none();
-    response.message(out.buffer());
-    c.responseLeg.drive();
+    response.srcEof = false;
+    response.limit = Long.MAX_VALUE;
+    return response;
   }
 
   /**
@@ -134,14 +142,7 @@ final class LocalAnswers {
     HeadWriter out = c.responseOut;
     StaticFiles.writeHead(
         out, found, type, etag, notModified, gzip, range, variants, c.requestId, c.closeAfter);
-    Pump response = c.response;
-    response.src = null;
-    response.srcKey = null;
-    response.dstKey = c.key;
-    response.start = 0;
-    response.end = 0;
-    response.srcEof = false;
-    response.limit = Long.MAX_VALUE;
+    Pump response = fromHere();
     response.file = file;
     if (file != null) {
       response.framer.length(range != null ? range.length() : found.size());

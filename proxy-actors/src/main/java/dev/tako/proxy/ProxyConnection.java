@@ -17,10 +17,12 @@ import org.slf4j.LoggerFactory;
  * request, {@link ResponseLeg} to stream the answer back. After {@code 101 Switching Protocols}
  * both directions become a plain byte pipe. Memory per connection is two fixed buffers.
  *
- * <p>Failures become short answers when the response has not started (400 malformed, 404 unknown
- * host, 503 no instance, 413 body over the limit, 429 client over its limit, 502 app refused or
- * failed, 504 connect or read timeout; details in the log with the request id); after that the
- * connection is cut. Idle connections are closed by the loop's sweep.
+ * <p>Failures become short answers when the response has not started (400 malformed or not HTTP at
+ * all, 404 unknown host, 408 head too slow, 503 no instance, 413 body over the limit, 429 client
+ * over its limit, 502 app refused, failed or switched protocols unasked, 504 connect or read
+ * timeout; details in the log with the request id); after that the connection is cut. The loop's
+ * sweep enforces the deadlines ({@link HeadDeadline}: head, TLS handshake) and closes idle
+ * connections.
  *
  * <p>Before routing to an instance (and before any cold start), a GET or HEAD for a file under the
  * release's {@code public/} is answered from the file ({@link StaticFiles}); text responses are
@@ -66,17 +68,14 @@ final class ProxyConnection implements EventLoop.Handler {
   final UpstreamLeg upstreamLeg;
   final ResponseLeg responseLeg;
   final LocalAnswers local;
+  private final ColdStartWait coldStart;
 
   State state = State.HEAD;
   private long lastActivity;
   private long stateSince;
+  private final HeadDeadline deadline;
+
   Target target;
-
-  /** While PARKED: what the route is matched with again, and the app's failed starts then. */
-  private String parkedHost;
-
-  private String parkedPath;
-  private long parkedFailures;
 
   String requestId;
   boolean closeAfter;
@@ -99,9 +98,11 @@ final class ProxyConnection implements EventLoop.Handler {
         ((InetSocketAddress) client.getRemoteAddress()).getAddress().getHostAddress();
     this.lastActivity = loop.now;
     this.requestHead = new HttpHead(loop.settings.headLimits());
+    this.deadline = new HeadDeadline(loop.now);
     this.upstreamLeg = new UpstreamLeg(this);
     this.responseLeg = new ResponseLeg(this);
     this.local = new LocalAnswers(this);
+    this.coldStart = new ColdStartWait(this);
     if (loop.sslContext != null) {
       SSLEngine engine = loop.sslContext.createSSLEngine();
       engine.setUseClientMode(false);
@@ -180,7 +181,19 @@ final class ProxyConnection implements EventLoop.Handler {
   void sweep(long now) {
     long silent = now - lastActivity;
     switch (state) {
-      case HEAD, LOCAL -> {
+      case HEAD -> {
+        if (tls != null
+            && !handshaken()
+            && deadline.handshakeExpired(now, loop.tlsHandshakeTimeout)) {
+          LOG.debug("TLS handshake from {} timed out", clientAddress);
+          close();
+        } else if (deadline.headExpired(now, loop.headerTimeout)) {
+          headTimedOut();
+        } else if (silent > loop.idleTimeout) {
+          close();
+        }
+      }
+      case LOCAL -> {
         if (silent > loop.idleTimeout) {
           close();
         }
@@ -233,6 +246,41 @@ final class ProxyConnection implements EventLoop.Handler {
     upstreamLeg.handOver(c);
   }
 
+  private boolean handshaken() {
+    return deadline.anyByte() || tls.handshaken();
+  }
+
+  /** The request head did not arrive in time: 408 (when the visitor can read it), then close. */
+  private void headTimedOut() {
+    if (tls != null && !handshaken()) {
+      close();
+      return;
+    }
+    LOG.debug("Request head from {} timed out", clientAddress);
+    deadline.stop();
+    refuseHead(408, "Request Timeout");
+  }
+
+  /**
+   * Answers a head that will not be read (too slow, too large, not HTTP) and closes after: the
+   * visitor's further bytes are drained for a moment so that it sees the answer, not a reset.
+   */
+  private void refuseHead(int status, String reason) {
+    headRequest = false;
+    requestId = ForwardedHeaders.requestId((String) null);
+    closeAfter = true;
+    requestDone = false;
+    local.answer(status, reason);
+  }
+
+  /**
+   * Whether {@code b} may start a request head: a method's first character, or the empty line RFC
+   * 9112 §2.2 lets a server skip. Never a control byte or non-ASCII (a TLS record starts 0x16).
+   */
+  static boolean mayStartRequest(byte b) {
+    return b == '\r' || b == '\n' || (b > 0x20 && b < 0x7f);
+  }
+
   void enter(State next) {
     state = next;
     stateSince = loop.now;
@@ -253,6 +301,13 @@ final class ProxyConnection implements EventLoop.Handler {
     HeadLimits limits = loop.settings.headLimits();
     for (; ; ) {
       if (request.buffered()) {
+        deadline.bytes(loop.now);
+        if (tls == null && !mayStartRequest(request.buf[request.start])) {
+          // A TLS ClientHello (0x16) or other binary on the plain port: no head will ever end.
+          LOG.debug("Not an HTTP request from {} on a plain port", clientAddress);
+          refuseHead(400, "Bad Request");
+          return;
+        }
         int end = HttpHead.end(request.buf, request.start, request.end);
         if (end >= 0) {
           startExchange(end);
@@ -287,18 +342,14 @@ final class ProxyConnection implements EventLoop.Handler {
    * (after draining what the visitor still sends), since what follows cannot be framed.
    */
   private void refuse(HeadReject reject) {
-    headRequest = false;
-    responseStarted = false;
-    requestId = ForwardedHeaders.requestId((String) null);
-    closeAfter = true;
-    requestDone = false;
+    refuseHead(reject.status(), reject.phrase());
     LOG.info("Refused a request from {}: {} ({})", clientAddress, reject.reason(), requestId);
-    local.answer(reject.status(), reject.phrase());
   }
 
   private void startExchange(int headEnd) {
     boolean parsed = requestHead.parseRequest(request.buf, request.start, headEnd);
     request.start = headEnd;
+    deadline.stop();
     headRequest = false;
     responseStarted = false;
     responseLeg.reset(parsed && requestHead.upgrade());
@@ -376,7 +427,7 @@ final class ProxyConnection implements EventLoop.Handler {
       request.limit = max;
       requestHead.writeRequest(upstreamLeg.requestOut, clientAddress, proto, requestId);
       if (decision instanceof RequestTriage.ColdStart) {
-        park();
+        coldStart.park();
       } else {
         upstreamLeg.start(target.leastLoaded(loop.routes.inFlight()));
       }
@@ -391,58 +442,19 @@ final class ProxyConnection implements EventLoop.Handler {
 
   // ----- cold start
 
-  /** The app is scaled to zero: wait for its cold start (the loop calls {@link #recheck}). */
-  private void park() {
-    if (!loop.coldStarts.enter(target.appKey())) {
-      LOG.warn(
-          "App {} has too many requests waiting for its start ({})", target.appKey(), requestId);
-      local.answer(503, "Service Unavailable");
-      return;
-    }
-    enter(State.PARKED);
-    parkedHost = requestHead.host();
-    parkedPath = requestHead.path();
-    parkedFailures = target.wakeFailures();
-    Pump.off(key, SelectionKey.OP_READ);
-    loop.park(this);
-  }
-
   /**
-   * While parked, called by the loop every few milliseconds: forwards once the app has an upstream,
-   * answers 502 when its start failed, 504 when it took too long.
+   * While parked, called by the loop every few milliseconds (see {@link ColdStartWait#recheck}).
    *
    * @return whether the request stopped waiting
    */
   boolean recheck() {
-    if (state != State.PARKED) {
-      return true;
-    }
-    Target now = loop.routes.current().match(parkedHost, parkedPath).orElse(null);
-    ColdStarts.Outcome outcome = loop.coldStarts.check(now, parkedFailures, loop.now - stateSince);
-    if (outcome == ColdStarts.Outcome.WAIT) {
-      return false;
-    }
-    loop.coldStarts.leave(target.appKey());
+    return coldStart.recheck();
+  }
+
+  /** The cold start wait ended: the exchange goes on from here. */
+  void resumed() {
     state = State.HEAD;
     lastActivity = loop.now;
-    switch (outcome) {
-      case FORWARD -> {
-        target = now;
-        upstreamLeg.start(target.leastLoaded(loop.routes.inFlight()));
-      }
-      case FAILED -> {
-        LOG.warn("App {} failed to start for a waiting request ({})", target.appKey(), requestId);
-        local.answer(502, "Bad Gateway");
-      }
-      case TIMED_OUT -> {
-        LOG.warn(
-            "App {} was not ready in time for a waiting request ({})", target.appKey(), requestId);
-        local.answer(504, "Gateway Timeout");
-      }
-      default ->
-          local.answer(now == null ? 404 : 503, now == null ? "Not Found" : "Service Unavailable");
-    }
-    return true;
   }
 
   // ----- end of an exchange
@@ -513,6 +525,7 @@ final class ProxyConnection implements EventLoop.Handler {
     }
     state = State.HEAD;
     target = null;
+    deadline.stop();
     request.srcKey = key;
     request.dst = null;
     request.dstKey = null;
@@ -554,8 +567,7 @@ final class ProxyConnection implements EventLoop.Handler {
       return;
     }
     if (state == State.PARKED) {
-      loop.coldStarts.leave(target.appKey());
-      loop.unpark(this);
+      coldStart.leave();
     }
     state = State.CLOSED;
     upstreamLeg.track(null);

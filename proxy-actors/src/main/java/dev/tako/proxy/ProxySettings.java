@@ -19,6 +19,11 @@ import java.time.Duration;
  *     way is closed after this long
  * @param maxRequestsPerClient concurrent requests (upgraded connections included) from one client
  *     address across all event loops; more get 429
+ * @param headerTimeout a request head must arrive within this: from the connection's start for the
+ *     first request, from the first byte of each next one on a keep-alive connection; on expiry 408
+ *     and the connection closed (a visitor sending one byte a second keeps nothing open)
+ * @param tlsHandshakeTimeout a TLS handshake must end within this from the connection's start; on
+ *     expiry the connection is closed
  * @param headLimits request line, header line and head sizes (tako.proxy.max-request-line,
  *     max-header-line, max-head): 414 or 431 beyond
  */
@@ -30,6 +35,8 @@ public record ProxySettings(
     Duration idleTimeout,
     Duration upgradedIdleTimeout,
     int maxRequestsPerClient,
+    Duration headerTimeout,
+    Duration tlsHandshakeTimeout,
     HeadLimits headLimits) {
 
   public static final ProxySettings DEFAULTS =
@@ -41,6 +48,8 @@ public record ProxySettings(
           Duration.ofSeconds(75),
           Duration.ofHours(1),
           2048,
+          Duration.ofSeconds(30),
+          Duration.ofSeconds(10),
           HeadLimits.DEFAULTS);
 
   public ProxySettings {
@@ -49,6 +58,8 @@ public record ProxySettings(
     positive("request-timeout", requestTimeout);
     positive("idle-timeout", idleTimeout);
     positive("upgraded-idle-timeout", upgradedIdleTimeout);
+    positive("header-timeout", headerTimeout);
+    positive("tls-handshake-timeout", tlsHandshakeTimeout);
     if (maxRequestsPerClient <= 0) {
       throw new IllegalArgumentException("tako.proxy.max-requests-per-client must be positive");
     }
@@ -84,6 +95,8 @@ public record ProxySettings(
         c.getDuration("idle-timeout"),
         c.getDuration("upgraded-idle-timeout"),
         c.getInt("max-requests-per-client"),
+        c.getDuration("header-timeout"),
+        c.getDuration("tls-handshake-timeout"),
         new HeadLimits(
             c.getBytes("max-request-line").intValue(),
             c.getBytes("max-header-line").intValue(),
@@ -99,6 +112,8 @@ public record ProxySettings(
         idleTimeout,
         upgradedIdleTimeout,
         maxRequestsPerClient,
+        headerTimeout,
+        tlsHandshakeTimeout,
         headLimits);
   }
 
@@ -117,6 +132,8 @@ public record ProxySettings(
         idle,
         upgradedIdleTimeout,
         maxRequestsPerClient,
+        headerTimeout,
+        tlsHandshakeTimeout,
         headLimits);
   }
 
@@ -129,6 +146,8 @@ public record ProxySettings(
         idleTimeout,
         upgradedIdleTimeout,
         maxRequestsPerClient,
+        headerTimeout,
+        tlsHandshakeTimeout,
         headLimits);
   }
 
@@ -141,6 +160,8 @@ public record ProxySettings(
         idleTimeout,
         value,
         maxRequestsPerClient,
+        headerTimeout,
+        tlsHandshakeTimeout,
         headLimits);
   }
 
@@ -152,6 +173,36 @@ public record ProxySettings(
         requestTimeout,
         idleTimeout,
         upgradedIdleTimeout,
+        value,
+        headerTimeout,
+        tlsHandshakeTimeout,
+        headLimits);
+  }
+
+  public ProxySettings withHeaderTimeout(Duration value) {
+    return new ProxySettings(
+        connectTimeout,
+        readTimeout,
+        maxRequestBody,
+        requestTimeout,
+        idleTimeout,
+        upgradedIdleTimeout,
+        maxRequestsPerClient,
+        value,
+        tlsHandshakeTimeout,
+        headLimits);
+  }
+
+  public ProxySettings withTlsHandshakeTimeout(Duration value) {
+    return new ProxySettings(
+        connectTimeout,
+        readTimeout,
+        maxRequestBody,
+        requestTimeout,
+        idleTimeout,
+        upgradedIdleTimeout,
+        maxRequestsPerClient,
+        headerTimeout,
         value,
         headLimits);
   }
@@ -165,6 +216,8 @@ public record ProxySettings(
         idleTimeout,
         upgradedIdleTimeout,
         maxRequestsPerClient,
+        headerTimeout,
+        tlsHandshakeTimeout,
         value);
   }
 }

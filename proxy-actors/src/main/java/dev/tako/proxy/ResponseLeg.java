@@ -8,11 +8,14 @@ import java.nio.channels.SelectionKey;
  * The response leg of one {@link ProxyConnection}'s exchange: reads the app's response head, passes
  * interim answers on, frames the body (length, chunked, until close, none for HEAD and bodiless
  * statuses), gzips it for a visitor who accepts it, and after a {@code 101} to a request that asked
- * for the upgrade turns both directions into a plain byte pipe. It also drives the response pump
- * for the proxy's own answers ({@link LocalAnswers}).
+ * for that upgrade (Upgrade with Connection: upgrade) turns both directions into a plain byte pipe.
+ * It also drives the response pump for the proxy's own answers ({@link LocalAnswers}).
  *
- * <p>A malformed or oversized head becomes 502 (the upstream connection closed); a body cut short
- * after the head went out cuts the visitor's connection.
+ * <p>A malformed or oversized head, or a {@code 101} nobody asked for, becomes 502 with the
+ * upstream connection closed; a body cut short after the head went out cuts the visitor's
+ * connection. The upstream connection goes back to the pool only after a response framed by length
+ * or chunks and read to its end with nothing after it, and a request sent completely before that
+ * answer ended (see {@link #upstreamReusable}); anything else closes it.
  */
 final class ResponseLeg {
   private final ProxyConnection c;
@@ -24,6 +27,12 @@ final class ResponseLeg {
 
   /** The app's connection may serve another request once this answer is complete. */
   private boolean upstreamReusable;
+
+  /**
+   * The answer was complete while the request body was still on its way: the app answered without
+   * reading it, and a lenient app may read the rest as its next request.
+   */
+  private boolean answeredEarly;
 
   /** The request asked for a protocol upgrade: a 101 turns the exchange into a pipe. */
   boolean upgradeRequested;
@@ -38,6 +47,7 @@ final class ResponseLeg {
     this.upgradeRequested = upgradeRequested;
     interim = false;
     upstreamReusable = false;
+    answeredEarly = false;
   }
 
   /** The answer will come from {@code upstream}. */
@@ -70,9 +80,21 @@ final class ResponseLeg {
     }
   }
 
-  /** Whether the upstream connection may go back to the pool now that the exchange is complete. */
+  /**
+   * Whether the upstream connection may go back to the pool now that the exchange is complete: the
+   * app did not ask to close, the answer was framed (not "until close") and read exactly to its end
+   * (no byte after it), and the request went out completely by its own framing before the answer
+   * ended.
+   */
   boolean upstreamReusable() {
-    return upstreamReusable && !c.response.buffered();
+    return upstreamReusable
+        && !answeredEarly
+        && !c.response.buffered()
+        && !c.response.srcEof
+        && c.response.framer.done()
+        && c.requestDone
+        && c.request.framer.done()
+        && !c.request.framer.untilCloseMode();
   }
 
   private void readHead() {
@@ -137,12 +159,20 @@ final class ResponseLeg {
       return;
     }
     interim = false;
-    c.responseStarted = true;
-    c.status = status;
-    if (status == 101 && upgradeRequested) {
-      startPipe();
+    if (status == 101) {
+      if (upgradeRequested) {
+        c.responseStarted = true;
+        c.status = status;
+        startPipe();
+      } else {
+        // The app switched to a protocol nobody asked for: passed on, the visitor's next request
+        // would be read by it, and pooled, the next visitor's.
+        c.upstreamLeg.badGateway("switched protocols without an upgrade request");
+      }
       return;
     }
+    c.responseStarted = true;
+    c.status = status;
     if (c.headRequest || responseHead.bodylessStatus()) {
       response.framer.none();
     } else if (responseHead.chunked()) {
@@ -201,6 +231,7 @@ final class ResponseLeg {
         } else if (c.state == ProxyConnection.State.PIPE) {
           c.shutClientOutput();
         } else {
+          answeredEarly |= !c.requestDone;
           c.complete();
         }
       }

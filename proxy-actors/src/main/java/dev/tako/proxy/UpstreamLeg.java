@@ -107,13 +107,7 @@ final class UpstreamLeg {
       connect(false);
       return;
     }
-    LOG.warn(
-        "Upstream {} of {} failed ({}): {}",
-        instance,
-        c.target.appKey(),
-        c.requestId,
-        e.toString());
-    c.local.answer(502, "Bad Gateway");
+    badGateway("failed: " + e);
   }
 
   /** A queued request may now try to connect (see {@link EventLoop#uncounted}). */
@@ -220,12 +214,13 @@ final class UpstreamLeg {
       connect(true);
       return;
     }
-    LOG.warn(
-        "Upstream {} of {} failed ({}): {}",
-        instance,
-        c.target.appKey(),
-        c.requestId,
-        failure == null ? "closed the connection" : failure.toString());
+    badGateway(failure == null ? "closed the connection" : "failed: " + failure);
+  }
+
+  /** Gives up on the app for this request: its connection closed, the visitor gets 502. */
+  void badGateway(String what) {
+    LOG.warn("Upstream {} of {} {} ({})", instance, c.target.appKey(), what, c.requestId);
+    drop();
     c.local.answer(502, "Bad Gateway");
   }
 

@@ -9,30 +9,49 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
-import java.util.concurrent.BlockingQueue;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * An app server as lenient as many are, for the smuggling tests: lines end at LF, names and values
- * are trimmed (so {@code "Transfer-Encoding : chunked"} counts), a Transfer-Encoding that contains
- * "chunked" wins, the first Content-Length is taken, chunk sizes are read up to the first non-hex
- * byte, trailers are skipped to the empty line, and connections are kept alive. It reports every
- * request it parsed ({@link #seen}) and answers each with "seen TARGET".
+ * A lenient app for the proxy's hostile-input tests, as many app servers are: keeps every
+ * connection alive, reads whatever comes as one request head after another (bodies are not read),
+ * and answers each from a script by path, whatever it said before (even after a 101). It counts its
+ * connections and reports what it parsed on which, and which connections the proxy closed.
  */
 final class LenientUpstream implements AutoCloseable {
-  /** One request as this server read it. */
-  record Seen(String method, String target, List<String> hosts, String body) {}
+  /**
+   * A scripted answer: raw bytes, then optionally our end of stream (the connection stays open).
+   */
+  record Answer(String raw, boolean halfClose) {
+    static Answer of(String raw) {
+      return new Answer(raw, false);
+    }
+  }
 
-  final BlockingQueue<Seen> seen = new LinkedBlockingQueue<>();
+  /** One request head read on connection {@code connection} (1 for the first accepted). */
+  record Seen(int connection, String requestLine) {}
+
+  static final String OK = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+
+  final List<Seen> seen = new CopyOnWriteArrayList<>();
+  final AtomicInteger connections = new AtomicInteger();
+
+  /** Connections whose other end (the proxy) closed. */
+  final Set<Integer> closedByProxy = ConcurrentHashMap.newKeySet();
+
+  private final Map<String, Answer> script;
   private final ServerSocket server;
   private final ExecutorService threads = Executors.newCachedThreadPool();
 
-  LenientUpstream() throws IOException {
+  /** Answers paths in {@code script}; any other path gets {@link #OK}. */
+  LenientUpstream(Map<String, Answer> script) throws IOException {
+    this.script = script;
     server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
     threads.submit(this::accept);
   }
@@ -41,107 +60,74 @@ final class LenientUpstream implements AutoCloseable {
     return new Upstream("127.0.0.1", server.getLocalPort());
   }
 
+  /** The request lines read on {@code connection}, in order. */
+  List<String> on(int connection) {
+    return seen.stream().filter(s -> s.connection() == connection).map(Seen::requestLine).toList();
+  }
+
   private Void accept() {
     try {
       while (true) {
         Socket socket = server.accept();
-        threads.submit(() -> serve(socket));
+        int id = connections.incrementAndGet();
+        threads.submit(() -> serve(socket, id));
       }
     } catch (IOException e) {
       return null;
     }
   }
 
-  private Void serve(Socket socket) throws IOException {
+  private Void serve(Socket socket, int id) {
     try (socket) {
       InputStream in = new BufferedInputStream(socket.getInputStream());
       OutputStream out = socket.getOutputStream();
-      while (true) {
-        String requestLine = line(in);
-        while (requestLine != null && requestLine.isEmpty()) {
-          requestLine = line(in);
-        }
-        if (requestLine == null) {
+      for (; ; ) {
+        String head = readHead(in);
+        if (head == null) {
+          closedByProxy.add(id);
           return null;
         }
-        String[] parts = requestLine.split(" ");
-        List<String> hosts = new ArrayList<>();
-        String coding = null;
-        String length = null;
-        for (String header = line(in); header != null && !header.isEmpty(); header = line(in)) {
-          int colon = header.indexOf(':');
-          if (colon < 0) {
-            continue;
-          }
-          String name = header.substring(0, colon).trim().toLowerCase(Locale.ROOT);
-          String value = header.substring(colon + 1).trim();
-          switch (name) {
-            case "host" -> hosts.add(value);
-            case "transfer-encoding" -> coding = value.toLowerCase(Locale.ROOT);
-            case "content-length" -> length = length == null ? value : length;
-            default -> {}
-          }
-        }
-        String body;
-        if (coding != null && coding.contains("chunked")) {
-          body = chunked(in);
-        } else if (length != null) {
-          body = text(in.readNBytes(Integer.parseInt(length.split(",")[0].trim())));
-        } else {
-          body = "";
-        }
-        String target = parts.length > 1 ? parts[1] : "";
-        seen.add(new Seen(parts[0], target, hosts, body));
-        byte[] answer = ("seen " + target).getBytes(StandardCharsets.ISO_8859_1);
-        out.write(
-            ("HTTP/1.1 200 OK\r\nContent-Length: " + answer.length + "\r\n\r\n")
-                .getBytes(StandardCharsets.ISO_8859_1));
-        out.write(answer);
+        String line = head.lines().findFirst().orElse("");
+        seen.add(new Seen(id, line));
+        String[] parts = line.split(" ");
+        String path = parts.length > 1 ? parts[1] : "";
+        Answer answer = script.getOrDefault(path, Answer.of(OK));
+        out.write(answer.raw().getBytes(StandardCharsets.ISO_8859_1));
         out.flush();
+        if (answer.halfClose()) {
+          socket.shutdownOutput();
+        }
       }
-    } catch (RuntimeException e) {
+    } catch (IOException e) {
+      closedByProxy.add(id);
       return null;
     }
   }
 
-  private static String chunked(InputStream in) throws IOException {
-    ByteArrayOutputStream body = new ByteArrayOutputStream();
-    while (true) {
-      String size = line(in);
-      if (size == null) {
-        return text(body.toByteArray());
+  /** A head up to its blank line (leading empty lines skipped), or null at end of stream. */
+  private static String readHead(InputStream in) throws IOException {
+    ByteArrayOutputStream head = new ByteArrayOutputStream();
+    int newlines = 0;
+    for (; ; ) {
+      int b = in.read();
+      if (b < 0) {
+        return null;
       }
-      int end = 0;
-      while (end < size.length() && Character.digit(size.charAt(end), 16) >= 0) {
-        end++;
+      if (b == '\r') {
+        continue;
       }
-      int n = end == 0 ? 0 : Integer.parseInt(size.substring(0, end), 16);
-      if (n == 0) {
-        for (String trailer = line(in); trailer != null && !trailer.isEmpty(); trailer = line(in)) {
-          // skipped
-        }
-        return text(body.toByteArray());
-      }
-      body.write(in.readNBytes(n));
-      line(in);
-    }
-  }
-
-  /** A line without its LF (and a CR before it), or null at the end of the stream. */
-  private static String line(InputStream in) throws IOException {
-    ByteArrayOutputStream line = new ByteArrayOutputStream();
-    for (int b = in.read(); b >= 0; b = in.read()) {
       if (b == '\n') {
-        String s = text(line.toByteArray());
-        return s.endsWith("\r") ? s.substring(0, s.length() - 1) : s;
+        if (head.size() == 0) {
+          continue;
+        }
+        if (++newlines == 2) {
+          return head.toString(StandardCharsets.ISO_8859_1);
+        }
+      } else {
+        newlines = 0;
       }
-      line.write(b);
+      head.write(b);
     }
-    return line.size() == 0 ? null : text(line.toByteArray());
-  }
-
-  private static String text(byte[] bytes) {
-    return new String(bytes, StandardCharsets.ISO_8859_1);
   }
 
   @Override

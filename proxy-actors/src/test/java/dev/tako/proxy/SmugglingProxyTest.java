@@ -29,10 +29,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Issue 12's smuggling cases end to end: each hostile request goes through {@link TcpProxy} to a
- * {@link LenientUpstream} that reports what it parsed, over one pooled upstream connection, and a
- * second visitor's request follows on it. No case may make the app read a request the proxy did not
- * frame ({@code /smuggled}) or answer the second visitor with anything but its own answer; refused
- * heads get the parser's status and a closed connection.
+ * {@link LenientFramingUpstream} that reports what it parsed, over one pooled upstream connection,
+ * and a second visitor's request follows on it. No case may make the app read a request the proxy
+ * did not frame ({@code /smuggled}) or answer the second visitor with anything but its own answer;
+ * refused heads get the parser's status and a closed connection.
  */
 @ExtendWith(TestKitJUnit5Extension.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -42,7 +42,7 @@ class SmugglingProxyTest {
   private static final String SMUGGLED = "GET /smuggled HTTP/1.1\r\nHost: app.test\r\n\r\n";
   private static final String POST = "POST / HTTP/1.1\r\nHost: app.test\r\n";
 
-  private LenientUpstream app;
+  private LenientFramingUpstream app;
   private TcpProxy.Binding binding;
   private int port;
 
@@ -51,7 +51,7 @@ class SmugglingProxyTest {
 
   @BeforeAll
   void start() throws Exception {
-    app = new LenientUpstream();
+    app = new LenientFramingUpstream();
     RouteSnapshots holder = new RouteSnapshots();
     holder.publish(
         RouteSnapshot.of(
@@ -185,7 +185,7 @@ class SmugglingProxyTest {
     assertEquals(1, answers.size(), () -> answers + " app saw " + app.seen);
     assertEquals(200, answers.get(0).status());
     assertEquals("seen /", answers.get(0).body());
-    LenientUpstream.Seen seen = app.seen.poll(5, TimeUnit.SECONDS);
+    LenientFramingUpstream.Seen seen = app.seen.poll(5, TimeUnit.SECONDS);
     assertEquals("/", seen.target());
     assertEquals(body, seen.body());
     assertEquals(List.of("app.test"), seen.hosts());
@@ -215,7 +215,7 @@ class SmugglingProxyTest {
     assertEquals(1, next.size(), next.toString());
     assertEquals("seen /next", next.get(0).body());
     List<String> targets = new ArrayList<>();
-    for (LenientUpstream.Seen s : app.seen) {
+    for (LenientFramingUpstream.Seen s : app.seen) {
       targets.add(s.target());
     }
     assertFalse(targets.contains("/smuggled"), targets.toString());
