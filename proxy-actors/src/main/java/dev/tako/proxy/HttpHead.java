@@ -1,10 +1,10 @@
 package dev.tako.proxy;
 
 /**
- * One HTTP/1.1 message head as the connection sees it: parsed strictly by {@link HeadParser},
- * negotiated by {@link ContentNegotiation} and {@link ConditionalRequests}, written for the other
- * side by {@link HeadRewriter}. A facade over those, one instance per connection and direction,
- * reused; not thread-safe.
+ * One HTTP/1.1 message head as the connection sees it: found by {@link HeadBoundary}, parsed
+ * strictly by {@link HeadParser}, negotiated by {@link ContentNegotiation} and {@link
+ * ConditionalRequests}, written for the other side by {@link HeadRewriter}. A facade over those,
+ * one instance per connection and direction, reused; not thread-safe.
  *
  * <p>Fails by returning false from {@code parse*}, with {@link #reject()} saying why (the status to
  * answer for a request: 400, 414, 431, 501 or 505; the caller answers 502 for a response); the
@@ -21,14 +21,14 @@ final class HttpHead {
     head = new HeadParser(limits);
   }
 
-  /** Where the head starting at {@code from} ends, or -1 (see {@link HeadParser#end}). */
+  /** Where the head starting at {@code from} ends, or -1 (see {@link HeadBoundary#end}). */
   static int end(byte[] buf, int from, int to) {
-    return HeadParser.end(buf, from, to);
+    return HeadBoundary.end(buf, from, to);
   }
 
-  /** What an incomplete head already breaks, or null (see {@link HeadParser#incomplete}). */
+  /** What an incomplete head already breaks, or null (see {@link HeadBoundary#incomplete}). */
   static HeadReject incomplete(byte[] buf, int from, int to, HeadLimits limits) {
-    return HeadParser.incomplete(buf, from, to, limits);
+    return HeadBoundary.incomplete(buf, from, to, limits);
   }
 
   boolean parseRequest(byte[] buf, int from, int to) {
