@@ -177,6 +177,27 @@ class SmugglingProxyTest {
     refused(400, POST + "X-A: 1\r\n Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n" + SMUGGLED);
   }
 
+  // ----- limits (nginx's: 8 KiB request line, 8 KiB per header line, 32 KiB in all)
+
+  @Test
+  void bigCookiesPass() throws Exception {
+    StringBuilder cookies = new StringBuilder();
+    for (int i = 0; i < 3; i++) {
+      cookies.append("Cookie: c").append(i).append('=').append("v".repeat(8000)).append("\r\n");
+    }
+    List<Answer> answers = send("GET /big HTTP/1.1\r\nHost: app.test\r\n" + cookies + "\r\n");
+    assertEquals(1, answers.size(), answers.toString());
+    assertEquals("seen /big", answers.get(0).body());
+    app.seen.clear();
+  }
+
+  @Test
+  void limitsAnswer414And431() throws Exception {
+    refused(414, "GET /" + "x".repeat(8200) + " HTTP/1.1\r\nHost: app.test\r\n\r\n");
+    refused(431, POST + "Cookie: " + "v".repeat(8200) + "\r\n\r\n");
+    refused(431, POST + ("Cookie: " + "v".repeat(8000) + "\r\n").repeat(5) + "\r\n");
+  }
+
   // ----- helpers
 
   /** The app reads exactly one request with {@code body}, and the next visitor its own answer. */
