@@ -9,7 +9,7 @@
 # Ours: dev.tako.proxy.BenchProxy (proxy-actors test scope) with static Host routes, for each
 # implementation in IMPLS: "tcp" = TcpProxy (the node's proxy), "tls" = TcpProxy terminating HTTPS
 # (compared with nginx terminating HTTPS with the same RSA-2048 self-signed certificate), "http" =
-# the older HttpProxy.
+# the older HttpProxy (Pekko HTTP; test code, kept as the "before" of the node's proxy).
 # Load: wrk -t2 at each of CONNECTIONS, alternating ours/nginx, after a warm-up of ours.
 #
 # Environment (defaults): DURATION=30s WARMUP=30 CONNECTIONS="50 256 1000" UPSTREAMS="nginx node"

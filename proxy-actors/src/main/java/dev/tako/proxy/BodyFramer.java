@@ -2,16 +2,17 @@ package dev.tako.proxy;
 
 /**
  * Finds where an HTTP/1.1 message body ends in a byte stream without changing a byte: the proxy
- * forwards bodies verbatim (chunked framing included) and only needs to know how many of the bytes
- * it holds still belong to the current message. One instance per direction of a connection, reset
- * per message; not thread-safe.
+ * forwards a body's bytes as they came (chunked framing included, validated by {@link
+ * ChunkedDecoder}) under the framing header it wrote itself, and only needs to know how many of the
+ * bytes it holds still belong to the current message. One instance per direction of a connection,
+ * reset per message; not thread-safe.
  *
  * <p>Fails by returning {@link #MALFORMED} from {@link #advance} on broken chunked framing; the
  * caller then closes the connection.
  */
 final class BodyFramer {
   /** Returned by {@link #advance} when chunked framing is broken. */
-  static final int MALFORMED = -1;
+  static final int MALFORMED = ChunkedDecoder.MALFORMED;
 
   private enum Mode {
     NONE,
@@ -20,23 +21,10 @@ final class BodyFramer {
     UNTIL_CLOSE
   }
 
-  // Chunked decoder states.
-  private static final int SIZE = 0;
-  private static final int SIZE_EXT = 1;
-  private static final int SIZE_LF = 2;
-  private static final int DATA = 3;
-  private static final int DATA_CR = 4;
-  private static final int DATA_LF = 5;
-  private static final int TRAILER_START = 6;
-  private static final int TRAILER_LINE = 7;
-  private static final int END_LF = 8;
-
+  private final ChunkedDecoder decoder = new ChunkedDecoder();
   private Mode mode = Mode.NONE;
   private long remaining;
   private long total;
-  private int state;
-  private long chunkSize;
-  private int sizeDigits;
   private boolean done = true;
 
   /** A message without a body. */
@@ -57,9 +45,7 @@ final class BodyFramer {
   /** A chunked body, ending with the last chunk and the trailer section. */
   void chunked() {
     mode = Mode.CHUNKED;
-    state = SIZE;
-    chunkSize = 0;
-    sizeDigits = 0;
+    decoder.reset();
     done = false;
     total = 0;
   }
@@ -118,98 +104,21 @@ final class BodyFramer {
 
   private int chunked(byte[] buf, int from, int to) {
     int i = from;
-    while (i < to && !done) {
-      if (state == DATA) {
-        int n = (int) Math.min(chunkSize, to - i);
+    while (i < to && !decoder.done()) {
+      long data = decoder.data();
+      if (data > 0) {
+        int n = (int) Math.min(data, to - i);
+        decoder.consumed(n);
         i += n;
-        chunkSize -= n;
-        if (chunkSize == 0) {
-          state = DATA_CR;
-        }
-        continue;
-      }
-      byte b = buf[i++];
-      switch (state) {
-        case SIZE -> {
-          int digit = Character.digit(b, 16);
-          if (digit >= 0) {
-            if (++sizeDigits > 15) {
-              return MALFORMED;
-            }
-            chunkSize = chunkSize * 16 + digit;
-          } else if (sizeDigits == 0) {
-            return MALFORMED;
-          } else if (b == ';' || b == ' ' || b == '\t') {
-            state = SIZE_EXT;
-          } else if (b == '\r') {
-            state = SIZE_LF;
-          } else if (b == '\n') {
-            endOfSizeLine();
-          } else {
-            return MALFORMED;
-          }
-        }
-        case SIZE_EXT -> {
-          if (b == '\n') {
-            endOfSizeLine();
-          }
-        }
-        case SIZE_LF -> {
-          if (b != '\n') {
-            return MALFORMED;
-          }
-          endOfSizeLine();
-        }
-        case DATA_CR -> {
-          if (b == '\r') {
-            state = DATA_LF;
-          } else if (b == '\n') {
-            nextChunk();
-          } else {
-            return MALFORMED;
-          }
-        }
-        case DATA_LF -> {
-          if (b != '\n') {
-            return MALFORMED;
-          }
-          nextChunk();
-        }
-        case TRAILER_START -> {
-          if (b == '\r') {
-            state = END_LF;
-          } else if (b == '\n') {
-            done = true;
-          } else {
-            state = TRAILER_LINE;
-          }
-        }
-        case TRAILER_LINE -> {
-          if (b == '\n') {
-            state = TRAILER_START;
-          }
-        }
-        case END_LF -> {
-          if (b != '\n') {
-            return MALFORMED;
-          }
-          done = true;
-        }
-        default -> {
+      } else {
+        int n = decoder.framing(buf, i, to);
+        if (n < 0) {
           return MALFORMED;
         }
+        i += n;
       }
     }
+    done = decoder.done();
     return i - from;
-  }
-
-  private void endOfSizeLine() {
-    state = chunkSize == 0 ? TRAILER_START : DATA;
-  }
-
-  private void nextChunk() {
-    state = SIZE;
-    chunkSize = 0;
-    sizeDigits = 0;
   }
 }

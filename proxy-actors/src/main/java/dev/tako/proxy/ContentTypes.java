@@ -107,19 +107,7 @@ final class ContentTypes {
   }
 
   private static boolean startsWith(byte[] b, int s, int e, String lower) {
-    if (e - s < lower.length()) {
-      return false;
-    }
-    for (int i = 0; i < lower.length(); i++) {
-      int c = b[s + i];
-      if (c >= 'A' && c <= 'Z') {
-        c += 32;
-      }
-      if (c != lower.charAt(i)) {
-        return false;
-      }
-    }
-    return true;
+    return e - s >= lower.length() && Ascii.is(b, s, lower);
   }
 
   private static boolean endsWith(byte[] b, int s, int e, String lower) {

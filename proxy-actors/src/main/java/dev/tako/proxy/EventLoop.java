@@ -79,6 +79,8 @@ final class EventLoop implements Runnable {
   final long readTimeout;
   final long idleTimeout;
   final long upgradedIdleTimeout;
+  final long headerTimeout;
+  final long tlsHandshakeTimeout;
   final ClientLimits clientLimits;
   final ProxyMetrics metrics;
 
@@ -139,6 +141,8 @@ final class EventLoop implements Runnable {
     this.connectTimeout = settings.connectTimeout().toNanos();
     this.readTimeout = settings.readTimeout().toNanos();
     this.idleTimeout = settings.idleTimeout().toNanos();
+    this.headerTimeout = settings.headerTimeout().toNanos();
+    this.tlsHandshakeTimeout = settings.tlsHandshakeTimeout().toNanos();
     this.onExit = onExit;
     this.thread = new Thread(this, name);
     thread.setDaemon(true);
@@ -225,13 +229,27 @@ final class EventLoop implements Runnable {
     }
     UpstreamConnection c;
     while ((c = pool.pollLast()) != null) {
-      if (c.key.isValid() && c.channel.isOpen()) {
+      if (c.key.isValid() && c.channel.isOpen() && silent(c)) {
         c.reused = true;
         return c;
       }
       c.close();
     }
     return null;
+  }
+
+  /**
+   * Whether an idle connection has nothing to say: a byte the app sent after its response (late
+   * rest of a body, a second answer) or its close may not have been seen as an event yet, and would
+   * otherwise be read as the answer to the next visitor's request.
+   */
+  private boolean silent(UpstreamConnection c) {
+    scratch.clear();
+    try {
+      return c.channel.read(scratch) == 0;
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   /** Returns a connection to the pool after a complete response, or hands it to a waiter. */

@@ -32,15 +32,6 @@ final class GzipEncoder {
   private static final byte[] HEX =
       "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
-  // Chunked decoding of the input.
-  private static final int SIZE = 0;
-  private static final int EXTENSION = 1;
-  private static final int DATA = 2;
-  private static final int DATA_END = 3;
-  private static final int TRAILER_START = 4;
-  private static final int TRAILER_LINE = 5;
-  private static final int END = 6;
-
   // Size line, data, CRLF, then room for the gzip trailer (8) and the last chunk (5).
   private final byte[] out = new byte[SIZE_LINE + CAPACITY + 8 + 2 + 5];
   private final ByteBuffer view = ByteBuffer.wrap(out);
@@ -54,8 +45,7 @@ final class GzipEncoder {
   private long size;
 
   private boolean dechunk;
-  private int state;
-  private long remaining;
+  private final ChunkedDecoder decoder = new ChunkedDecoder();
 
   /**
    * Whether a response with this head is gzipped for a client that accepts gzip: compressible text
@@ -87,8 +77,7 @@ final class GzipEncoder {
     sealed = false;
     finished = false;
     dechunk = chunkedInput;
-    state = SIZE;
-    remaining = 0;
+    decoder.reset();
     System.arraycopy(HEADER, 0, out, SIZE_LINE, HEADER.length);
     data = HEADER.length;
     dirty = true;
@@ -129,61 +118,23 @@ final class GzipEncoder {
     int i = from;
     int end = from + length;
     while (i < end && !sealed) {
-      if (!dechunk || state == DATA) {
-        int n = dechunk ? (int) Math.min(remaining, end - i) : end - i;
-        int taken = deflate(buf, i, n);
+      if (!dechunk) {
+        i += deflate(buf, i, end - i);
+      } else if (decoder.data() > 0) {
+        int taken = deflate(buf, i, (int) Math.min(decoder.data(), end - i));
+        decoder.consumed(taken);
         i += taken;
-        if (dechunk) {
-          remaining -= taken;
-          if (remaining == 0) {
-            state = DATA_END;
-          }
+      } else if (decoder.done()) {
+        break; // nothing more belongs to the body
+      } else {
+        int n = decoder.framing(buf, i, end);
+        if (n < 0) {
+          throw new IllegalStateException("chunked body not validated by its BodyFramer");
         }
-        continue;
-      }
-      byte b = buf[i++];
-      switch (state) {
-        case SIZE -> {
-          int digit = Character.digit(b, 16);
-          if (digit >= 0) {
-            remaining = remaining * 16 + digit;
-          } else if (b == '\n') {
-            endOfSize();
-          } else if (b != '\r') {
-            state = EXTENSION;
-          }
-        }
-        case EXTENSION -> {
-          if (b == '\n') {
-            endOfSize();
-          }
-        }
-        case DATA_END -> {
-          if (b == '\n') {
-            state = SIZE;
-            remaining = 0;
-          }
-        }
-        case TRAILER_START -> {
-          if (b == '\n') {
-            state = END;
-          } else if (b != '\r') {
-            state = TRAILER_LINE;
-          }
-        }
-        case TRAILER_LINE -> {
-          if (b == '\n') {
-            state = TRAILER_START;
-          }
-        }
-        default -> {} // END: nothing more belongs to the body
+        i += n;
       }
     }
     return i - from;
-  }
-
-  private void endOfSize() {
-    state = remaining == 0 ? TRAILER_START : DATA;
   }
 
   private int deflate(byte[] buf, int from, int n) {

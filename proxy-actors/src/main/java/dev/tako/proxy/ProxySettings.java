@@ -19,6 +19,13 @@ import java.time.Duration;
  *     way is closed after this long
  * @param maxRequestsPerClient concurrent requests (upgraded connections included) from one client
  *     address across all event loops; more get 429
+ * @param headerTimeout a request head must arrive within this: from the connection's start for the
+ *     first request, from the first byte of each next one on a keep-alive connection; on expiry 408
+ *     and the connection closed (a visitor sending one byte a second keeps nothing open)
+ * @param tlsHandshakeTimeout a TLS handshake must end within this from the connection's start; on
+ *     expiry the connection is closed
+ * @param headLimits request line, header line and head sizes (tako.proxy.max-request-line,
+ *     max-header-line, max-head): 414 or 431 beyond
  */
 public record ProxySettings(
     Duration connectTimeout,
@@ -27,7 +34,10 @@ public record ProxySettings(
     Duration requestTimeout,
     Duration idleTimeout,
     Duration upgradedIdleTimeout,
-    int maxRequestsPerClient) {
+    int maxRequestsPerClient,
+    Duration headerTimeout,
+    Duration tlsHandshakeTimeout,
+    HeadLimits headLimits) {
 
   public static final ProxySettings DEFAULTS =
       new ProxySettings(
@@ -37,7 +47,10 @@ public record ProxySettings(
           Duration.ofSeconds(70),
           Duration.ofSeconds(75),
           Duration.ofHours(1),
-          2048);
+          2048,
+          Duration.ofSeconds(30),
+          Duration.ofSeconds(10),
+          HeadLimits.DEFAULTS);
 
   public ProxySettings {
     positive("connect-timeout", connectTimeout);
@@ -45,8 +58,13 @@ public record ProxySettings(
     positive("request-timeout", requestTimeout);
     positive("idle-timeout", idleTimeout);
     positive("upgraded-idle-timeout", upgradedIdleTimeout);
+    positive("header-timeout", headerTimeout);
+    positive("tls-handshake-timeout", tlsHandshakeTimeout);
     if (maxRequestsPerClient <= 0) {
       throw new IllegalArgumentException("tako.proxy.max-requests-per-client must be positive");
+    }
+    if (headLimits == null) {
+      throw new IllegalArgumentException("tako.proxy head limits are missing");
     }
     if (maxRequestBody <= 0) {
       throw new IllegalArgumentException("tako.proxy.max-request-body must be positive");
@@ -76,7 +94,13 @@ public record ProxySettings(
         c.getDuration("request-timeout"),
         c.getDuration("idle-timeout"),
         c.getDuration("upgraded-idle-timeout"),
-        c.getInt("max-requests-per-client"));
+        c.getInt("max-requests-per-client"),
+        c.getDuration("header-timeout"),
+        c.getDuration("tls-handshake-timeout"),
+        new HeadLimits(
+            c.getBytes("max-request-line").intValue(),
+            c.getBytes("max-header-line").intValue(),
+            c.getBytes("max-head").intValue()));
   }
 
   public ProxySettings withConnectTimeout(Duration value) {
@@ -87,7 +111,10 @@ public record ProxySettings(
         requestTimeout,
         idleTimeout,
         upgradedIdleTimeout,
-        maxRequestsPerClient);
+        maxRequestsPerClient,
+        headerTimeout,
+        tlsHandshakeTimeout,
+        headLimits);
   }
 
   /** Also raises request and idle timeouts when they would no longer exceed the read timeout. */
@@ -104,7 +131,10 @@ public record ProxySettings(
         request,
         idle,
         upgradedIdleTimeout,
-        maxRequestsPerClient);
+        maxRequestsPerClient,
+        headerTimeout,
+        tlsHandshakeTimeout,
+        headLimits);
   }
 
   public ProxySettings withMaxRequestBody(long value) {
@@ -115,7 +145,10 @@ public record ProxySettings(
         requestTimeout,
         idleTimeout,
         upgradedIdleTimeout,
-        maxRequestsPerClient);
+        maxRequestsPerClient,
+        headerTimeout,
+        tlsHandshakeTimeout,
+        headLimits);
   }
 
   public ProxySettings withUpgradedIdleTimeout(Duration value) {
@@ -126,7 +159,10 @@ public record ProxySettings(
         requestTimeout,
         idleTimeout,
         value,
-        maxRequestsPerClient);
+        maxRequestsPerClient,
+        headerTimeout,
+        tlsHandshakeTimeout,
+        headLimits);
   }
 
   public ProxySettings withMaxRequestsPerClient(int value) {
@@ -137,6 +173,51 @@ public record ProxySettings(
         requestTimeout,
         idleTimeout,
         upgradedIdleTimeout,
+        value,
+        headerTimeout,
+        tlsHandshakeTimeout,
+        headLimits);
+  }
+
+  public ProxySettings withHeaderTimeout(Duration value) {
+    return new ProxySettings(
+        connectTimeout,
+        readTimeout,
+        maxRequestBody,
+        requestTimeout,
+        idleTimeout,
+        upgradedIdleTimeout,
+        maxRequestsPerClient,
+        value,
+        tlsHandshakeTimeout,
+        headLimits);
+  }
+
+  public ProxySettings withTlsHandshakeTimeout(Duration value) {
+    return new ProxySettings(
+        connectTimeout,
+        readTimeout,
+        maxRequestBody,
+        requestTimeout,
+        idleTimeout,
+        upgradedIdleTimeout,
+        maxRequestsPerClient,
+        headerTimeout,
+        value,
+        headLimits);
+  }
+
+  public ProxySettings withHeadLimits(HeadLimits value) {
+    return new ProxySettings(
+        connectTimeout,
+        readTimeout,
+        maxRequestBody,
+        requestTimeout,
+        idleTimeout,
+        upgradedIdleTimeout,
+        maxRequestsPerClient,
+        headerTimeout,
+        tlsHandshakeTimeout,
         value);
   }
 }

@@ -38,7 +38,7 @@ final class Pump {
   /** Bytes of a file sent in one go before other connections of the loop get a turn. */
   static final int FILE_SLICE = 256 * 1024;
 
-  final byte[] buf;
+  byte[] buf;
   int start;
   int end;
   final BodyFramer framer = new BodyFramer();
@@ -62,8 +62,8 @@ final class Pump {
   /** When set, the body goes through this encoder instead of verbatim. */
   GzipEncoder gzip;
 
-  private final ByteBuffer readView;
-  private final ByteBuffer writeView;
+  private ByteBuffer readView;
+  private ByteBuffer writeView;
   private final ByteBuffer[] pair = new ByteBuffer[2];
 
   /** Bytes from {@code start} accepted by the framer but not yet written. */
@@ -73,6 +73,15 @@ final class Pump {
     buf = new byte[capacity];
     readView = ByteBuffer.wrap(buf);
     writeView = ByteBuffer.wrap(buf);
+  }
+
+  /** Enlarges the buffer to {@code capacity} bytes (a message head over the usual size). */
+  void grow(int capacity) {
+    if (capacity > buf.length) {
+      buf = java.util.Arrays.copyOf(buf, capacity);
+      readView = ByteBuffer.wrap(buf);
+      writeView = ByteBuffer.wrap(buf);
+    }
   }
 
   /** Starts a message: head to write first, framing of what follows. */

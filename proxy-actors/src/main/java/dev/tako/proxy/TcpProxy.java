@@ -31,9 +31,12 @@ import org.slf4j.LoggerFactory;
  * ColdStarts}; one start for all of them); it is looked up again every 10 ms.
  *
  * <p>Failures become short answers (404 unknown host, 503 no ready instance, 413 body over the
- * limit, 502 app refused or failed, 504 app timed out) with details in the log. Binding fails its
- * {@link CompletionStage} (e.g. port in use). The loops stop on {@link Binding#unbind()} or when
- * the actor system terminates.
+ * limit, 502 app refused or failed or switched protocols unasked, 504 app timed out) with details
+ * in the log. Visitors get deadlines: a request head within {@code tako.proxy.header-timeout} (else
+ * 408 and closed), a TLS handshake within {@code tako.proxy.tls-handshake-timeout} (else closed); a
+ * TLS handshake sent to a plain port gets 400 at once. Binding fails its {@link CompletionStage}
+ * (e.g. port in use). The loops stop on {@link Binding#unbind()} or when the actor system
+ * terminates.
  *
  * <p>HTTPS: a {@link ProxyListener.Tls} port terminates TLS on the same loops (a {@link TlsChannel}
  * per visitor, the certificate chosen by SNI); a {@link ProxyListener.Plain} port redirects apps

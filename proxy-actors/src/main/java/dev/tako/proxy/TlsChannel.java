@@ -84,6 +84,11 @@ final class TlsChannel implements ByteChannel, GatheringByteChannel {
     this.netOut.limit(0);
   }
 
+  /** The first handshake finished: application data may flow. */
+  boolean handshaken() {
+    return handshaken;
+  }
+
   /** Handshake steps run on another thread; {@link #onTasksDone} is called when they end. */
   boolean busy() {
     return busy;
@@ -297,7 +302,8 @@ final class TlsChannel implements ByteChannel, GatheringByteChannel {
 
   /** Before closing: close_notify if the socket takes it now (never waits). */
   void goodbye() {
-    if (engine.isOutboundDone() || !socket.isOpen()) {
+    // While handshake steps run elsewhere (a handshake cut by its deadline) the engine is theirs.
+    if (busy || engine.isOutboundDone() || !socket.isOpen()) {
       return;
     }
     try {

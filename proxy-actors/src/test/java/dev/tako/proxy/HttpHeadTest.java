@@ -49,15 +49,20 @@ class HttpHeadTest {
   }
 
   @Test
-  void chunkedWinsOverContentLengthAndHttp10Closes() {
-    HttpHead chunked =
-        request(
+  void chunkedWithContentLengthIsRefusedAndHttp10Closes() {
+    HttpHead both = new HttpHead();
+    byte[] buf =
+        bytes(
             "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n");
+    assertFalse(both.parseRequest(buf, 0, buf.length));
+    assertEquals(400, both.reject().status());
+    HttpHead chunked = request("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n");
     assertTrue(chunked.chunked());
     assertEquals(-1, chunked.contentLength());
     HeadWriter out = new HeadWriter(64);
     chunked.writeRequest(out, "127.0.0.1", "http", "id");
     assertFalse(text(out).contains("Content-Length"), text(out));
+    assertTrue(text(out).contains("Transfer-Encoding: chunked\r\n"), text(out));
     assertTrue(request("GET / HTTP/1.0\r\n\r\n").closeRequested());
   }
 
@@ -152,8 +157,9 @@ class HttpHeadTest {
     assertTrue(head.noneMatchHits("\"b\""));
     assertTrue(head.noneMatchHits("\"c-gz\""));
     assertFalse(head.noneMatchHits("\"c\""));
-    assertTrue(request("GET / HTTP/1.1\r\nIf-None-Match: *\r\n\r\n").noneMatchHits("\"z\""));
-    assertFalse(request("GET / HTTP/1.1\r\n\r\n").noneMatchHits("\"z\""));
+    assertTrue(
+        request("GET / HTTP/1.1\r\nHost: a\r\nIf-None-Match: *\r\n\r\n").noneMatchHits("\"z\""));
+    assertFalse(request("GET / HTTP/1.1\r\nHost: a\r\n\r\n").noneMatchHits("\"z\""));
   }
 
   @Test

@@ -38,4 +38,21 @@ class ProxySettingsTest {
     assertThrows(IllegalArgumentException.class, () -> s.withMaxRequestsPerClient(0));
     assertThrows(IllegalArgumentException.class, () -> s.withUpgradedIdleTimeout(Duration.ZERO));
   }
+
+  @Test
+  void headerAndHandshakeDeadlines() {
+    ProxySettings s = ProxySettings.fromConfig(ConfigFactory.load());
+    assertEquals(Duration.ofSeconds(30), s.headerTimeout());
+    assertEquals(Duration.ofSeconds(10), s.tlsHandshakeTimeout());
+    ProxySettings set =
+        ProxySettings.fromConfig(
+            ConfigFactory.parseString(
+                    "tako.proxy { header-timeout = 5s, tls-handshake-timeout = 2s }")
+                .withFallback(ConfigFactory.load()));
+    assertEquals(Duration.ofSeconds(5), set.headerTimeout());
+    assertEquals(Duration.ofSeconds(2), set.tlsHandshakeTimeout());
+    assertEquals(Duration.ofSeconds(1), s.withHeaderTimeout(Duration.ofSeconds(1)).headerTimeout());
+    assertThrows(IllegalArgumentException.class, () -> s.withHeaderTimeout(Duration.ZERO));
+    assertThrows(IllegalArgumentException.class, () -> s.withTlsHandshakeTimeout(Duration.ZERO));
+  }
 }

@@ -399,7 +399,10 @@ class StreamingProxyTest {
             Duration.ofMillis(2500),
             Duration.ofSeconds(2),
             Duration.ofHours(1),
-            2048);
+            2048,
+            Duration.ofSeconds(30),
+            Duration.ofSeconds(10),
+            HeadLimits.DEFAULTS);
     TcpProxy.Binding patient =
         TcpProxy.bind(testKit.system(), "127.0.0.1", 0, holder, shortIdle, 1, 16)
             .toCompletableFuture()

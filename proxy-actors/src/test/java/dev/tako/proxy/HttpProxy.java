@@ -35,8 +35,8 @@ import org.slf4j.LoggerFactory;
  * The node's HTTP proxy (SPEC §9): a Pekko HTTP server that routes each request by Host and path
  * through the latest {@link RouteSnapshot} and forwards it, streaming both bodies, over a pooled
  * client to one of the app's upstreams (round robin). It owns the header policy ({@link
- * ForwardedHeaders}), the body limit and the mapping of failures to status codes; it never asks an
- * actor per request.
+ * PekkoForwardedHeaders}), the body limit and the mapping of failures to status codes; it never
+ * asks an actor per request.
  *
  * <p>Failures become short generic answers (details go to the log with the request id): unknown
  * host 404, app without a ready instance 503, body over the limit 413, upstream refused 502 (after
@@ -122,7 +122,7 @@ public final class HttpProxy {
   }
 
   private CompletionStage<HttpResponse> handle(HttpRequest request) {
-    String requestId = ForwardedHeaders.requestId(request.getHeaders());
+    String requestId = PekkoForwardedHeaders.requestId(request.getHeaders());
     String hostHeader = request.getHeader("host").map(HttpHeader::value).orElse("");
     Optional<Target> found = routes.current().match(hostHeader, request.getUri().path());
     if (found.isEmpty()) {
@@ -152,7 +152,7 @@ public final class HttpProxy {
     String client = clientAddress(request);
     HttpRequest outgoing =
         request.withHeaders(
-            ForwardedHeaders.toUpstream(
+            PekkoForwardedHeaders.toUpstream(
                 request.getHeaders(), client, hostHeader, PROTO, requestId));
     Upstream upstream = target.next();
     return forward(outgoing, target, upstream, requestId, true);
@@ -169,7 +169,7 @@ public final class HttpProxy {
               if (failure == null) {
                 return done(
                     response.withHeaders(
-                        ForwardedHeaders.toVisitor(response.getHeaders(), requestId)));
+                        PekkoForwardedHeaders.toVisitor(response.getHeaders(), requestId)));
               }
               Optional<Upstream> other = target.after(upstream);
               if (mayRetry && isRefused(failure) && other.isPresent()) {
