@@ -365,7 +365,7 @@ class PlaygroundIT {
 
   static int freePort() throws java.io.IOException {
     // below the kernel's ephemeral range, so no outgoing connection takes it before it is bound
-    return dev.tako.supervisor.InstancePorts.next(
-        dev.tako.supervisor.InstancePorts.PortRange.parse("auto"));
+    return dev.tako.protocol.ports.InstancePorts.next(
+        dev.tako.protocol.ports.InstancePorts.PortRange.parse("auto"));
   }
 }

@@ -1,5 +1,6 @@
 package dev.tako.supervisor;
 
+import dev.tako.protocol.ports.InstancePorts;
 import com.typesafe.config.Config;
 import java.time.Duration;
 import java.util.Objects;

@@ -12,7 +12,7 @@ import dev.tako.cli.ssh.KeyFiles;
 import dev.tako.cli.tls.ClusterCa;
 import dev.tako.protocol.config.Inventory;
 import dev.tako.protocol.config.ServerEntry;
-import dev.tako.supervisor.InstancePorts;
+import dev.tako.protocol.ports.InstancePorts;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
