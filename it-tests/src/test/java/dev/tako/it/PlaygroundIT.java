@@ -289,7 +289,7 @@ class PlaygroundIT {
     }
     int api = freePort();
     String conf =
-        new dev.tako.cli.NodeFiles.NodeConf(
+        new dev.tako.protocol.config.NodeConf(
                 "rogue",
                 "rogue",
                 "127.0.0.1",

@@ -1,12 +1,14 @@
 package dev.tako.node;
 
 import com.typesafe.config.Config;
+import dev.tako.protocol.config.NodeConf;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 
 /**
- * This node's identity and ports, read from the {@code tako} section of its {@code node.conf}.
+ * This node's identity and ports, read from the {@code tako} section of its {@code node.conf} (keys
+ * as {@link NodeConf} defines them), and its limits and timeouts.
  *
  * @param publicHost the host visitors use to reach this server's proxy (for status URLs)
  * @param sshPort the playground's embedded SSH/SFTP port, 0 on a real server (OpenSSH serves)
@@ -46,25 +48,26 @@ public record NodeSettings(
   }
 
   public static NodeSettings fromConfig(Config config, Path home) {
-    Config t = config.getConfig("tako");
+    Config t = config.getConfig(NodeConf.SECTION);
+    NodeConf conf = NodeConf.read(source(t));
     int maxInstances = t.getInt("max-instances");
     if (maxInstances <= 0) {
       maxInstances = 2 * Runtime.getRuntime().availableProcessors();
     }
     return new NodeSettings(
-        t.getString("server"),
-        t.hasPath("region") ? t.getString("region") : t.getString("server"),
+        conf.server(),
+        conf.region(),
         home,
-        t.getString("public-host"),
-        t.getString("proxy-interface"),
-        t.getInt("api-port"),
-        t.getInt("http-port"),
-        t.getInt("https-port"),
-        t.getInt("metrics-port"),
-        t.getInt("playground.ssh-port"),
-        t.getString("cluster.host"),
-        t.getInt("cluster.port"),
-        t.getStringList("cluster.seeds"),
+        conf.publicHost(),
+        conf.proxyInterface(),
+        conf.apiPort(),
+        conf.httpPort(),
+        conf.httpsPort(),
+        conf.metricsPort(),
+        conf.sshPort(),
+        conf.clusterHost(),
+        conf.clusterPort(),
+        conf.seeds(),
         maxInstances,
         t.getDuration("ask-timeout"),
         t.getDuration("deploy-timeout"),
@@ -72,6 +75,31 @@ public record NodeSettings(
         t.getDuration("release-command-timeout"),
         t.getBytes("logs.max-bytes"),
         t.getDuration("logs.max-age"));
+  }
+
+  /** The {@code tako} section as node.conf's reader sees it. */
+  static NodeConf.Source source(Config t) {
+    return new NodeConf.Source() {
+      @Override
+      public boolean has(String key) {
+        return t.hasPath(key);
+      }
+
+      @Override
+      public String string(String key) {
+        return t.getString(key);
+      }
+
+      @Override
+      public int integer(String key) {
+        return t.getInt(key);
+      }
+
+      @Override
+      public List<String> strings(String key) {
+        return t.getStringList(key);
+      }
+    };
   }
 
   /** The base URL of this server's plain HTTP proxy. */

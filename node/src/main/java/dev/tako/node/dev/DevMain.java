@@ -12,13 +12,13 @@ import java.util.Map;
 /**
  * The process of {@code tako dev}, started by the CLI from the node distribution's jars (so the CLI
  * itself never loads Pekko): {@code session --config <tako.toml> --port <https>} runs one app
- * ({@link DevSession}) on the terminal the CLI hands down, and {@code proxy --port <https> [--linger
- * <duration>]} is the machine's detached dev proxy ({@link DevProxy}). {@code $TAKO_HOME} comes as
- * the system property {@code tako.home}.
+ * ({@link DevSession}) on the terminal the CLI hands down, and {@code proxy --port <https>
+ * [--linger <duration>]} is the machine's detached dev proxy ({@link DevProxy}). {@code $TAKO_HOME}
+ * comes as the system property {@code tako.home}.
  *
- * <p>Errors are printed as the CLI prints its own ({@code error: <message>} on stderr) with its exit
- * codes: 1 failed, 2 usage. A session also ends, as after Ctrl-C, when the {@code tako} process that
- * started it goes away, so a killed CLI leaves no app running.
+ * <p>Errors are printed as the CLI prints its own ({@code error: <message>} on stderr) with its
+ * exit codes: 1 failed, 2 usage. A session also ends, as after Ctrl-C, when the {@code tako}
+ * process that started it goes away, so a killed CLI leaves no app running.
  */
 public final class DevMain {
   private DevMain() {}

@@ -6,11 +6,11 @@ import dev.tako.protocol.config.AppConfig;
 import dev.tako.protocol.config.AppConfigLoader;
 import dev.tako.protocol.config.ConfigException;
 import dev.tako.protocol.crypto.SecretException;
-import dev.tako.protocol.tls.CaFiles;
+import dev.tako.protocol.ports.InstancePorts;
 import dev.tako.protocol.secrets.SecretKeys;
 import dev.tako.protocol.secrets.SecretsFile;
+import dev.tako.protocol.tls.CaFiles;
 import dev.tako.supervisor.AppSupervisor;
-import dev.tako.protocol.ports.InstancePorts;
 import dev.tako.supervisor.SupervisorSettings;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -452,10 +452,7 @@ public final class DevSession {
     try {
       proxy =
           DevProxyClient.connect(
-              new DevProxyFiles(home.resolve("dev"), port),
-              home,
-              register(),
-              this::proxyLost);
+              new DevProxyFiles(home.resolve("dev"), port), home, register(), this::proxyLost);
       console.info("registered " + plan.app() + " with the dev proxy again");
     } catch (DevException e) {
       console.error(e.getMessage() + " (trying again)");

@@ -66,7 +66,8 @@ class DevProxyTest {
                 DevProxy.run(
                     files,
                     ca,
-                    Duration.ofMillis(300),
+                    // Long enough for a loaded machine to register before the proxy gives up.
+                    Duration.ofSeconds(2),
                     new PrintStream(log, true, StandardCharsets.UTF_8)));
     DevProxyFiles.Info info = awaitInfo(files, exit);
     assertEquals(port, info.httpsPort());

@@ -116,11 +116,19 @@ public final class CaFiles {
     boolean hasKey = Files.exists(keyFile);
     boolean hasCert = Files.exists(certFile);
     if (!hasKey || !hasCert) {
-      String missing = !hasKey && !hasCert ? "ca.key and ca.crt are" : (hasKey ? CERT_FILE : KEY_FILE) + " is";
+      String missing =
+          !hasKey && !hasCert ? "ca.key and ca.crt are" : (hasKey ? CERT_FILE : KEY_FILE) + " is";
       throw new IOException(
-          kind.title() + " in " + dir + " is incomplete: " + missing + " missing; " + kind.remedy().apply(dir));
+          kind.title()
+              + " in "
+              + dir
+              + " is incomplete: "
+              + missing
+              + " missing; "
+              + kind.remedy().apply(dir));
     }
-    PrivateKey key = PemFiles.readPrivateKey(keyFile, kind.keyAlgorithm(), kind.remedy().apply(dir));
+    PrivateKey key =
+        PemFiles.readPrivateKey(keyFile, kind.keyAlgorithm(), kind.remedy().apply(dir));
     X509Certificate cert;
     try {
       cert = PemFiles.parseCertificate(Files.readString(certFile, StandardCharsets.US_ASCII));

@@ -86,7 +86,8 @@ public final class PemFiles {
     Matcher m = PKCS8_PEM.matcher(Files.readString(file, StandardCharsets.US_ASCII));
     if (!m.find()) {
       throw new IOException(
-          file + " is not an unencrypted PKCS#8 PEM private key (-----BEGIN PRIVATE KEY-----); "
+          file
+              + " is not an unencrypted PKCS#8 PEM private key (-----BEGIN PRIVATE KEY-----); "
               + remedy);
     }
     try {

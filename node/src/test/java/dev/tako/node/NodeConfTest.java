@@ -1,16 +1,21 @@
-package dev.tako.cli;
+package dev.tako.node;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import dev.tako.protocol.config.NodeConf;
+import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** node.conf as the node reads it: HOCON, every key under {@code tako}. */
-class NodeFilesTest {
-  private static NodeFiles.NodeConf conf(String extra) {
-    return new NodeFiles.NodeConf(
+/**
+ * node.conf as the CLI writes it ({@link NodeConf#render}) and the node reads it: HOCON, every key
+ * under {@code tako}, read back to the same values, with the node's defaults those of NodeConf.
+ */
+class NodeConfTest {
+  private static NodeConf conf(String extra) {
+    return new NodeConf(
         "la",
         "us-west",
         "203.0.113.10",
@@ -45,9 +50,9 @@ class NodeFilesTest {
 
   @Test
   void noSeedsIsAnEmptyList() {
-    NodeFiles.NodeConf base = conf(null);
-    NodeFiles.NodeConf lone =
-        new NodeFiles.NodeConf(
+    NodeConf base = conf(null);
+    NodeConf lone =
+        new NodeConf(
             base.server(),
             base.region(),
             base.publicHost(),
@@ -72,5 +77,28 @@ class NodeFilesTest {
     assertEquals(19844, c.getInt("tako.api-port"));
     assertEquals("DEBUG", c.getString("pekko.loglevel"));
     assertEquals("la", c.getString("tako.server"));
+  }
+
+  @Test
+  void theNodeReadsBackWhatTheCliWrote() {
+    Config c =
+        ConfigFactory.parseString(conf(null).render())
+            .withFallback(ConfigFactory.defaultReference())
+            .resolve();
+    NodeSettings s = NodeSettings.fromConfig(c, Path.of("/srv/tako"));
+    NodeConf back = NodeConf.read(NodeSettings.source(c.getConfig(NodeConf.SECTION)));
+    assertEquals(conf(null), back);
+    assertEquals("us-west", s.region());
+    assertEquals(2201, s.sshPort());
+    assertEquals(List.of("10.0.0.5:25520", "10.0.0.6:25520"), s.seeds());
+  }
+
+  @Test
+  void theNodeDefaultsAreThoseTheCliWrites() {
+    Config t = ConfigFactory.defaultReference().getConfig(NodeConf.SECTION);
+    assertEquals(NodeConf.DEFAULT_PROXY_INTERFACE, t.getString(NodeConf.PROXY_INTERFACE));
+    assertEquals(NodeConf.DEFAULT_API_PORT, t.getInt(NodeConf.API_PORT));
+    assertEquals(NodeConf.DEFAULT_METRICS_PORT, t.getInt(NodeConf.METRICS_PORT));
+    assertEquals(NodeConf.DEFAULT_CLUSTER_PORT, t.getInt(NodeConf.CLUSTER_PORT));
   }
 }
