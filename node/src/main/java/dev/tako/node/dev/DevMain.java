@@ -32,6 +32,7 @@ public final class DevMain {
       if (args.isEmpty()) {
         throw DevException.usage("usage: DevMain session|proxy --port <port> [...]");
       }
+      logging(args.get(0));
       Map<String, String> options = options(args.subList(1, args.size()));
       int port = port(options.get("--port"));
       Path home = home();
@@ -54,11 +55,20 @@ public final class DevMain {
     }
   }
 
-  private static int session(Path home, Map<String, String> options, int port) {
-    // Before anything logs: the terminal is the user's, libraries stay silent.
+  /**
+   * A session's terminal is the user's: libraries stay silent; the proxy logs at info into its log
+   * file. Set up here, on one thread, before the actor system's threads log concurrently (SLF4J
+   * would otherwise replay their first lines with a warning).
+   */
+  private static void logging(String mode) {
     if (System.getProperty("logback.configurationFile") == null) {
-      System.setProperty("logback.configurationFile", "dev/tako/node/dev/logback-quiet.xml");
+      String file = mode.equals("proxy") ? "logback-proxy.xml" : "logback-quiet.xml";
+      System.setProperty("logback.configurationFile", "dev/tako/node/dev/" + file);
     }
+    org.slf4j.LoggerFactory.getLogger(DevMain.class);
+  }
+
+  private static int session(Path home, Map<String, String> options, int port) {
     String config = options.getOrDefault("--config", "tako.toml");
     DevSession session =
         new DevSession(home, Path.of(config), port, new DevConsole(System.out, System.err));
