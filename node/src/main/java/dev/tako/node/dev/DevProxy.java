@@ -1,7 +1,6 @@
 package dev.tako.node.dev;
 
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import dev.tako.protocol.Json;
 import dev.tako.protocol.RoutePattern;
 import dev.tako.proxy.ProxySettings;
@@ -177,18 +176,8 @@ public final class DevProxy {
   }
 
   private static Config config() {
-    return ConfigFactory.parseString(
-            """
-            pekko.loglevel = WARNING
-            pekko.stdout-loglevel = WARNING
-            pekko.log-dead-letters = off
-            pekko.actor.provider = local
-            pekko.coordinated-shutdown.exit-jvm = off
-            # one event loop: a developer's few requests, on a laptop shared with the app
-            tako.proxy.event-loops = 1
-            """)
-        .withFallback(ConfigFactory.load())
-        .resolve();
+    // one event loop: a developer's few requests, on a laptop shared with the app
+    return DevSession.config("tako.proxy.event-loops = 1");
   }
 
   /**

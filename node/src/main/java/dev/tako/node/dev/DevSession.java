@@ -35,7 +35,7 @@ import org.apache.pekko.actor.typed.javadsl.AskPattern;
 /**
  * One {@code tako dev} run (SPEC §8, issue 7): loads tako.toml and the development secrets into a
  * {@link DevPlan}, runs the app through a {@link DevRunner} (a Pekko actor system that lives only
- * in this command), registers its routes with the machine's {@link DevProxy} (started if needed),
+ * in this process), registers its routes with the machine's {@link DevProxy} (started if needed),
  * streams its logs ({@link LogTail}) and reacts, on one thread, to what happens:
  *
  * <ul>
@@ -563,15 +563,24 @@ public final class DevSession {
   }
 
   static Config config() {
+    return config("pekko.actor.default-dispatcher.fork-join-executor.parallelism-max = 2");
+  }
+
+  /**
+   * A local actor system of tako dev (the session's or the proxy's), quiet but for warnings, that
+   * leaves the JVM's exit to its owner; {@code own} comes first.
+   */
+  static Config config(String own) {
     return ConfigFactory.parseString(
-            """
-            pekko.loglevel = WARNING
-            pekko.stdout-loglevel = WARNING
-            pekko.log-dead-letters = off
-            pekko.actor.provider = local
-            pekko.coordinated-shutdown.exit-jvm = off
-            pekko.actor.default-dispatcher.fork-join-executor.parallelism-max = 2
-            """)
+            own
+                + """
+
+                pekko.loglevel = WARNING
+                pekko.stdout-loglevel = WARNING
+                pekko.log-dead-letters = off
+                pekko.actor.provider = local
+                pekko.coordinated-shutdown.exit-jvm = off
+                """)
         .withFallback(ConfigFactory.load())
         .resolve();
   }
