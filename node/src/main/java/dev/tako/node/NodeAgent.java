@@ -1215,29 +1215,9 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
             asks.containsKey(appKey(app.app(), app.env()))
                 ? asks.get(appKey(app.app(), app.env())).toCompletableFuture().getNow(null)
                 : null;
-        List<StatusView.InstanceView> instances = new ArrayList<>();
-        if (st != null) {
-          Instant now = Instant.now();
-          for (var i : st.instances()) {
-            long uptime =
-                i.startedAt() == null
-                    ? 0
-                    : Math.max(0, Duration.between(i.startedAt(), now).getSeconds());
-            instances.add(
-                new StatusView.InstanceView(
-                    i.id(),
-                    i.pid(),
-                    i.port(),
-                    i.state(),
-                    i.healthy(),
-                    i.restarts(),
-                    i.release(),
-                    uptime,
-                    i.exitCode(),
-                    i.reason(),
-                    i.lastStderr()));
-          }
-        }
+        Instant now = Instant.now();
+        List<StatusView.InstanceView> instances =
+            st == null ? List.of() : st.instances().stream().map(i -> i.toView(now)).toList();
         apps.add(
             new AppOnServer(
                 app.app(),

@@ -1,5 +1,7 @@
 package dev.tako.persistence;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.tako.protocol.CborSerializable;
 import dev.tako.protocol.api.DeployRequest;
 import dev.tako.protocol.crypto.SecretBox;
@@ -29,6 +31,14 @@ import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
  * <p>Expected failures (activating an unknown release, scaling an unknown app) are error replies
  * and change nothing. A journal failure stops the behavior (Pekko's persistence semantics); its
  * parent decides whether to restart it, and recovery replays the journal from the last snapshot.
+ *
+ * <p>The journal and snapshots hold only this module's types ({@link RecordedRelease}, {@link
+ * SealedValue} and the records below), never the wire DTOs of {@code protocol}: those are converted
+ * at this boundary ({@link ReleaseRecord#request()}, {@link Secrets#sealed()}), so an API change is
+ * not a journal migration. The binary names of the events and of {@link State} are the journal's
+ * manifests and their {@code JsonProperty} names its schema: never rename either (that would take a
+ * Jackson migration); adding a field is safe, as unknown properties are ignored on read. {@code
+ * PreviousLayoutRecoveryTest} reads a journal written by the previous layout.
  */
 public final class NodeLedger
     extends EventSourcedBehavior<NodeLedger.Command, NodeLedger.Event, NodeLedger.State> {
@@ -71,29 +81,68 @@ public final class NodeLedger
       ActorRef<Done> replyTo)
       implements Command {}
 
-  /** What the journal holds. */
+  /** What the journal holds; each event names its app/env and carries all it changes. */
   public interface Event extends CborSerializable {}
 
-  public record ReleaseRecorded(ReleaseRecord record) implements Event {}
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  public record ReleaseRecorded(@JsonProperty("record") ReleaseRecord record) implements Event {}
 
-  public record ReleaseActivated(String app, String env, String releaseId) implements Event {}
-
-  public record DesiredSet(String app, String env, int desired) implements Event {}
-
-  public record AppRemoved(String app, String env) implements Event {}
-
-  public record SecretsSet(
-      String app, String env, Map<String, SecretBox.Sealed> sealed, String digest)
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  public record ReleaseActivated(
+      @JsonProperty("app") String app,
+      @JsonProperty("env") String env,
+      @JsonProperty("releaseId") String releaseId)
       implements Event {}
 
-  /** An app/env's secrets, sealed under the node key. */
-  public record Secrets(Map<String, SecretBox.Sealed> sealed, String digest)
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  public record DesiredSet(
+      @JsonProperty("app") String app,
+      @JsonProperty("env") String env,
+      @JsonProperty("desired") int desired)
+      implements Event {}
+
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  public record AppRemoved(@JsonProperty("app") String app, @JsonProperty("env") String env)
+      implements Event {}
+
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  public record SecretsSet(
+      @JsonProperty("app") String app,
+      @JsonProperty("env") String env,
+      @JsonProperty("sealed") Map<String, SealedValue> sealed,
+      @JsonProperty("digest") String digest)
+      implements Event {
+    public SecretsSet {
+      sealed = sealed == null ? Map.of() : Map.copyOf(sealed);
+    }
+  }
+
+  /**
+   * An app/env's secrets, sealed under the node key.
+   *
+   * @param values the sealed values by name, as the journal keeps them
+   * @param digest identifies the set (null when none was ever set)
+   */
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  public record Secrets(
+      @JsonProperty("sealed") Map<String, SealedValue> values,
+      @JsonProperty("digest") String digest)
       implements CborSerializable {
     public Secrets {
-      sealed = sealed == null ? Map.of() : Map.copyOf(sealed);
+      values = values == null ? Map.of() : Map.copyOf(values);
     }
 
     public static final Secrets NONE = new Secrets(Map.of(), null);
+
+    /** Secrets from values sealed by the node key. */
+    public static Secrets of(Map<String, SecretBox.Sealed> sealed, String digest) {
+      return new Secrets(SealedValue.ofAll(sealed), digest);
+    }
+
+    /** The sealed values by name, as the node key opens them. */
+    public Map<String, SecretBox.Sealed> sealed() {
+      return SealedValue.toAll(values);
+    }
   }
 
   // --- state ---
@@ -101,15 +150,31 @@ public final class NodeLedger
   /**
    * One release as this server knows it.
    *
-   * @param id the release id, equal to {@code request.release()}
+   * @param id the release id, equal to {@code release.release()}
+   * @param release the deploy that made it, as the journal keeps it
    * @param created ISO-8601 instant of the deploy
    * @param by who deployed, "user@host"
    */
-  public record ReleaseRecord(String id, DeployRequest request, String created, String by)
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  public record ReleaseRecord(
+      @JsonProperty("id") String id,
+      @JsonProperty("request") RecordedRelease release,
+      @JsonProperty("created") String created,
+      @JsonProperty("by") String by)
       implements CborSerializable {
     public ReleaseRecord {
       Objects.requireNonNull(id, "id");
-      Objects.requireNonNull(request, "request");
+      Objects.requireNonNull(release, "release");
+    }
+
+    /** Records the deploy {@code request}, whose release is {@code id}. */
+    public ReleaseRecord(String id, DeployRequest request, String created, String by) {
+      this(id, RecordedRelease.of(Objects.requireNonNull(request, "request")), created, by);
+    }
+
+    /** The deploy request this release was recorded from. */
+    public DeployRequest request() {
+      return release.toRequest();
     }
   }
 
@@ -120,11 +185,16 @@ public final class NodeLedger
    * @param current the id of the current release, or null before the first activation
    * @param desired a {@code tako scale} override, or null to use the current release's instances
    */
+  @JsonIgnoreProperties(ignoreUnknown = true)
   public record AppState(
-      String app, String env, List<ReleaseRecord> releases, String current, Integer desired)
+      @JsonProperty("app") String app,
+      @JsonProperty("env") String env,
+      @JsonProperty("releases") List<ReleaseRecord> releases,
+      @JsonProperty("current") String current,
+      @JsonProperty("desired") Integer desired)
       implements CborSerializable {
     public AppState {
-      releases = List.copyOf(releases);
+      releases = releases == null ? List.of() : List.copyOf(releases);
     }
 
     public Optional<ReleaseRecord> release(String id) {
@@ -140,7 +210,7 @@ public final class NodeLedger
       if (desired != null) {
         return desired;
       }
-      return currentRelease().map(r -> r.request().instances()).orElse(0);
+      return currentRelease().map(r -> r.release().instances()).orElse(0);
     }
 
     AppState withRecorded(ReleaseRecord record) {
@@ -187,10 +257,13 @@ public final class NodeLedger
    *
    * @param apps keyed by {@link #key(String, String)}
    */
-  public record State(Map<String, AppState> apps, Map<String, Secrets> secrets)
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  public record State(
+      @JsonProperty("apps") Map<String, AppState> apps,
+      @JsonProperty("secrets") Map<String, Secrets> secrets)
       implements CborSerializable {
     public State {
-      apps = Map.copyOf(apps);
+      apps = apps == null ? Map.of() : Map.copyOf(apps);
       secrets = secrets == null ? Map.of() : Map.copyOf(secrets);
     }
 
@@ -272,13 +345,18 @@ public final class NodeLedger
                         state.secretsOf(cmd.app(), cmd.env()).digest(), cmd.digest())
                     ? Effect().reply(cmd.replyTo(), Done.getInstance())
                     : Effect()
-                        .persist(new SecretsSet(cmd.app(), cmd.env(), cmd.sealed(), cmd.digest()))
+                        .persist(
+                            new SecretsSet(
+                                cmd.app(),
+                                cmd.env(),
+                                SealedValue.ofAll(cmd.sealed()),
+                                cmd.digest()))
                         .thenReply(cmd.replyTo(), st -> Done.getInstance()))
         .build();
   }
 
   private Effect<Event, State> onRecordRelease(State state, RecordRelease cmd) {
-    DeployRequest request = cmd.record().request();
+    RecordedRelease request = cmd.record().release();
     boolean known =
         state
             .app(request.app(), request.env())
@@ -369,7 +447,7 @@ public final class NodeLedger
   }
 
   private static State applyRecorded(State state, ReleaseRecorded e) {
-    DeployRequest request = e.record().request();
+    RecordedRelease request = e.record().release();
     AppState app =
         state
             .app(request.app(), request.env())

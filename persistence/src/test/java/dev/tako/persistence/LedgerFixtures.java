@@ -3,6 +3,7 @@ package dev.tako.persistence;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.tako.protocol.api.DeployRequest;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
@@ -17,6 +18,12 @@ final class LedgerFixtures {
               + "}\n");
 
   private LedgerFixtures() {}
+
+  /** The node's journal and snapshot store in {@code dir}'s journal/ and snapshots/, with CBOR. */
+  static Config onDisk(Path dir) {
+    return CBOR.withFallback(
+        LedgerJournal.config(dir.resolve("journal"), dir.resolve("snapshots")));
+  }
 
   static NodeLedger.ReleaseRecord release(String app, String env, String id, int instances) {
     DeployRequest request =

@@ -26,9 +26,7 @@ class NodeLedgerLevelDbTest {
 
   @Test
   void recoversItsStateInANewActorSystem() {
-    Config config =
-        LedgerFixtures.CBOR.withFallback(
-            LedgerJournal.config(tmp.resolve("journal"), tmp.resolve("snapshots")));
+    Config config = LedgerFixtures.onDisk(tmp);
 
     NodeLedger.State written;
     ActorTestKit first = ActorTestKit.create("ledger-first", config);

@@ -1,17 +1,13 @@
 package dev.tako.supervisor;
 
 import dev.tako.protocol.CborSerializable;
+import dev.tako.protocol.api.StatusView;
+import dev.tako.supervisor.ReplacementPolicy.AfterFailure;
+import dev.tako.supervisor.Slot.Role;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
-import java.util.concurrent.ThreadLocalRandom;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -24,7 +20,8 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 /**
  * The instances of one app/env on this node: those of the current release, those of an optional
  * candidate release being started for a deploy, and old ones being drained and stopped. One {@link
- * Instance} child per OS process; a slot (an instance id) outlives its processes across restarts.
+ * Instance} child per OS process; a {@link Slot} (an instance id) outlives its processes across
+ * restarts.
  *
  * <p>It owns the desired instance count of the current release, restarts a current instance that
  * exits or needs replacement with the {@link RestartPolicy} backoff (showing {@code failed} after
@@ -38,11 +35,15 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * of the current release changes. The supervisor stops itself after {@link StopAll} once every
  * process is gone.
  *
- * <p>Slots are mutable objects confined to this actor; everything it sends out is immutable.
+ * <p>This class holds the protocol and one handler per message; the work is shared by parts of the
+ * same actor (they run on its thread only): {@link Deploys} (the candidate), {@link Scaling} (the
+ * current release, its desired count and scale to zero) and {@link Slots} (the slots and their
+ * instance actors). Decisions are plain policies ({@link ScalePolicy}, {@link IdlePolicy}, {@link
+ * ReplacementPolicy}, {@link RestartPolicy}). Everything it sends out is immutable.
  */
 public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command> {
 
-  public interface Command {}
+  public sealed interface Command {}
 
   /**
    * Start {@code max(1, instances)} instances of {@code spec} beside the current ones ({@code
@@ -105,12 +106,12 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
     }
   }
 
-  /** One instance; {@code state} is starting, ready, draining, stopped or failed. */
+  /** One instance slot, as its supervisor sees it now. */
   public record InstanceStatus(
       String id,
       Long pid,
       int port,
-      String state,
+      InstanceState state,
       boolean healthy,
       int restarts,
       String release,
@@ -121,6 +122,24 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
       implements CborSerializable {
     public InstanceStatus {
       lastStderr = List.copyOf(lastStderr);
+    }
+
+    /** What {@code tako status} shows of it: the state as its word, the uptime at {@code now}. */
+    public StatusView.InstanceView toView(Instant now) {
+      long uptimeS =
+          startedAt == null ? 0 : Math.max(0, Duration.between(startedAt, now).getSeconds());
+      return new StatusView.InstanceView(
+          id,
+          pid,
+          port,
+          state.wireName(),
+          healthy,
+          restarts,
+          release,
+          uptimeS,
+          exitCode,
+          reason,
+          lastStderr);
     }
   }
 
@@ -148,104 +167,24 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
 
   private record FromInstance(Instance.Event event) implements Command {}
 
-  private record InstanceGone(String id, long generation) implements Command {}
+  // Package-private: the timers and watches of Slots send them.
 
-  private record RestartDue(String id) implements Command {}
+  record InstanceGone(String id, long generation) implements Command {}
 
-  private record DrainElapsed(String id) implements Command {}
+  record RestartDue(String id) implements Command {}
 
-  private enum IdleCheck implements Command {
+  record DrainElapsed(String id) implements Command {}
+
+  enum IdleCheck implements Command {
     INSTANCE
   }
 
-  private enum Role {
-    CURRENT,
-    CANDIDATE,
-    RETIRING
-  }
-
-  private static final class Slot {
-    final String id;
-    final ReleaseSpec spec;
-    final boolean wasCandidate;
-    final boolean coldStart;
-    Role role;
-    ActorRef<Instance.Command> ref;
-    long generation;
-    Long pid;
-    int port;
-    java.time.Instant drainSince;
-    String state = "starting";
-    boolean ready;
-    boolean healthy;
-    boolean stopSent;
-    boolean terminalSeen;
-    int restarts;
-    int failures;
-    Instant startedAt;
-    Instant readySince;
-    long readyNanos;
-    boolean everReady;
-    Integer exitCode;
-    String reason;
-    List<String> lastStderr = List.of();
-
-    Slot(String id, ReleaseSpec spec, Role role, boolean coldStart) {
-      this.id = id;
-      this.spec = spec;
-      this.role = role;
-      this.wasCandidate = role == Role.CANDIDATE;
-      this.coldStart = coldStart;
-    }
-
-    boolean routable() {
-      return ready && healthy;
-    }
-
-    Endpoint endpoint() {
-      return new Endpoint("127.0.0.1", port, id);
-    }
-  }
-
-  private static final class Candidate {
-    final ReleaseSpec spec;
-    final int instances;
-
-    /** Desired after the switch: 0 keeps the one warm instance until it is idle. */
-    final int desired;
-
-    final List<ActorRef<CandidateResult>> waiters = new ArrayList<>();
-    boolean answered;
-
-    Candidate(ReleaseSpec spec, int instances, int desired) {
-      this.spec = spec;
-      this.instances = instances;
-      this.desired = desired;
-    }
-  }
-
-  private record DoneWaiter(Set<String> ids, ActorRef<Done> replyTo) {}
-
   private final String app;
   private final String env;
-  private final SupervisorSettings settings;
   private final ActorRef<EndpointsChanged> listener;
-  private final TimerScheduler<Command> timers;
-  private final RestartPolicy restartPolicy;
-  private final HealthProbe probe;
-  private final ActorRef<Instance.Event> instanceAdapter;
-
-  private final Map<String, Slot> slots = new LinkedHashMap<>();
-  private final List<DoneWaiter> doneWaiters = new ArrayList<>();
-  private ReleaseSpec current;
-  private int desired;
-
-  /** With desired 0: one instance should run (woken by a request, or started by a deploy). */
-  private boolean awake;
-
-  private long wakeFailures;
-  private Candidate candidate;
-  private boolean stopping;
+  private final Slots slots;
+  private final Deploys deploys;
+  private final Scaling scaling;
   private EndpointsChanged published;
 
   public static Behavior<Command> create(
@@ -266,15 +205,9 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
     return Behaviors.setup(
         context ->
             Behaviors.withTimers(
-                timers -> {
-                  AppSupervisor s =
-                      new AppSupervisor(context, timers, app, env, settings, listener);
-                  s.inFlight = inFlight;
-                  return s;
-                }));
+                timers ->
+                    new AppSupervisor(context, timers, app, env, settings, listener, inFlight)));
   }
-
-  private InFlight inFlight = InFlight.NONE;
 
   private AppSupervisor(
       ActorContext<Command> context,
@@ -282,16 +215,18 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
       String app,
       String env,
       SupervisorSettings settings,
-      ActorRef<EndpointsChanged> listener) {
+      ActorRef<EndpointsChanged> listener,
+      InFlight inFlight) {
     super(context);
     this.app = app;
     this.env = env;
-    this.settings = settings;
     this.listener = listener;
-    this.timers = timers;
-    this.restartPolicy = RestartPolicy.of(settings);
-    this.probe = new HealthProbe(settings.probeTimeout());
-    this.instanceAdapter = context.messageAdapter(Instance.Event.class, FromInstance::new);
+    String name = app + "/" + env;
+    ActorRef<Instance.Event> events =
+        context.messageAdapter(Instance.Event.class, FromInstance::new);
+    this.slots = new Slots(context, timers, settings, inFlight, events);
+    this.deploys = new Deploys(slots, context.getLog(), name);
+    this.scaling = new Scaling(slots, timers, settings, inFlight, context.getLog(), name);
     this.published = new EndpointsChanged(app, env, null, List.of());
   }
 
@@ -314,211 +249,74 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
         .build();
   }
 
-  // ---- commands ----
+  // ---- a deploy's candidate (see Deploys) ----
 
   private Behavior<Command> onStartCandidate(StartCandidate msg) {
-    ReleaseSpec spec = msg.spec();
-    if (stopping) {
-      msg.replyTo()
-          .tell(new CandidateFailed(spec.release(), "the app is being stopped", null, List.of()));
-      return this;
-    }
-    // The same release with the same environment is already running; a changed environment (new
-    // secrets) is a new generation of the release and starts beside the current one.
-    if (current != null && current.equals(spec)) {
-      msg.replyTo().tell(new CandidateReady(spec.release(), endpoints(Role.CURRENT)));
-      return this;
-    }
-    if (candidate != null) {
-      if (candidate.spec.equals(spec)) {
-        if (candidate.answered) {
-          msg.replyTo().tell(new CandidateReady(spec.release(), endpoints(Role.CANDIDATE)));
-        } else {
-          candidate.waiters.add(msg.replyTo());
-        }
-        return this;
-      }
-      failCandidate(
-          new CandidateFailed(
-              candidate.spec.release(),
-              "superseded by release " + spec.release(),
-              null,
-              List.of()));
-    }
-    int instances = Math.max(1, msg.instances());
-    candidate = new Candidate(spec, instances, Math.max(0, msg.instances()));
-    candidate.waiters.add(msg.replyTo());
-    getContext()
-        .getLog()
-        .info("{}/{}: starting {} instance(s) of {}", app, env, instances, spec.release());
-    for (int i = 0; i < instances; i++) {
-      addSlot(spec, Role.CANDIDATE, false);
-    }
+    deploys.start(msg, scaling.current(), scaling.stopping());
     return this;
   }
 
   private Behavior<Command> onPromote(PromoteCandidate msg) {
-    if (candidate == null || stopping) {
-      msg.replyTo().tell(Done.getInstance());
-      return this;
+    Candidate promoted = scaling.stopping() ? null : deploys.promote();
+    if (promoted != null) {
+      scaling.promoted(promoted);
+      publish();
     }
-    Candidate promoted = candidate;
-    candidate = null;
-    if (!promoted.answered) {
-      promoted.waiters.forEach(
-          w ->
-              w.tell(
-                  new CandidateFailed(
-                      promoted.spec.release(), "promoted before it was ready", null, List.of())));
-    }
-    for (Slot s : List.copyOf(slots.values())) {
-      if (s.role == Role.CURRENT) {
-        retire(s, true);
-      } else if (s.role == Role.CANDIDATE) {
-        s.role = Role.CURRENT;
-      }
-    }
-    current = promoted.spec;
-    desired = promoted.desired;
-    awake = desired == 0;
-    getContext().getLog().info("{}/{}: {} is now current", app, env, current.release());
-    reconcile();
-    publish();
     msg.replyTo().tell(Done.getInstance());
     return this;
   }
 
   private Behavior<Command> onAbort(AbortCandidate msg) {
-    if (candidate != null) {
-      failCandidate(new CandidateFailed(candidate.spec.release(), "aborted", null, List.of()));
-    }
-    Set<String> ids = new HashSet<>();
-    for (Slot s : slots.values()) {
-      if (s.wasCandidate && s.role == Role.RETIRING) {
-        ids.add(s.id);
-      }
-    }
-    awaitGone(ids, msg.replyTo());
+    deploys.abort(msg.replyTo());
     return this;
   }
 
+  // ---- the current release: scale, scale to zero, restore (see Scaling) ----
+
   private Behavior<Command> onScale(Scale msg) {
-    if (stopping) {
-      return this;
-    }
-    if (current == null) {
-      getContext().getLog().warn("{}/{}: no current release to scale", app, env);
-      return this;
-    }
-    desired = Math.max(0, msg.instances());
-    awake = false;
-    reconcile();
+    scaling.scale(msg.instances());
     publish();
     return this;
   }
 
   private Behavior<Command> onWakeUp() {
-    if (stopping || current == null || desired > 0 || awake) {
-      return this;
-    }
-    awake = true;
-    getContext().getLog().info("{}/{}: a request wakes {}", app, env, current.release());
-    reconcile();
+    scaling.wake();
     publish();
     return this;
   }
 
-  /** With desired 0: stop the instance once nothing went to it for the idle timeout. */
   private Behavior<Command> onIdleCheck() {
-    if (stopping || current == null || desired > 0 || !awake) {
-      timers.cancel(IdleCheck.INSTANCE);
-      return this;
-    }
-    long now = System.nanoTime();
-    long idleNanos = current.idleTimeout().toNanos();
-    List<Slot> live = slots.values().stream().filter(s -> s.role == Role.CURRENT).toList();
-    boolean idle =
-        !live.isEmpty()
-            && live.stream()
-                .allMatch(
-                    s -> {
-                      if (!s.routable() || s.port <= 0 || inFlight.count(s.port) > 0) {
-                        return false;
-                      }
-                      long last = Math.max(s.readyNanos, inFlight.lastActiveNanos(s.port));
-                      return now - last >= idleNanos;
-                    });
-    if (idle) {
-      getContext()
-          .getLog()
-          .info("{}/{}: idle for {}, stopping its instance", app, env, current.idleTimeout());
-      awake = false;
-      timers.cancel(IdleCheck.INSTANCE);
-      reconcile();
-      publish();
-    }
+    scaling.idleCheck();
+    publish();
     return this;
   }
 
   private Behavior<Command> onRestore(Restore msg) {
-    if (stopping) {
-      return this;
-    }
-    if (current == null || !current.release().equals(msg.spec().release())) {
-      for (Slot s : List.copyOf(slots.values())) {
-        if (s.role == Role.CURRENT) {
-          retire(s, true);
-        }
-      }
-      current = msg.spec();
-    }
-    desired = Math.max(0, msg.instances());
-    awake = false;
-    reconcile();
+    scaling.restore(msg.spec(), msg.instances());
     publish();
     return this;
   }
 
+  // ---- the whole app ----
+
   private Behavior<Command> onStopAll(StopAll msg) {
-    stopping = true;
-    desired = 0;
-    if (candidate != null) {
-      failCandidate(
-          new CandidateFailed(
-              candidate.spec.release(), "the app is being stopped", null, List.of()));
+    scaling.stopAll();
+    deploys.failIfAny("the app is being stopped");
+    for (Slot s : slots.all()) {
+      slots.retire(s, false);
+      slots.sendStop(s); // also those already draining
     }
-    for (Slot s : List.copyOf(slots.values())) {
-      retire(s, false);
-      sendStop(s); // also those already draining
-    }
-    awaitGone(new HashSet<>(slots.keySet()), msg.replyTo());
+    slots.awaitGone(slots.ids(), msg.replyTo());
     publish();
     return stopWhenEmpty();
   }
 
   private Behavior<Command> onGetStatus(GetStatus msg) {
-    List<InstanceStatus> instances = new ArrayList<>();
-    for (Slot s : slots.values()) {
-      instances.add(
-          new InstanceStatus(
-              s.id,
-              s.pid,
-              s.port,
-              s.state,
-              s.routable(),
-              s.restarts,
-              s.spec.release(),
-              s.startedAt,
-              s.exitCode,
-              s.reason,
-              s.lastStderr));
-    }
-    msg.replyTo()
-        .tell(new AppStatus(current == null ? null : current.release(), desired, instances));
+    msg.replyTo().tell(new AppStatus(scaling.release(), scaling.desired(), slots.statuses()));
     return this;
   }
 
-  // ---- instance lifecycle ----
+  // ---- instance lifecycle: one handler per instance event ----
 
   private Behavior<Command> onInstanceEvent(FromInstance msg) {
     Instance.Event event = msg.event();
@@ -527,70 +325,88 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
       return this;
     }
     if (event instanceof Instance.Started e) {
-      s.pid = e.pid();
-      s.port = e.port();
-      s.startedAt = Instant.now();
+      s.started(e.pid(), e.port(), Instant.now());
     } else if (event instanceof Instance.Ready) {
-      s.ready = true;
-      s.healthy = true;
-      s.readySince = Instant.now();
-      s.readyNanos = System.nanoTime();
-      s.everReady = true;
-      s.exitCode = null;
-      s.reason = null;
-      s.lastStderr = List.of();
-      if (s.role != Role.RETIRING) {
-        s.state = "ready";
-      }
-      if (s.role == Role.CANDIDATE) {
-        checkCandidateReady();
-      }
+      onReady(s);
     } else if (event instanceof Instance.Unhealthy e) {
-      s.healthy = false;
-      s.reason = e.reason();
+      s.unhealthy(e.reason());
     } else if (event instanceof Instance.Healthy) {
-      s.healthy = true;
-      s.reason = null;
+      s.healthyAgain();
     } else if (event instanceof Instance.NeedsReplacement e) {
-      if (s.role != Role.RETIRING) {
-        failed(s, e.reason(), null, List.of());
-        sendStop(s);
-      }
+      onNeedsReplacement(s, e);
     } else if (event instanceof Instance.StartFailed e) {
-      s.terminalSeen = true;
+      s.terminal();
       failed(s, e.reason(), e.exitCode(), e.lastStderr());
     } else if (event instanceof Instance.Exited e) {
-      s.terminalSeen = true;
+      s.terminal();
       failed(s, "exited with code " + e.exitCode(), e.exitCode(), e.lastStderr());
     } else if (event instanceof Instance.Stopped e) {
-      s.terminalSeen = true;
-      s.ready = false;
-      if (s.role == Role.RETIRING) {
-        s.state = "stopped";
-        s.exitCode = e.exitCode();
-      }
+      s.stopped(e.exitCode());
     }
     publish();
     return this;
   }
 
+  private void onReady(Slot s) {
+    s.becameReady(Instant.now(), System.nanoTime());
+    if (s.is(Role.CANDIDATE)) {
+      deploys.checkReady();
+    }
+  }
+
+  private void onNeedsReplacement(Slot s, Instance.NeedsReplacement e) {
+    if (!s.is(Role.RETIRING)) {
+      failed(s, e.reason(), null, List.of());
+      slots.sendStop(s);
+    }
+  }
+
+  /** Records a failure of a live slot and carries out what {@link ReplacementPolicy} says. */
+  private void failed(Slot s, String reason, Integer exitCode, List<String> lastStderr) {
+    Duration readyFor = s.failed(reason, exitCode, lastStderr, Instant.now());
+    AfterFailure next =
+        ReplacementPolicy.afterFailure(s.role(), deploys.pending(), scaling.desired());
+    switch (next) {
+      case NONE -> {}
+      case FAIL_CANDIDATE ->
+          deploys.fail(
+              new CandidateFailed(
+                  s.spec().release(),
+                  "instance " + s.id() + " " + reason,
+                  exitCode,
+                  s.lastStderr()));
+      case GO_COLD -> scaling.wentCold(s, reason);
+      case RESTART -> {
+        s.failedInARow(slots.restartPolicy(), readyFor);
+        getContext()
+            .getLog()
+            .warn(
+                "{}/{}: instance {} of {} failed ({} in a row): {}",
+                app,
+                env,
+                s.id(),
+                s.spec().release(),
+                s.failures(),
+                reason);
+      }
+    }
+  }
+
+  /** The instance actor is gone: a retiring slot goes too, any other restarts after backoff. */
   private Behavior<Command> onInstanceGone(InstanceGone msg) {
     Slot s = slots.get(msg.id());
-    if (s == null || s.generation != msg.generation()) {
+    if (s == null || s.generation() != msg.generation()) {
       return this;
     }
-    s.ref = null;
-    s.ready = false;
-    if (s.role == Role.RETIRING) {
-      slots.remove(s.id);
-      answerDoneWaiters();
+    s.gone();
+    if (s.is(Role.RETIRING)) {
+      slots.remove(s);
     } else {
-      if (!s.terminalSeen) {
+      if (!s.terminalSeen()) {
         failed(s, "instance supervision stopped unexpectedly", null, List.of());
       }
-      if (s.role != Role.RETIRING) {
-        Duration delay = restartPolicy.delay(Math.max(1, s.failures));
-        timers.startSingleTimer("restart-" + s.id, new RestartDue(s.id), delay);
+      if (!s.is(Role.RETIRING)) {
+        slots.restartLater(s);
       }
     }
     publish();
@@ -599,12 +415,12 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
 
   private Behavior<Command> onRestartDue(RestartDue msg) {
     Slot s = slots.get(msg.id());
-    if (s != null && s.role != Role.RETIRING && s.ref == null && !stopping) {
-      s.restarts++;
+    if (s != null && !s.is(Role.RETIRING) && !s.running() && !scaling.stopping()) {
+      s.restarting();
       getContext()
           .getLog()
-          .info("{}/{}: restarting instance {} (restart {})", app, env, s.id, s.restarts);
-      spawn(s);
+          .info("{}/{}: restarting instance {} (restart {})", app, env, s.id(), s.restarts());
+      slots.spawn(s);
     }
     return this;
   }
@@ -612,220 +428,18 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
   /** Drain: SIGTERM once no request is in flight to the instance, or at the drain timeout. */
   private Behavior<Command> onDrainElapsed(DrainElapsed msg) {
     Slot s = slots.get(msg.id());
-    if (s == null || s.role != Role.RETIRING) {
-      return this;
-    }
-    if (s.drainSince == null) {
-      s.drainSince = java.time.Instant.now();
-    }
-    boolean busy = s.port > 0 && inFlight.count(s.port) > 0;
-    boolean timedOut =
-        Duration.between(s.drainSince, java.time.Instant.now()).compareTo(settings.drainTimeout())
-            >= 0;
-    if (busy && !timedOut) {
-      timers.startSingleTimer("drain-" + s.id, new DrainElapsed(s.id), Duration.ofMillis(50));
-    } else {
-      sendStop(s);
+    if (s != null && s.is(Role.RETIRING)) {
+      slots.drainElapsed(s);
     }
     return this;
   }
 
-  // ---- helpers ----
-
-  /** Records a failure of a live slot; a not yet answered candidate fails as a whole. */
-  private void failed(Slot s, String reason, Integer exitCode, List<String> lastStderr) {
-    Duration readyFor =
-        s.readySince == null ? Duration.ZERO : Duration.between(s.readySince, Instant.now());
-    s.ready = false;
-    s.healthy = false;
-    s.readySince = null;
-    if (exitCode != null) {
-      s.exitCode = exitCode;
-    }
-    s.reason = reason;
-    if (!lastStderr.isEmpty()) {
-      s.lastStderr = List.copyOf(lastStderr);
-    }
-    if (s.role == Role.RETIRING) {
-      s.state = "stopped";
-      return;
-    }
-    if (s.role == Role.CANDIDATE && candidate != null && !candidate.answered) {
-      failCandidate(
-          new CandidateFailed(
-              s.spec.release(), "instance " + s.id + " " + reason, exitCode, s.lastStderr));
-      return;
-    }
-    if (s.role == Role.CURRENT && desired == 0) {
-      // Scaled to zero: no restart loop; the app goes cold and the next request starts it again.
-      // A start that never became ready answers the waiting requests with 502.
-      if (!s.everReady) {
-        wakeFailures++;
-      }
-      awake = false;
-      getContext()
-          .getLog()
-          .warn("{}/{}: instance {} failed while scaled to zero: {}", app, env, s.id, reason);
-      retire(s, false);
-      return;
-    }
-    s.failures = restartPolicy.afterFailure(s.failures, readyFor);
-    s.state = restartPolicy.failed(s.failures) ? "failed" : "starting";
-    getContext()
-        .getLog()
-        .warn(
-            "{}/{}: instance {} of {} failed ({} in a row): {}",
-            app,
-            env,
-            s.id,
-            s.spec.release(),
-            s.failures,
-            reason);
-  }
-
-  private void failCandidate(CandidateFailed failure) {
-    Candidate c = candidate;
-    candidate = null;
-    getContext()
-        .getLog()
-        .warn("{}/{}: candidate {} failed: {}", app, env, failure.release(), failure.reason());
-    c.waiters.forEach(w -> w.tell(failure));
-    for (Slot s : List.copyOf(slots.values())) {
-      if (s.role == Role.CANDIDATE) {
-        retire(s, false);
-      }
-    }
-  }
-
-  private void checkCandidateReady() {
-    if (candidate == null || candidate.answered) {
-      return;
-    }
-    boolean allReady =
-        slots.values().stream().filter(s -> s.role == Role.CANDIDATE).allMatch(s -> s.ready);
-    if (allReady) {
-      candidate.answered = true;
-      CandidateReady ready =
-          new CandidateReady(candidate.spec.release(), endpoints(Role.CANDIDATE));
-      candidate.waiters.forEach(w -> w.tell(ready));
-      candidate.waiters.clear();
-    }
-  }
-
-  /** Starts or retires current slots until their count matches {@code desired}. */
-  private void reconcile() {
-    if (current == null) {
-      return;
-    }
-    List<Slot> live = slots.values().stream().filter(s -> s.role == Role.CURRENT).toList();
-    int want = desired > 0 ? desired : (awake ? 1 : 0);
-    for (int i = live.size(); i < want; i++) {
-      addSlot(current, Role.CURRENT, desired == 0);
-    }
-    if (desired == 0 && awake) {
-      timers.startTimerWithFixedDelay(
-          IdleCheck.INSTANCE, IdleCheck.INSTANCE, settings.idleCheckInterval());
-    }
-    if (live.size() > want) {
-      // Retire the least useful first: not routable ones, then the newest.
-      List<Slot> order = new ArrayList<>(live);
-      java.util.Collections.reverse(order);
-      order.sort(Comparator.comparing(Slot::routable));
-      order.subList(0, live.size() - want).forEach(s -> retire(s, true));
-    }
-  }
-
-  private void addSlot(ReleaseSpec spec, Role role, boolean coldStart) {
-    String id;
-    do {
-      id = Instance.newId(ThreadLocalRandom.current());
-    } while (slots.containsKey(id));
-    Slot s = new Slot(id, spec, role, coldStart);
-    slots.put(id, s);
-    spawn(s);
-  }
-
-  private void spawn(Slot s) {
-    s.generation++;
-    s.ref =
-        getContext()
-            .spawn(
-                Instance.create(
-                    s.id,
-                    s.spec,
-                    s.coldStart ? settings.forColdStart() : settings,
-                    probe,
-                    instanceAdapter),
-                "instance-" + s.id + "-" + s.generation);
-    getContext().watchWith(s.ref, new InstanceGone(s.id, s.generation));
-    s.ready = false;
-    s.healthy = false;
-    s.stopSent = false;
-    s.terminalSeen = false;
-    s.readySince = null;
-    if (!restartPolicy.failed(s.failures)) {
-      s.state = "starting";
-    }
-  }
-
-  /** Takes a slot out of service: drained (endpoints first, SIGTERM later) or stopped now. */
-  private void retire(Slot s, boolean drain) {
-    timers.cancel("restart-" + s.id);
-    boolean wasRoutable = s.role == Role.CURRENT && s.routable();
-    s.role = Role.RETIRING;
-    if (s.ref == null) {
-      slots.remove(s.id);
-      answerDoneWaiters();
-      return;
-    }
-    if (!"stopped".equals(s.state)) {
-      s.state = "draining";
-    }
-    if (drain && wasRoutable && settings.drainDelay().compareTo(Duration.ZERO) > 0) {
-      timers.startSingleTimer("drain-" + s.id, new DrainElapsed(s.id), settings.drainDelay());
-    } else {
-      sendStop(s);
-    }
-  }
-
-  private void sendStop(Slot s) {
-    timers.cancel("drain-" + s.id);
-    // After a terminal event the instance stops by itself: its process is already gone.
-    if (s.ref != null && !s.stopSent && !s.terminalSeen) {
-      s.stopSent = true;
-      s.ref.tell(Instance.Stop.INSTANCE);
-    }
-  }
-
-  private void awaitGone(Set<String> ids, ActorRef<Done> replyTo) {
-    doneWaiters.add(new DoneWaiter(Set.copyOf(ids), replyTo));
-    answerDoneWaiters();
-  }
-
-  private void answerDoneWaiters() {
-    doneWaiters.removeIf(
-        w -> {
-          if (w.ids().stream().noneMatch(slots::containsKey)) {
-            w.replyTo().tell(Done.getInstance());
-            return true;
-          }
-          return false;
-        });
-  }
-
   private Behavior<Command> stopWhenEmpty() {
-    if (stopping && slots.isEmpty()) {
+    if (scaling.stopping() && slots.isEmpty()) {
       getContext().getLog().info("{}/{}: all instances stopped", app, env);
       return Behaviors.stopped();
     }
     return this;
-  }
-
-  private List<Endpoint> endpoints(Role role) {
-    return slots.values().stream()
-        .filter(s -> s.role == role && s.routable())
-        .map(Slot::endpoint)
-        .toList();
   }
 
   /** Tells the listener when the routable endpoints of the current release changed. */
@@ -834,10 +448,10 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
         new EndpointsChanged(
             app,
             env,
-            current == null ? null : current.release(),
-            endpoints(Role.CURRENT),
-            !stopping && current != null && desired == 0,
-            wakeFailures);
+            scaling.release(),
+            slots.endpoints(Role.CURRENT),
+            scaling.cold(),
+            scaling.wakeFailures());
     if (!Objects.equals(now, published)) {
       published = now;
       listener.tell(now);

@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.BiFunction;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -39,7 +40,7 @@ public final class Instance {
   /** How long a finished instance waits for its log pumps to write the last lines. */
   static final Duration PUMP_DRAIN = Duration.ofSeconds(1);
 
-  public interface Command {}
+  public sealed interface Command {}
 
   /** Stop the process: SIGTERM, SIGKILL after {@code termGrace}; replies {@link Stopped}. */
   public enum Stop implements Command {
@@ -321,8 +322,8 @@ public final class Instance {
    */
   private Behavior<Command> stopping(BiFunction<Integer, List<String>, Event> terminal) {
     timers.cancelAll();
-    process.descendants().forEach(ProcessHandle::destroy);
-    process.destroy();
+    Process p = process;
+    offThread(() -> signalTree(p, false));
     timers.startSingleTimer(KILL, KillTimedOut.INSTANCE, settings.termGrace());
     return Behaviors.receive(Command.class)
         .onMessage(
@@ -330,14 +331,12 @@ public final class Instance {
             msg -> {
               timers.cancelAll();
               // Descendants that ignored SIGTERM must not outlive the instance.
-              process.descendants().forEach(ProcessHandle::destroyForcibly);
-              return finish(tail -> terminal.apply(msg.exitCode(), tail));
+              return finish(tail -> terminal.apply(msg.exitCode(), tail), true);
             })
         .onMessageEquals(
             KillTimedOut.INSTANCE,
             () -> {
-              process.descendants().forEach(ProcessHandle::destroyForcibly);
-              process.destroyForcibly();
+              offThread(() -> signalTree(p, true));
               return Behaviors.same();
             })
         .onSignal(PostStop.class, signal -> killOnPostStop())
@@ -350,10 +349,21 @@ public final class Instance {
    * may still hold the pipes), read the stderr tail and drop the pid file, then report.
    */
   private Behavior<Command> finish(Function<List<String>, Event> event) {
+    return finish(event, false);
+  }
+
+  /**
+   * @param killDescendants first SIGKILL what is left of the process's descendants
+   */
+  private Behavior<Command> finish(Function<List<String>, Event> event, boolean killDescendants) {
     List<LogPump> draining = pumps;
+    Process exited = process;
     context.pipeToSelf(
         CompletableFuture.supplyAsync(
             () -> {
+              if (killDescendants) {
+                exited.descendants().forEach(ProcessHandle::destroyForcibly);
+              }
               files.deletePid();
               draining.forEach(p -> p.await(PUMP_DRAIN));
               return files.errTail(STDERR_LINES);
@@ -383,10 +393,37 @@ public final class Instance {
   }
 
   private Behavior<Command> killOnPostStop() {
-    if (process != null && process.isAlive()) {
-      process.descendants().forEach(ProcessHandle::destroyForcibly);
-      process.destroyForcibly();
+    Process p = process;
+    if (p != null && p.isAlive()) {
+      offThread(() -> signalTree(p, true));
     }
     return Behaviors.same();
+  }
+
+  /**
+   * SIGTERM (SIGKILL if {@code forcibly}) to the process's descendants, then to the process: the
+   * descendants first, as they cannot be found once their parent is gone. Blocking (listing the
+   * descendants walks /proc): call it through {@link #offThread}.
+   */
+  private static void signalTree(Process p, boolean forcibly) {
+    if (forcibly) {
+      p.descendants().forEach(ProcessHandle::destroyForcibly);
+      p.destroyForcibly();
+    } else {
+      p.descendants().forEach(ProcessHandle::destroy);
+      p.destroy();
+    }
+  }
+
+  /**
+   * Runs {@code work} on the blocking dispatcher, or here if that no longer takes work (the actor
+   * system is shutting down): a process must never outlive its instance.
+   */
+  private void offThread(Runnable work) {
+    try {
+      CompletableFuture.runAsync(work, blocking);
+    } catch (RejectedExecutionException e) {
+      work.run();
+    }
   }
 }

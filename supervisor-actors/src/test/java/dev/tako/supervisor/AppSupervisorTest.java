@@ -170,7 +170,7 @@ class AppSupervisorTest {
     AppStatus status = status(sup);
     assertEquals(null, status.release(), "a candidate is not current");
     InstanceStatus instance = status.instances().get(0);
-    assertEquals("ready", instance.state());
+    assertEquals(InstanceState.READY, instance.state());
     assertTrue(instance.healthy());
     assertEquals("r1", instance.release());
     assertNotNull(instance.startedAt());
@@ -308,7 +308,7 @@ class AppSupervisorTest {
     assertEquals("r2", switched.release());
     assertTrue(
         switched.instances().stream()
-            .anyMatch(i -> i.release().equals("r1") && i.state().equals("draining")));
+            .anyMatch(i -> i.release().equals("r1") && i.state() == InstanceState.DRAINING));
 
     awaitStatus(sup, s -> s.instances().stream().allMatch(i -> i.release().equals("r2")));
     assertFalse(alive(oldPid));
@@ -362,7 +362,9 @@ class AppSupervisorTest {
     EndpointsChanged back = awaitEndpoints(m -> m.endpoints().size() == 1);
     assertEquals(endpoint.instanceId(), back.endpoints().get(0).instanceId());
     InstanceStatus restarted =
-        awaitStatus(sup, s -> s.instances().get(0).state().equals("ready")).instances().get(0);
+        awaitStatus(sup, s -> s.instances().get(0).state() == InstanceState.READY)
+            .instances()
+            .get(0);
     assertEquals(1, restarted.restarts());
     assertNotEquals(pid, restarted.pid());
     assertFalse(alive(pid));
@@ -379,7 +381,10 @@ class AppSupervisorTest {
 
     InstanceStatus failed =
         awaitStatus(
-                sup, s -> !s.instances().isEmpty() && s.instances().get(0).state().equals("failed"))
+                sup,
+                s ->
+                    !s.instances().isEmpty()
+                        && s.instances().get(0).state() == InstanceState.FAILED)
             .instances()
             .get(0);
     assertEquals(7, failed.exitCode());

@@ -42,7 +42,7 @@ class SerializationTest {
                     "abcd1234",
                     42L,
                     20001,
-                    "failed",
+                    InstanceState.FAILED,
                     false,
                     3,
                     "r1",

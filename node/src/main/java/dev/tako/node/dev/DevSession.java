@@ -11,6 +11,7 @@ import dev.tako.protocol.secrets.SecretKeys;
 import dev.tako.protocol.secrets.SecretsFile;
 import dev.tako.protocol.tls.CaFiles;
 import dev.tako.supervisor.AppSupervisor;
+import dev.tako.supervisor.InstanceState;
 import dev.tako.supervisor.SupervisorSettings;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -325,7 +326,7 @@ public final class DevSession {
       if (!Objects.equals(status.release(), i.release())) {
         continue;
       }
-      if ("ready".equals(i.state()) && i.pid() != null) {
+      if (i.state() == InstanceState.READY && i.pid() != null) {
         String key = i.id() + "/" + i.pid();
         if (!key.equals(reportedReady)) {
           reportedReady = key;
@@ -350,7 +351,7 @@ public final class DevSession {
           sendRegistration();
           StringBuilder text = new StringBuilder(plan.app() + ": " + describe(i));
           text.append(
-              "failed".equals(i.state())
+              i.state() == InstanceState.FAILED
                   ? "; it keeps failing: restarting with backoff (fix it, or press r)"
                   : "; restarting");
           List<String> stderr = i.lastStderr();

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tako.supervisor.AppSupervisor;
+import dev.tako.supervisor.InstanceState;
 import dev.tako.supervisor.SupervisorSettings;
 import java.time.Duration;
 import java.util.List;
@@ -12,7 +13,7 @@ import org.junit.jupiter.api.Test;
 class DevSessionTest {
   private static AppSupervisor.InstanceStatus failed(String reason, Integer code) {
     return new AppSupervisor.InstanceStatus(
-        "abc", 42L, 0, "starting", false, 1, "dev-1", null, code, reason, List.of());
+        "abc", 42L, 0, InstanceState.STARTING, false, 1, "dev-1", null, code, reason, List.of());
   }
 
   @Test
