@@ -7,8 +7,8 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * This node's settings: what its {@code node.conf} says ({@link NodeConf}: identity, ports,
- * cluster address), read from the {@code tako} section, and its limits and timeouts.
+ * This node's settings: what its {@code node.conf} says ({@link NodeConf}: identity, ports, cluster
+ * address), read from the {@code tako} section, and its limits and timeouts.
  *
  * @param conf node.conf's part; its values are also this record's accessors of the same names
  * @param maxInstances per-app cap on instances on this server
