@@ -250,13 +250,13 @@ public final class Deployer {
     Map<String, String> values;
     String digest;
     try {
-      var file = dev.tako.cli.secrets.SecretsFile.load(project, app);
+      var file = dev.tako.protocol.secrets.SecretsFile.load(project, app);
       if (!file.has(env)) {
         return;
       }
-      byte[] key = new dev.tako.cli.secrets.SecretKeys(home.keys()).load(app, env);
+      byte[] key = new dev.tako.protocol.secrets.SecretKeys(home.keys()).load(app, env);
       values = file.decrypt(env, key);
-      digest = dev.tako.cli.secrets.SecretsFile.digest(values, key);
+      digest = dev.tako.protocol.secrets.SecretsFile.digest(values, key);
     } catch (IOException | dev.tako.protocol.crypto.SecretException e) {
       throw CliException.failed(
           "cannot read the secrets of " + app + " (" + env + "): " + e.getMessage());

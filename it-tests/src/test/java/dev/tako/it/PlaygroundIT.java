@@ -290,7 +290,7 @@ class PlaygroundIT {
     }
     int api = freePort();
     String conf =
-        new dev.tako.cli.NodeFiles.NodeConf(
+        new dev.tako.protocol.config.NodeConf(
                 "rogue",
                 "rogue",
                 "127.0.0.1",
@@ -366,7 +366,7 @@ class PlaygroundIT {
 
   static int freePort() throws java.io.IOException {
     // below the kernel's ephemeral range, so no outgoing connection takes it before it is bound
-    return dev.tako.supervisor.InstancePorts.next(
-        dev.tako.supervisor.InstancePorts.PortRange.parse("auto"));
+    return dev.tako.protocol.ports.InstancePorts.next(
+        dev.tako.protocol.ports.InstancePorts.PortRange.parse("auto"));
   }
 }

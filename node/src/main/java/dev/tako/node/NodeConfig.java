@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
 import dev.tako.persistence.LedgerJournal;
+import dev.tako.protocol.config.NodeConf;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -26,17 +27,18 @@ public final class NodeConfig {
           "no node.conf in " + home + "; a node's home is prepared by `tako servers add`");
     }
     Config own = ConfigFactory.parseFile(file.toFile());
-    if (!own.hasPath("tako.server")) {
+    if (!own.hasPath(NodeConf.SECTION + "." + NodeConf.SERVER)) {
       throw new IllegalArgumentException(
           file + ": tako.server is missing; it names this server (`tako servers add` writes it)");
     }
     Config base = own.withFallback(ConfigFactory.defaultReference()).resolve();
-    String server = base.getString("tako.server");
-    String region = base.hasPath("tako.region") ? base.getString("tako.region") : server;
-    String host = base.getString("tako.cluster.host");
-    int port = base.getInt("tako.cluster.port");
+    NodeConf conf = NodeConf.read(NodeSettings.source(base.getConfig(NodeConf.SECTION)));
+    String server = conf.server();
+    String region = conf.region();
+    String host = conf.clusterHost();
+    int port = conf.clusterPort();
     List<String> seeds =
-        base.getStringList("tako.cluster.seeds").stream()
+        conf.seeds().stream()
             .map(s -> "pekko://" + SYSTEM_NAME + "@" + s)
             .collect(Collectors.toList());
     Path tls = home.resolve("tls");

@@ -1,5 +1,6 @@
 package dev.tako.supervisor;
 
+import dev.tako.protocol.ports.InstancePorts;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;

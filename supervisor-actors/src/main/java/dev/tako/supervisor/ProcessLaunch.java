@@ -2,8 +2,6 @@ package dev.tako.supervisor;
 
 import java.io.File;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -67,8 +65,6 @@ public final class ProcessLaunch {
 
   /** A loopback port free at the time of the call (bound to port 0, then released). */
   public static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
-      return socket.getLocalPort();
-    }
+    return dev.tako.protocol.ports.InstancePorts.kernelPort();
   }
 }

@@ -1,6 +1,7 @@
 package dev.tako.supervisor;
 
 import com.typesafe.config.Config;
+import dev.tako.protocol.ports.InstancePorts;
 import java.time.Duration;
 import java.util.Objects;
 

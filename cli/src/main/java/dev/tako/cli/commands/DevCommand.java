@@ -2,8 +2,13 @@ package dev.tako.cli.commands;
 
 import dev.tako.cli.CliException;
 import dev.tako.cli.TakoHome;
+import dev.tako.cli.dev.DevProcess;
+import dev.tako.cli.dev.LocalCa;
+import dev.tako.cli.dev.TrustCommand;
+import dev.tako.cli.dev.TrustStores;
+import dev.tako.protocol.Durations;
 import java.nio.file.Path;
-import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -11,8 +16,8 @@ import picocli.CommandLine.Option;
 /**
  * {@code tako dev} (SPEC §8): runs the app of the current directory locally behind the machine's
  * dev proxy at {@code https://<app>.localhost:47831/}; {@code tako dev trust} trusts the dev CA;
- * the hidden {@code tako dev proxy} is that proxy's process. The Pekko actor system starts only
- * inside these commands (the classes that use it load lazily), so other commands stay fast.
+ * the hidden {@code tako dev proxy} is that proxy's process. Both run as a process of their own
+ * from the node distribution's jars ({@link DevProcess}): the CLI itself never loads Pekko.
  */
 @Command(
     name = "dev",
@@ -46,8 +51,17 @@ public final class DevCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     checkPort(port);
-    var console = new dev.tako.cli.dev.DevConsole(System.out, System.err);
-    return new dev.tako.cli.dev.DevSession(TakoHome.fromEnvironment(), config, port, console).run();
+    TakoHome home = TakoHome.fromEnvironment();
+    // Made here, not by the dev process: tako dev trust needs ca.crt too.
+    LocalCa.of(home);
+    return DevProcess.run(
+        home,
+        List.of(
+            "session",
+            "--config",
+            config.toAbsolutePath().toString(),
+            "--port",
+            Integer.toString(port)));
   }
 
   static void checkPort(int port) {
@@ -67,8 +81,7 @@ public final class DevCommand implements Callable<Integer> {
   static final class Trust implements Callable<Integer> {
     @Override
     public Integer call() {
-      return dev.tako.cli.dev.TrustCommand.run(
-          TakoHome.fromEnvironment(), dev.tako.cli.dev.TrustStores.forThisMachine());
+      return TrustCommand.run(TakoHome.fromEnvironment(), TrustStores.forThisMachine());
     }
   }
 
@@ -91,18 +104,15 @@ public final class DevCommand implements Callable<Integer> {
     @Override
     public Integer call() {
       checkPort(port);
-      Duration d;
       try {
-        d = dev.tako.protocol.Durations.parse(linger);
+        Durations.parse(linger);
       } catch (IllegalArgumentException e) {
         throw CliException.usage("--linger " + linger + ": " + e.getMessage());
       }
       TakoHome home = TakoHome.fromEnvironment();
-      return dev.tako.cli.dev.DevProxy.run(
-          new dev.tako.cli.dev.DevProxyFiles(home.dir().resolve("dev"), port),
-          dev.tako.cli.dev.DevSession.ca(home),
-          d,
-          System.err);
+      LocalCa.of(home);
+      return DevProcess.run(
+          home, List.of("proxy", "--port", Integer.toString(port), "--linger", linger));
     }
   }
 }

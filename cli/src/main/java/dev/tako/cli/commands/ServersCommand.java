@@ -8,6 +8,7 @@ import dev.tako.cli.TakoHome;
 import dev.tako.cli.install.NodeInstaller;
 import dev.tako.cli.ssh.HostKeyPolicy;
 import dev.tako.protocol.config.Inventory;
+import dev.tako.protocol.config.NodeConf;
 import dev.tako.protocol.config.ServerEntry;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -82,13 +83,13 @@ public final class ServersCommand implements Runnable {
 
     @Option(
         names = "--api-port",
-        defaultValue = "9844",
+        defaultValue = "" + NodeConf.DEFAULT_API_PORT,
         description = "Loopback port of the node's API (default: ${DEFAULT-VALUE}).")
     int apiPort;
 
     @Option(
         names = "--cluster-port",
-        defaultValue = "25520",
+        defaultValue = "" + NodeConf.DEFAULT_CLUSTER_PORT,
         description = "Port of the node's cluster transport (default: ${DEFAULT-VALUE}).")
     int clusterPort;
 

@@ -2,6 +2,7 @@ package dev.tako.cli.dev;
 
 import dev.tako.cli.TakoHome;
 import dev.tako.cli.commands.DevCommand;
+import dev.tako.protocol.tls.CaFiles;
 import java.util.List;
 
 /**
@@ -13,7 +14,7 @@ public final class TrustCommand {
   private TrustCommand() {}
 
   public static int run(TakoHome home, TrustStores stores) {
-    DevCa ca = DevSession.ca(home);
+    CaFiles.Ca ca = LocalCa.of(home);
     System.out.println("tako dev CA: " + ca.certFile());
     System.out.println(
         "  " + ca.certificate().getSubjectX500Principal().getName() + " (used by tako dev only)");

@@ -75,7 +75,7 @@ public final class TrustStores {
 
   /** The file {@code tako dev} looks for to stop suggesting {@code tako dev trust}. */
   public static Path marker(Path caCert) {
-    return caCert.resolveSibling("trusted");
+    return dev.tako.protocol.tls.CaFiles.trustedMarker(caCert);
   }
 
   /** Adds {@code caCert} to every store found; one step per store, in order. */

@@ -12,6 +12,7 @@ import dev.tako.cli.ssh.SshException;
 import dev.tako.cli.ssh.SshSession;
 import dev.tako.cli.tls.ClusterCa;
 import dev.tako.protocol.config.Inventory;
+import dev.tako.protocol.config.NodeConf;
 import dev.tako.protocol.config.ServerEntry;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -63,16 +64,16 @@ public final class NodeInstaller {
     ssh.writeFile(nodeHome + "/tls/node.key", tls.key().getBytes(StandardCharsets.UTF_8), 0600);
     ssh.writeFile(nodeHome + "/tls/node.crt", tls.cert().getBytes(StandardCharsets.UTF_8), 0644);
     ssh.writeFile(nodeHome + "/tls/ca.crt", tls.caCert().getBytes(StandardCharsets.UTF_8), 0644);
-    NodeFiles.NodeConf conf =
-        new NodeFiles.NodeConf(
+    NodeConf conf =
+        new NodeConf(
             entry.name(),
             entry.region(),
             host,
-            "0.0.0.0",
+            NodeConf.DEFAULT_PROXY_INTERFACE,
             entry.apiPort(),
             entry.httpPort(),
             entry.httpsPort(),
-            9891,
+            NodeConf.DEFAULT_METRICS_PORT,
             0,
             host,
             clusterPort,

@@ -11,8 +11,9 @@ import dev.tako.cli.ssh.HostKeyPolicy;
 import dev.tako.cli.ssh.KeyFiles;
 import dev.tako.cli.tls.ClusterCa;
 import dev.tako.protocol.config.Inventory;
+import dev.tako.protocol.config.NodeConf;
 import dev.tako.protocol.config.ServerEntry;
-import dev.tako.supervisor.InstancePorts;
+import dev.tako.protocol.ports.InstancePorts;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -161,8 +162,8 @@ public final class Playground {
   }
 
   private static void writeNodeConf(PlaygroundState.Node n, List<String> seeds) throws IOException {
-    NodeFiles.NodeConf conf =
-        new NodeFiles.NodeConf(
+    NodeConf conf =
+        new NodeConf(
             n.name(),
             n.region(),
             "127.0.0.1",

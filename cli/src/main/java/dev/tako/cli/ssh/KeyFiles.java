@@ -1,12 +1,10 @@
 package dev.tako.cli.ssh;
 
+import dev.tako.protocol.tls.PemFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.KeyPair;
@@ -51,42 +49,22 @@ public final class KeyFiles {
 
   /** The private key as PKCS#8 PEM text. */
   public static String pkcs8Pem(PrivateKey key) {
-    return pem("PRIVATE KEY", key.getEncoded());
+    return PemFiles.pkcs8Pem(key);
   }
 
   /** PEM armour with 64-column Base64, as OpenSSL writes it. */
   public static String pem(String label, byte[] der) {
-    String body =
-        Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der);
-    return "-----BEGIN " + label + "-----\n" + body + "\n-----END " + label + "-----\n";
+    return PemFiles.pem(label, der);
   }
 
-  /**
-   * Writes the private key as PKCS#8 PEM, readable by its owner only (0600). The file is replaced
-   * atomically, and never exists with wider permissions, even for a moment.
-   */
+  /** Writes the private key as PKCS#8 PEM, 0600, replaced atomically. */
   public static void writePrivateKey(Path file, PrivateKey key) throws IOException {
-    writeSecret(file, pkcs8Pem(key).getBytes(StandardCharsets.US_ASCII));
+    PemFiles.writePrivateKey(file, key);
   }
 
   /** Writes bytes to a file created 0600 (via a temporary sibling, then an atomic rename). */
   public static void writeSecret(Path file, byte[] content) throws IOException {
-    Path dir = file.toAbsolutePath().getParent();
-    Files.createDirectories(dir);
-    Path tmp =
-        dir.resolve(file.getFileName() + ".tmp-" + Long.toUnsignedString(System.nanoTime(), 36));
-    try {
-      Files.createFile(
-          tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-    } catch (FileAlreadyExistsException e) {
-      throw new IOException("cannot create " + tmp + ": it already exists; remove it and retry", e);
-    }
-    try {
-      Files.write(tmp, content);
-      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    } finally {
-      Files.deleteIfExists(tmp);
-    }
+    PemFiles.writeSecret(file, content);
   }
 
   /**

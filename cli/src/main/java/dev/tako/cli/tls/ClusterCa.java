@@ -1,25 +1,21 @@
 package dev.tako.cli.tls;
 
 import dev.tako.cli.ssh.KeyFiles;
-import java.io.ByteArrayInputStream;
+import dev.tako.protocol.tls.CaCertificates;
+import dev.tako.protocol.tls.CaFiles;
+import dev.tako.protocol.tls.PemFiles;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
+import java.security.PrivateKey;
 import java.security.PublicKey;
-import java.security.SecureRandom;
 import java.security.cert.CertificateException;
-import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.util.HexFormat;
-import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.GeneralName;
@@ -48,44 +44,41 @@ public final class ClusterCa {
   /** The subject every node certificate shares (CN and DNS SAN). */
   public static final String NODE_SUBJECT_NAME = "tako-node";
 
-  static final String KEY_FILE = "ca.key";
-  static final String CERT_FILE = "ca.crt";
+  static final String KEY_FILE = CaFiles.KEY_FILE;
+  static final String CERT_FILE = CaFiles.CERT_FILE;
   private static final String SIGNATURE = "SHA256withRSA";
-  private static final Duration CA_VALIDITY = Duration.ofDays(3653); // 10 years
+
+  /** RSA-3072, 10 years; a broken one is restored from a backup, not replaced. */
+  private static final CaFiles.Kind KIND =
+      new CaFiles.Kind(
+          "the cluster CA",
+          "RSA",
+          3072,
+          SIGNATURE,
+          Duration.ofDays(3653),
+          "CN=Tako cluster CA %s",
+          dir ->
+              "restore it from a backup (nodes trust only the CA that issued their certificates),"
+                  + " or, for a brand-new cluster, remove "
+                  + dir);
+
   private static final Duration NODE_VALIDITY = Duration.ofDays(1827); // 5 years
   // tolerates clocks on servers that run a little behind the laptop
   private static final Duration BACKDATE = Duration.ofHours(1);
 
-  private final KeyPair caKeys;
+  private final PrivateKey caKey;
   private final X509Certificate caCert;
   private final String caCertPem;
 
-  private ClusterCa(KeyPair caKeys, X509Certificate caCert) {
-    this.caKeys = caKeys;
-    this.caCert = caCert;
+  private ClusterCa(CaFiles.Ca ca) {
+    this.caKey = ca.key();
+    this.caCert = ca.certificate();
     this.caCertPem = certPem(caCert);
   }
 
   /** Loads the CA from {@code dir}, or creates it there (with the directory, 0700) if absent. */
   public static ClusterCa loadOrCreate(Path dir) throws IOException {
-    Path keyFile = dir.resolve(KEY_FILE);
-    Path certFile = dir.resolve(CERT_FILE);
-    boolean hasKey = Files.exists(keyFile);
-    boolean hasCert = Files.exists(certFile);
-    if (hasKey && hasCert) {
-      return load(keyFile, certFile);
-    }
-    if (hasKey || hasCert) {
-      throw new IOException(
-          "the cluster CA in "
-              + dir
-              + " is incomplete: "
-              + (hasKey ? CERT_FILE : KEY_FILE)
-              + " is missing; restore it from a backup (nodes trust only the CA that issued their"
-              + " certificates), or, for a brand-new cluster, remove "
-              + dir);
-    }
-    return create(dir, keyFile, certFile);
+    return new ClusterCa(CaFiles.loadOrCreate(dir, KIND, Clock.systemUTC()));
   }
 
   /**
@@ -134,64 +127,9 @@ public final class ClusterCa {
     return caCertPem;
   }
 
-  private static ClusterCa load(Path keyFile, Path certFile) throws IOException {
-    KeyPair keys = KeyFiles.readPkcs8(keyFile);
-    X509Certificate cert;
-    try {
-      cert = parseCertificate(Files.readString(certFile, StandardCharsets.US_ASCII));
-    } catch (CertificateException e) {
-      throw new IOException(
-          certFile
-              + " is not a PEM X.509 certificate: "
-              + e.getMessage()
-              + "; restore it from a backup",
-          e);
-    }
-    if (!cert.getPublicKey().equals(keys.getPublic())) {
-      throw new IOException(
-          certFile
-              + " does not belong to "
-              + keyFile
-              + "; restore the matching pair from a backup");
-    }
-    return new ClusterCa(keys, cert);
-  }
-
-  private static ClusterCa create(Path dir, Path keyFile, Path certFile) throws IOException {
-    if (!Files.isDirectory(dir)) {
-      Files.createDirectories(
-          dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-    }
-    try {
-      KeyPair keys = rsa(3072);
-      Instant now = Instant.now();
-      SecureRandom random = new SecureRandom();
-      byte[] id = new byte[4];
-      random.nextBytes(id);
-      // a distinct name per CA keeps two clusters' CAs apart in logs and trust stores
-      X500Name name =
-          new X500Name(
-              "CN=Tako cluster CA "
-                  + HexFormat.of().formatHex(id)
-                  + " ("
-                  + now.atZone(ZoneOffset.UTC).toLocalDate()
-                  + ")");
-      X509Certificate cert =
-          CaCertificates.selfSignedCa(
-              keys, name, now.minus(BACKDATE), now.plus(CA_VALIDITY), SIGNATURE);
-      // the certificate last: a crash in between leaves a key without a certificate, which
-      // loadOrCreate reports instead of silently making a second CA
-      KeyFiles.writePrivateKey(keyFile, keys.getPrivate());
-      Files.writeString(certFile, certPem(cert), StandardCharsets.US_ASCII);
-      return new ClusterCa(keys, cert);
-    } catch (GeneralSecurityException | OperatorCreationException e) {
-      throw new IllegalStateException("cannot create the cluster CA: " + e.getMessage(), e);
-    }
-  }
-
   private X509Certificate sign(X509v3CertificateBuilder b)
       throws OperatorCreationException, GeneralSecurityException {
-    return CaCertificates.sign(b, caKeys.getPrivate(), SIGNATURE);
+    return CaCertificates.sign(b, caKey, SIGNATURE);
   }
 
   private static KeyPair rsa(int bits) throws GeneralSecurityException {
@@ -201,18 +139,12 @@ public final class ClusterCa {
   }
 
   static String certPem(X509Certificate cert) {
-    try {
-      return KeyFiles.pem("CERTIFICATE", cert.getEncoded());
-    } catch (CertificateException e) {
-      throw new IllegalStateException("cannot encode a certificate", e);
-    }
+    return PemFiles.certificatePem(cert);
   }
 
   /** Parses one PEM (or DER) X.509 certificate. */
   public static X509Certificate parseCertificate(String pem) throws CertificateException {
-    return (X509Certificate)
-        CertificateFactory.getInstance("X.509")
-            .generateCertificate(new ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII)));
+    return PemFiles.parseCertificate(pem);
   }
 
   /** The public key a node certificate was issued for (for tests and checks). */

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.tako.protocol.tls.CaFiles;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -23,7 +24,7 @@ class TrustStoresTest {
 
   @Test
   void theSystemStepCopiesTheCaWorldReadableAndRunsTheUpdate() throws Exception {
-    DevCa ca = DevCa.loadOrCreate(dir.resolve("home/ca"));
+    CaFiles.Ca ca = LocalCa.loadOrCreate(dir.resolve("home/ca"));
     Path system = dir.resolve("root/usr/local/share/ca-certificates");
     Files.createDirectories(system.getParent());
     Path updated = dir.resolve("updated");
@@ -51,7 +52,7 @@ class TrustStoresTest {
 
   @Test
   void aFailingUpdateSaysWhatToRunAsRoot() throws Exception {
-    DevCa ca = DevCa.loadOrCreate(dir.resolve("home/ca"));
+    CaFiles.Ca ca = LocalCa.loadOrCreate(dir.resolve("home/ca"));
     Path system = dir.resolve("ca-certificates");
     TrustStores stores = new TrustStores(system, List.of("false"), dir.resolve("user"), null);
     TrustStores.Step step = stores.trust(ca.certFile()).get(0);
@@ -62,7 +63,7 @@ class TrustStoresTest {
 
   @Test
   void withoutAnNssDatabaseTheBrowserStepIsSkippedWithAHint() throws Exception {
-    DevCa ca = DevCa.loadOrCreate(dir.resolve("home/ca"));
+    CaFiles.Ca ca = LocalCa.loadOrCreate(dir.resolve("home/ca"));
     TrustStores stores =
         new TrustStores(
             dir.resolve("nowhere/at/all"), List.of("true"), dir.resolve("user"), "certutil");
@@ -76,7 +77,7 @@ class TrustStoresTest {
   void theNssStepAddsTheCaToTheUsersDatabaseAndItsUndoRemovesIt() throws Exception {
     String certutil = TrustStores.onPath("certutil", null);
     assumeTrue(certutil != null, "certutil (libnss3-tools) is not installed");
-    DevCa ca = DevCa.loadOrCreate(dir.resolve("home/ca"));
+    CaFiles.Ca ca = LocalCa.loadOrCreate(dir.resolve("home/ca"));
     Path user = dir.resolve("user");
     Path db = user.resolve(".pki/nssdb");
     Files.createDirectories(db);

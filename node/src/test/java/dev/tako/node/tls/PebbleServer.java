@@ -182,8 +182,8 @@ public final class PebbleServer implements AutoCloseable {
 
   static int freePort() throws IOException {
     // below the kernel's ephemeral range, so no outgoing connection takes it before Pebble binds it
-    return dev.tako.supervisor.InstancePorts.next(
-        dev.tako.supervisor.InstancePorts.PortRange.parse("auto"));
+    return dev.tako.protocol.ports.InstancePorts.next(
+        dev.tako.protocol.ports.InstancePorts.PortRange.parse("auto"));
   }
 
   private void spawn(String name, Map<String, String> env, String... cmd) throws IOException {
