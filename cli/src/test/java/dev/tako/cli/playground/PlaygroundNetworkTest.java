@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tako.cli.CliException;
-import dev.tako.cli.NodeFiles;
 import dev.tako.cli.Output;
 import dev.tako.cli.TakoHome;
+import dev.tako.protocol.config.NodeConf;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -47,7 +47,7 @@ class PlaygroundNetworkTest {
     assertEquals("127.0.0.3:25601", PlaygroundNetwork.canonical(n));
     // as Playground.writeNodeConf renders it
     String conf =
-        new NodeFiles.NodeConf(
+        new NodeConf(
                 "nyc",
                 "nyc",
                 "127.0.0.1",
@@ -62,8 +62,8 @@ class PlaygroundNetworkTest {
                 List.of(PlaygroundNetwork.canonical(n)),
                 PlaygroundNetwork.nodeConfBlock(n))
             .render();
-    assertTrue(conf.contains("host = \"127.0.0.3\"\n    port = 25601\n"), conf);
-    assertTrue(conf.contains("seeds = [\"127.0.0.3:25601\"]"), conf);
+    assertTrue(conf.contains("cluster.host = \"127.0.0.3\"\n  cluster.port = 25601\n"), conf);
+    assertTrue(conf.contains("cluster.seeds = [\"127.0.0.3:25601\"]"), conf);
     assertTrue(conf.contains("pekko.remote.artery.bind.hostname = \"127.0.0.3\"\n"), conf);
     assertTrue(conf.contains("pekko.remote.artery.bind.port = 25501\n"), conf);
     assertTrue(
