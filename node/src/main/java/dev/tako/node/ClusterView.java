@@ -20,15 +20,36 @@ import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
 
 /**
- * Cluster-wide status, gathered at the HTTP edge: membership and reachability from this node's
- * cluster state, then each reachable member's NodeAgent asked with a timeout. A member that is
- * unreachable or does not answer is reported as such with the apps it had the last time it answered
- * here, marked stale; it is never waited on beyond the timeout.
+ * Cluster-wide status, gathered at the HTTP edge: each member's status from this node's cluster
+ * state ({@link MemberStatusPolicy}: membership, Pekko's reachability within this region and of
+ * whole other regions, this node's own failed asks), then each member that is up asked with a short
+ * timeout ({@link #STATUS_ASK_TIMEOUT}); a member that is unreachable is never asked, so {@code
+ * tako status} answers within about that timeout however many members are dead.
+ *
+ * <p>Last known state: every node keeps the last status answer of each member in memory ({@link
+ * StatusMerge} shows it, marked stale, for a member that is unreachable or did not answer). It is
+ * refreshed by every status query and by a background refresh ({@link #startRefreshing}): every
+ * {@link #TICK} the refresh asks, with the node's ask timeout, each member that Pekko holds
+ * reachable and that is new or reachable again, did not answer its last ask, or has not answered
+ * for {@link #REFRESH_AFTER}. So a node the CLI asks has a last known state of a member that died
+ * before anyone asked for status, at the cost, without status traffic, of one status ask per member
+ * per node every {@code REFRESH_AFTER} (each asks the member's app supervisors; n² small messages
+ * cluster-wide). The state is lost with the node's process: a restarted node knows a member that is
+ * already dead by its name only (listed without apps) until it answers again.
  */
 public final class ClusterView {
+  /** The limit of each member's answer to a status query. */
+  static final Duration STATUS_ASK_TIMEOUT = Duration.ofMillis(1000);
+
+  static final Duration TICK = Duration.ofSeconds(2);
+  static final Duration REFRESH_AFTER = Duration.ofSeconds(10);
+
   private final ActorSystem<?> system;
   private final Duration timeout;
   private final Map<String, NodeAgent.ServerStatus> lastKnown = new ConcurrentHashMap<>();
+  private final Map<String, Long> lastAnswerNanos = new ConcurrentHashMap<>();
+  private final Map<String, Integer> failedAsks = new ConcurrentHashMap<>();
+  private final Set<String> refreshing = ConcurrentHashMap.newKeySet();
 
   public ClusterView(ActorSystem<?> system, Duration timeout) {
     this.system = system;
@@ -37,23 +58,81 @@ public final class ClusterView {
 
   /** Members with their status; servers are named by their role. */
   public List<StatusView.Member> members() {
+    List<StatusView.Member> out = new ArrayList<>();
+    for (Known k : known()) {
+      out.add(k.member());
+    }
+    out.sort(Comparator.comparing(StatusView.Member::server));
+    return out;
+  }
+
+  private record Known(StatusView.Member member, boolean refresh) {}
+
+  private List<Known> known() {
     Cluster cluster = Cluster.get(system);
     var state = cluster.state();
-    Set<Member> unreachable = new java.util.HashSet<>();
-    state.getUnreachable().forEach(unreachable::add);
-    List<StatusView.Member> out = new ArrayList<>();
+    String selfRegion = cluster.selfMember().dataCenter();
+    Set<Member> unreachable = new java.util.HashSet<>(state.getUnreachable());
+    Set<String> unreachableRegions = new java.util.HashSet<>(state.getUnreachableDataCenters());
+    List<Known> out = new ArrayList<>();
     for (Member m : state.getMembers()) {
       String server = NodeConfig.serverOf(m.getRoles());
       if (server == null) {
         continue;
       }
-      String status = unreachable.contains(m) ? "unreachable" : statusName(m.status());
+      var facts =
+          new MemberStatusPolicy.Facts(
+              m.dataCenter(),
+              statusName(m.status()),
+              unreachable.contains(m),
+              failedAsks.getOrDefault(server, 0));
+      String status = MemberStatusPolicy.status(selfRegion, unreachableRegions, facts);
       String address = m.address().host().getOrElse(() -> "?") + ":" + m.address().port().get();
       out.add(
-          new StatusView.Member(server, m.dataCenter(), address, status, m.appVersion().version()));
+          new Known(
+              new StatusView.Member(
+                  server, m.dataCenter(), address, status, m.appVersion().version()),
+              MemberStatusPolicy.refresh(selfRegion, unreachableRegions, facts)));
     }
-    out.sort(Comparator.comparing(StatusView.Member::server));
     return out;
+  }
+
+  /**
+   * Starts the background refresh of the last known state (see the class comment); it ends with the
+   * actor system. A failed ask only counts for the member; the refresh goes on.
+   */
+  public void startRefreshing() {
+    system
+        .scheduler()
+        .scheduleWithFixedDelay(TICK, TICK, this::refreshTick, system.executionContext());
+  }
+
+  private void refreshTick() {
+    long now = System.nanoTime();
+    for (Known k : known()) {
+      String server = k.member().server();
+      Long last = lastAnswerNanos.get(server);
+      boolean due =
+          last == null || failedAsks.containsKey(server) || now - last >= REFRESH_AFTER.toNanos();
+      if (k.refresh() && due && refreshing.add(server)) {
+        askAgent(server, NodeAgent.GetStatus::new, timeout)
+            .whenComplete(
+                (s, e) -> {
+                  refreshing.remove(server);
+                  if (e == null) {
+                    answered(s);
+                  } else {
+                    failedAsks.merge(server, 1, Integer::sum);
+                  }
+                });
+      }
+    }
+  }
+
+  private void answered(NodeAgent.ServerStatus s) {
+    lastKnown.put(s.server(), s);
+    lastAnswerNanos.put(s.server(), System.nanoTime());
+    failedAsks.remove(s.server());
   }
 
   private static String statusName(MemberStatus s) {
@@ -69,12 +148,25 @@ public final class ClusterView {
     return "down";
   }
 
+  /**
+   * The cluster's status: members, and the apps of each member that is up as it answers within
+   * {@link #STATUS_ASK_TIMEOUT}, the others' from the last known state (stale).
+   */
   public CompletionStage<StatusView> status() {
     List<StatusView.Member> members = members();
     List<CompletableFuture<NodeAgent.ServerStatus>> asks = new ArrayList<>();
     for (StatusView.Member m : members) {
-      if (m.status().equals("up") || m.status().equals("leaving")) {
-        asks.add(ask(m.server()).toCompletableFuture());
+      if (MemberStatusPolicy.askNow(m.status())) {
+        asks.add(
+            this.<NodeAgent.ServerStatus>askAgent(
+                    m.server(), NodeAgent.GetStatus::new, STATUS_ASK_TIMEOUT)
+                .exceptionally(e -> null)
+                .toCompletableFuture()
+                // One bound for the Receptionist and the agent together.
+                .completeOnTimeout(
+                    null,
+                    STATUS_ASK_TIMEOUT.toMillis(),
+                    java.util.concurrent.TimeUnit.MILLISECONDS));
       }
     }
     return CompletableFuture.allOf(asks.toArray(CompletableFuture[]::new))
@@ -85,13 +177,9 @@ public final class ClusterView {
                       .map(f -> f.getNow(null))
                       .filter(s -> s != null)
                       .collect(Collectors.toMap(NodeAgent.ServerStatus::server, s -> s));
-              lastKnown.putAll(answered);
-              return assemble(members, answered);
+              answered.values().forEach(this::answered);
+              return StatusMerge.merge(members, answered, Map.copyOf(lastKnown));
             });
-  }
-
-  private CompletionStage<NodeAgent.ServerStatus> ask(String server) {
-    return askAgent(server, NodeAgent.GetStatus::new).exceptionally(e -> null);
   }
 
   /**
@@ -100,6 +188,13 @@ public final class ClusterView {
    */
   public <T> CompletionStage<T> askAgent(
       String server, java.util.function.Function<ActorRef<T>, NodeAgent.Command> message) {
+    return askAgent(server, message, timeout);
+  }
+
+  private <T> CompletionStage<T> askAgent(
+      String server,
+      java.util.function.Function<ActorRef<T>, NodeAgent.Command> message,
+      Duration timeout) {
     var key = NodeAgent.key(server);
     return AskPattern.<Receptionist.Command, Receptionist.Listing>ask(
             system.receptionist(), r -> Receptionist.find(key, r), timeout, system.scheduler())
@@ -165,44 +260,5 @@ public final class ClusterView {
         .thenApply(
             answers ->
                 answers.stream().filter(r -> !r.ok()).map(NodeAgent.StepResult::error).findFirst());
-  }
-
-  private StatusView assemble(
-      List<StatusView.Member> members, Map<String, NodeAgent.ServerStatus> answered) {
-    Map<String, StatusView.AppView> apps = new java.util.TreeMap<>();
-    Map<String, List<StatusView.ServerAppView>> byApp = new java.util.HashMap<>();
-    // Servers that answered before but are no members now (stopped, left) keep their last apps.
-    List<String> servers = new ArrayList<>();
-    members.forEach(m -> servers.add(m.server()));
-    lastKnown.keySet().stream().filter(k -> !servers.contains(k)).sorted().forEach(servers::add);
-    for (String server : servers) {
-      NodeAgent.ServerStatus s = answered.get(server);
-      boolean stale = false;
-      if (s == null) {
-        s = lastKnown.get(server);
-        stale = true;
-      }
-      if (s == null) {
-        continue;
-      }
-      for (NodeAgent.AppOnServer a : s.apps()) {
-        String key = a.app() + "/" + a.env();
-        apps.putIfAbsent(key, new StatusView.AppView(a.app(), a.env(), a.routes(), List.of()));
-        StatusView.ServerAppView v = a.view();
-        if (stale) {
-          v =
-              new StatusView.ServerAppView(
-                  v.server(), v.region(), v.release(), v.desired(), v.url(), true, v.instances());
-        }
-        byApp.computeIfAbsent(key, k -> new ArrayList<>()).add(v);
-      }
-    }
-    List<StatusView.AppView> out = new ArrayList<>();
-    apps.forEach(
-        (key, a) ->
-            out.add(
-                new StatusView.AppView(
-                    a.app(), a.env(), a.routes(), byApp.getOrDefault(key, List.of()))));
-    return new StatusView(new StatusView.Cluster(members), out);
   }
 }

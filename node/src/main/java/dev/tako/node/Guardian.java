@@ -42,6 +42,7 @@ public final class Guardian {
           SupervisorSettings supervisorSettings =
               SupervisorSettings.fromConfig(system.settings().config());
           ClusterView view = new ClusterView(system, settings.askTimeout());
+          view.startRefreshing();
           // ACME certificates (tls = "acme"), self-signed for hosts without one; one order per
           // host for the environment's servers, challenges and certificates shared over the
           // cluster.
