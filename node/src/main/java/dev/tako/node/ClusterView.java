@@ -50,6 +50,8 @@ public final class ClusterView {
   private final Map<String, Long> lastAnswerNanos = new ConcurrentHashMap<>();
   private final Map<String, Integer> failedAsks = new ConcurrentHashMap<>();
   private final Set<String> refreshing = ConcurrentHashMap.newKeySet();
+  // Members the previous tick could refresh; one new here (joined, reachable again) is asked now.
+  private volatile Set<String> wasRefreshable = Set.of();
 
   public ClusterView(ActorSystem<?> system, Duration timeout) {
     this.system = system;
@@ -109,24 +111,44 @@ public final class ClusterView {
 
   private void refreshTick() {
     long now = System.nanoTime();
+    Set<String> refreshable = new java.util.HashSet<>();
     for (Known k : known()) {
       String server = k.member().server();
+      if (!k.refresh()) {
+        continue;
+      }
+      refreshable.add(server);
       Long last = lastAnswerNanos.get(server);
       boolean due =
-          last == null || failedAsks.containsKey(server) || now - last >= REFRESH_AFTER.toNanos();
-      if (k.refresh() && due && refreshing.add(server)) {
+          last == null
+              || !wasRefreshable.contains(server)
+              || failedAsks.containsKey(server)
+              || now - last >= REFRESH_AFTER.toNanos();
+      if (due && refreshing.add(server)) {
         askAgent(server, NodeAgent.GetStatus::new, timeout)
             .whenComplete(
                 (s, e) -> {
                   refreshing.remove(server);
                   if (e == null) {
                     answered(s);
-                  } else {
+                  } else if (isTimeout(e)) {
+                    // Only silence counts: a member whose agent is not registered yet (just
+                    // joined) is not unreachable.
                     failedAsks.merge(server, 1, Integer::sum);
                   }
                 });
       }
     }
+    wasRefreshable = refreshable;
+  }
+
+  private static boolean isTimeout(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof java.util.concurrent.TimeoutException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private void answered(NodeAgent.ServerStatus s) {
