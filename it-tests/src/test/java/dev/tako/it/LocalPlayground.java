@@ -93,6 +93,18 @@ final class LocalPlayground {
     assertFalse(Files.exists(tako.home.resolve("playground")));
   }
 
+  /** The entry of {@code server} in {@code playground ls --json} (pid, ports, home). */
+  JsonNode lsEntry(String server) throws Exception {
+    TakoCli.Result ls = tako.run(cwd, "playground", "ls", "--json");
+    assertEquals(0, ls.exit(), ls::toString);
+    for (JsonNode s : ls.json().get("servers")) {
+      if (s.get("name").asText().equals(server)) {
+        return s;
+      }
+    }
+    throw new AssertionError("no server " + server + " in\n" + ls);
+  }
+
   static boolean alive(long pid) {
     return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
   }

@@ -48,7 +48,7 @@ public final class ManagementRoutes extends ApiDirectives {
     this.features =
         concat(
             new ClusterRoutes(system, settings, clusterView).route(),
-            new StatusRoutes(new ClusterStatus(clusterView)).route(),
+            new StatusRoutes(new ClusterStatus(clusterView).startRefreshing()).route(),
             new DeployRoutes(rollouts).route(),
             new ReleasesRoutes(clusterView, rollouts).route(),
             new SecretsRoutes(clusterView, rollouts).route(),

@@ -134,7 +134,7 @@ public final class StatusCommand implements Callable<Integer> {
                 s.desired(),
                 ready + "/" + s.instances().size(),
                 s.url(),
-                s.stale() ? "  (stale: server unreachable)" : ""));
+                s.stale() ? "  (stale: last known state, server did not answer)" : ""));
         for (StatusView.InstanceView i : s.instances()) {
           out.line(
               String.format(

@@ -6,10 +6,14 @@ import dev.tako.protocol.api.StatusView;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
@@ -19,39 +23,87 @@ import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
 
 /**
- * The cluster as the HTTP edge sees it: membership and reachability from this node's cluster state,
- * and each member's NodeAgent, found through the Receptionist and asked with a timeout. An ask
- * fails when the server has no agent in the cluster or does not answer in time; nothing is waited
- * on beyond the timeout.
+ * The cluster as the HTTP edge sees it: each member's status from this node's cluster state ({@link
+ * MemberStatusPolicy}: membership, Pekko's reachability within this region and of whole other
+ * regions, and this node's own unanswered asks to the member), and each member's NodeAgent, found
+ * through the Receptionist and asked with a timeout. An ask fails when the server has no agent in
+ * the cluster or does not answer in time; nothing is waited on beyond the timeout.
  */
 public final class ClusterView {
   private final ActorSystem<?> system;
   private final Duration timeout;
+  private final Map<String, Integer> failedAsks = new ConcurrentHashMap<>();
 
   public ClusterView(ActorSystem<?> system, Duration timeout) {
     this.system = system;
     this.timeout = timeout;
   }
 
+  /** The actor system whose cluster this is (for schedulers of the edge's background work). */
+  public ActorSystem<?> system() {
+    return system;
+  }
+
   /** Members with their status; servers are named by their role. */
   public List<StatusView.Member> members() {
+    return known().stream().map(Known::member).sorted(BY_SERVER).toList();
+  }
+
+  private static final Comparator<StatusView.Member> BY_SERVER =
+      Comparator.comparing(StatusView.Member::server);
+
+  /**
+   * A member as this node knows it, and whether a background refresh of its state may ask it (Pekko
+   * holds it reachable: asking a member Pekko already lost only waits).
+   */
+  public record Known(StatusView.Member member, boolean refresh) {}
+
+  /** Every member with its status and refresh flag (see {@link Known}). */
+  public List<Known> known() {
     Cluster cluster = Cluster.get(system);
     var state = cluster.state();
-    Set<Member> unreachable = new java.util.HashSet<>();
-    state.getUnreachable().forEach(unreachable::add);
-    List<StatusView.Member> out = new ArrayList<>();
+    String selfRegion = cluster.selfMember().dataCenter();
+    Set<Member> unreachable = new HashSet<>(state.getUnreachable());
+    Set<String> unreachableRegions = new HashSet<>(state.getUnreachableDataCenters());
+    List<Known> out = new ArrayList<>();
     for (Member m : state.getMembers()) {
       String server = NodeConfig.serverOf(m.getRoles());
       if (server == null) {
         continue;
       }
-      String status = unreachable.contains(m) ? "unreachable" : statusName(m.status());
+      var facts =
+          new MemberStatusPolicy.Facts(
+              m.dataCenter(),
+              statusName(m.status()),
+              unreachable.contains(m),
+              failedAsks.getOrDefault(server, 0));
+      String status = MemberStatusPolicy.status(selfRegion, unreachableRegions, facts);
       String address = m.address().host().getOrElse(() -> "?") + ":" + m.address().port().get();
       out.add(
-          new StatusView.Member(server, m.dataCenter(), address, status, m.appVersion().version()));
+          new Known(
+              new StatusView.Member(
+                  server, m.dataCenter(), address, status, m.appVersion().version()),
+              MemberStatusPolicy.refresh(selfRegion, unreachableRegions, facts)));
     }
-    out.sort(Comparator.comparing(StatusView.Member::server));
     return out;
+  }
+
+  /** The member answered an ask: its earlier silence no longer counts. */
+  public void answered(String server) {
+    failedAsks.remove(server);
+  }
+
+  /**
+   * An ask to the member timed out. Only silence counts: a member whose agent is not registered yet
+   * (just joined) is not unreachable.
+   */
+  public void silent(String server) {
+    failedAsks.merge(server, 1, Integer::sum);
+  }
+
+  /** Whether this node's last ask to the member went unanswered. */
+  public boolean wasSilent(String server) {
+    return failedAsks.containsKey(server);
   }
 
   private static String statusName(MemberStatus s) {
@@ -68,11 +120,17 @@ public final class ClusterView {
   }
 
   /**
-   * Asks the NodeAgent of a server (found through the Receptionist) with the timeout; fails when
-   * the server has no agent in the cluster or does not answer in time.
+   * Asks the NodeAgent of a server (found through the Receptionist) with the node's ask timeout;
+   * fails when the server has no agent in the cluster or does not answer in time.
    */
   public <T> CompletionStage<T> askAgent(
-      String server, java.util.function.Function<ActorRef<T>, NodeAgent.Command> message) {
+      String server, Function<ActorRef<T>, NodeAgent.Command> message) {
+    return askAgent(server, message, timeout);
+  }
+
+  /** {@link #askAgent(String, Function)} with its own bound for the Receptionist and the agent. */
+  public <T> CompletionStage<T> askAgent(
+      String server, Function<ActorRef<T>, NodeAgent.Command> message, Duration timeout) {
     var key = NodeAgent.key(server);
     return AskPattern.<Receptionist.Command, Receptionist.Listing>ask(
             system.receptionist(), r -> Receptionist.find(key, r), timeout, system.scheduler())
@@ -94,8 +152,7 @@ public final class ClusterView {
    * time (a server that failed or did not answer is left out).
    */
   public <T> CompletionStage<List<T>> askEach(
-      java.util.Collection<String> servers,
-      java.util.function.Function<ActorRef<T>, NodeAgent.Command> message) {
+      java.util.Collection<String> servers, Function<ActorRef<T>, NodeAgent.Command> message) {
     List<CompletableFuture<T>> asks = new ArrayList<>();
     for (String server : servers) {
       asks.add(this.<T>askAgent(server, message).exceptionally(e -> null).toCompletableFuture());

@@ -1,0 +1,59 @@
+package dev.tako.node.status;
+
+import dev.tako.protocol.api.StatusView;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Merges the fresh answers of a status query with the last known state of the servers that did not
+ * answer: a server that answered is shown as it answered; one that did not (unreachable, not asked,
+ * too slow) with the apps of its last known state, each server entry marked stale; a server never
+ * known is shown without apps. Servers that are no members any more (stopped, left) but were known
+ * keep their last apps, stale, after the members.
+ */
+public final class StatusMerge {
+  private StatusMerge() {}
+
+  public static StatusView merge(
+      List<StatusView.Member> members,
+      Map<String, ServerStatus> answered,
+      Map<String, ServerStatus> lastKnown) {
+    Map<String, StatusView.AppView> apps = new TreeMap<>();
+    Map<String, List<StatusView.ServerAppView>> byApp = new HashMap<>();
+    List<String> servers = new ArrayList<>();
+    members.forEach(m -> servers.add(m.server()));
+    lastKnown.keySet().stream().filter(k -> !servers.contains(k)).sorted().forEach(servers::add);
+    for (String server : servers) {
+      ServerStatus s = answered.get(server);
+      boolean stale = false;
+      if (s == null) {
+        s = lastKnown.get(server);
+        stale = true;
+      }
+      if (s == null) {
+        continue;
+      }
+      for (ServerStatus.AppOnServer a : s.apps()) {
+        String key = a.app() + "/" + a.env();
+        apps.putIfAbsent(key, new StatusView.AppView(a.app(), a.env(), a.routes(), List.of()));
+        StatusView.ServerAppView v = a.view();
+        if (stale) {
+          v =
+              new StatusView.ServerAppView(
+                  v.server(), v.region(), v.release(), v.desired(), v.url(), true, v.instances());
+        }
+        byApp.computeIfAbsent(key, k -> new ArrayList<>()).add(v);
+      }
+    }
+    List<StatusView.AppView> out = new ArrayList<>();
+    apps.forEach(
+        (key, a) ->
+            out.add(
+                new StatusView.AppView(
+                    a.app(), a.env(), a.routes(), byApp.getOrDefault(key, List.of()))));
+    return new StatusView(new StatusView.Cluster(members), out);
+  }
+}
