@@ -26,9 +26,10 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 
 /**
  * The steps of a rollout on this server, run by the NodeAgent: prepare (verify and extract the
- * artifact, record the release), the release command, start the release beside the current one,
- * switch to it, or abort it. Blocking work runs on {@code blocking}; answers come back to the agent
- * as {@link NodeAgent.Continue}. Every failure is a failed {@link StepResult} for the rollout.
+ * artifact, install its dependencies ({@link DependencyInstall}), record the release), the release
+ * command, start the release beside the current one, switch to it, or abort it. Blocking work runs
+ * on {@code blocking}; answers come back to the agent as {@link NodeAgent.Continue}. Every failure
+ * is a failed {@link StepResult} for the rollout.
  */
 public final class ReleaseSteps {
   private final ActorContext<NodeAgent.Command> ctx;
