@@ -12,6 +12,7 @@ import java.util.List;
  *
  * @param conf node.conf's part; its values are also this record's accessors of the same names
  * @param maxInstances per-app cap on instances on this server
+ * @param installTimeout the limit of a release's dependency install (tako.deploy.install-timeout)
  */
 public record NodeSettings(
     NodeConf conf,
@@ -21,6 +22,7 @@ public record NodeSettings(
     Duration deployTimeout,
     Duration leaseTtl,
     Duration releaseCommandTimeout,
+    Duration installTimeout,
     long logsMaxBytes,
     Duration logsMaxAge) {
 
@@ -48,6 +50,7 @@ public record NodeSettings(
         t.getDuration("deploy-timeout"),
         t.getDuration("lease-ttl"),
         t.getDuration("release-command-timeout"),
+        t.getDuration("deploy.install-timeout"),
         t.getBytes("logs.max-bytes"),
         t.getDuration("logs.max-age"));
   }

@@ -10,6 +10,7 @@ import java.util.List;
  * @param unchanged the step had nothing to do (the release is current, the certificate kept)
  * @param lastStderr the last lines a failed process wrote, for the user
  * @param previous the release current before this step, or null
+ * @param detail a progress line of the step for the user ("dependencies unchanged"), or null
  */
 public record StepResult(
     String server,
@@ -17,7 +18,8 @@ public record StepResult(
     boolean unchanged,
     String error,
     List<String> lastStderr,
-    String previous)
+    String previous,
+    String detail)
     implements CborSerializable {
   public StepResult {
     lastStderr = lastStderr == null ? List.of() : List.copyOf(lastStderr);
@@ -25,7 +27,17 @@ public record StepResult(
 
   public StepResult(
       String server, boolean ok, boolean unchanged, String error, List<String> lastStderr) {
-    this(server, ok, unchanged, error, lastStderr, null);
+    this(server, ok, unchanged, error, lastStderr, null, null);
+  }
+
+  public StepResult(
+      String server,
+      boolean ok,
+      boolean unchanged,
+      String error,
+      List<String> lastStderr,
+      String previous) {
+    this(server, ok, unchanged, error, lastStderr, previous, null);
   }
 
   public static StepResult ok(String server) {

@@ -123,6 +123,7 @@ public final class NodeTesting {
         Duration.ofMinutes(2),
         Duration.ofSeconds(30),
         Duration.ofMinutes(1),
+        Duration.ofMinutes(10),
         256L * 1024 * 1024,
         Duration.ofDays(30));
   }

@@ -35,6 +35,7 @@ public final class InitCommand implements Callable<Integer> {
     String text = TakoInit.initialToml(dir, new ArrayList<>(inventory.servers().keySet()));
     Files.writeString(file, text);
     System.out.println("wrote " + file);
+    TakoInit.dependencyNote(dir).ifPresent(System.out::println);
     if (inventory.servers().isEmpty()) {
       System.out.println(
           "next: add a server (tako servers add NAME --host HOST) or start the playground"

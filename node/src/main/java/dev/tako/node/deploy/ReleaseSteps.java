@@ -6,6 +6,8 @@ import dev.tako.node.LocalLedger;
 import dev.tako.node.NodeAgent;
 import dev.tako.node.NodeSettings;
 import dev.tako.node.StepResult;
+import dev.tako.node.deps.DependencyInstall;
+import dev.tako.node.deps.InstallFailed;
 import dev.tako.persistence.ArtifactException;
 import dev.tako.persistence.ArtifactStore;
 import dev.tako.persistence.NodeLedger;
@@ -24,9 +26,10 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 
 /**
  * The steps of a rollout on this server, run by the NodeAgent: prepare (verify and extract the
- * artifact, record the release), the release command, start the release beside the current one,
- * switch to it, or abort it. Blocking work runs on {@code blocking}; answers come back to the agent
- * as {@link NodeAgent.Continue}. Every failure is a failed {@link StepResult} for the rollout.
+ * artifact, install its dependencies ({@link DependencyInstall}), record the release), the release
+ * command, start the release beside the current one, switch to it, or abort it. Blocking work runs
+ * on {@code blocking}; answers come back to the agent as {@link NodeAgent.Continue}. Every failure
+ * is a failed {@link StepResult} for the rollout.
  */
 public final class ReleaseSteps {
   private final ActorContext<NodeAgent.Command> ctx;
@@ -74,30 +77,47 @@ public final class ReleaseSteps {
       return;
     }
     ctx.pipeToSelf(
-        CompletableFuture.runAsync(
+        CompletableFuture.supplyAsync(
             () -> {
               try {
                 store.verify(req.artifactSha256());
-                store.extract(req.artifactSha256(), req.app(), req.env(), req.release());
-              } catch (ArtifactException e) {
+                var dir = store.extract(req.artifactSha256(), req.app(), req.env(), req.release());
+                // Dependencies before the release is recorded: a failed install leaves nothing.
+                return DependencyInstall.install(
+                        dir,
+                        DependencyInstall.root(store, req.app(), req.env()),
+                        store.logsDir(req.app(), req.env()),
+                        req.app(),
+                        settings.installTimeout())
+                    .orElse(null);
+              } catch (ArtifactException | InstallFailed e) {
                 throw new CompletionException(e);
               }
             },
             blocking),
-        (ok, failure) -> new NodeAgent.Continue(() -> prepared(req, replyTo, failure, previous)));
+        (detail, failure) ->
+            new NodeAgent.Continue(() -> prepared(req, replyTo, failure, previous, detail)));
   }
 
   private void prepared(
-      DeployRequest req, ActorRef<StepResult> replyTo, Throwable failure, String previous) {
+      DeployRequest req,
+      ActorRef<StepResult> replyTo,
+      Throwable failure,
+      String previous,
+      String detail) {
     if (failure != null) {
-      replyTo.tell(StepResult.failed(settings.server(), StepResult.rootMessage(failure)));
+      Throwable cause = failure instanceof CompletionException ? failure.getCause() : failure;
+      replyTo.tell(
+          cause instanceof InstallFailed f
+              ? new StepResult(settings.server(), false, false, f.getMessage(), f.lastStderr())
+              : StepResult.failed(settings.server(), StepResult.rootMessage(failure)));
       return;
     }
     var record = new NodeLedger.ReleaseRecord(req.release(), req, req.created(), req.by());
     ledger.write(
         r -> new NodeLedger.RecordRelease(record, r),
         replyTo,
-        new StepResult(settings.server(), true, false, null, List.of(), previous),
+        new StepResult(settings.server(), true, false, null, List.of(), previous, detail),
         f -> StepResult.failed(settings.server(), "could not record the release: " + f));
   }
 

@@ -281,9 +281,12 @@ public final class Rollout extends AbstractBehavior<Rollout.Command> {
     return ask(
         Phase.PREPARE,
         scope.servers(),
-        Duration.ofMinutes(5),
+        settings.installTimeout().plusMinutes(5),
         (server, r) -> new NodeAgent.Prepare(request, r),
         (server, r) -> {
+          if (r.detail() != null) {
+            progress(server, r.detail(), null);
+          }
           if (r.unchanged()) {
             outcome.unchanged(server);
             progress(server, "unchanged", null);

@@ -4,6 +4,7 @@
  * dev.tako.node.deploy.RolloutOutcome}), the steps each server runs ({@link
  * dev.tako.node.deploy.ReleaseSteps}, {@link dev.tako.node.deploy.ReleaseCommand}, the process
  * environment of a release) and the deploy route. May use the root package, {@code api}, {@code
- * leases} (the lock a rollout takes), persistence and the supervisor module.
+ * leases} (the lock a rollout takes), {@code deps} (a release's dependency install), persistence
+ * and the supervisor module.
  */
 package dev.tako.node.deploy;

@@ -10,6 +10,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tako.protocol.Durations;
 import dev.tako.protocol.RoutePattern;
+import dev.tako.protocol.deps.PackageJson;
+import dev.tako.protocol.deps.StartScript;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -140,18 +143,25 @@ public final class AppConfigLoader {
     }
 
     String main = c.nonBlank(root, "main", "", "main = \"server.js\"");
+    List<String> start = c.strings(root, "start", "", "start = [\"./start.sh\"]", false);
     if (runtime != null && runtime.needsMain() && !root.has("main") && !root.has("start")) {
-      c.add(
-          "main",
-          null,
-          "missing; runtime "
-              + quote(runtime.tomlName())
-              + " needs the entrypoint to run (example: main = \""
-              + exampleMain(runtime)
-              + "\")");
+      // SPEC §10: a node or bun app without main and start runs package.json's scripts.start.
+      String script = isJavaScript(runtime) ? startScript(file) : null;
+      if (script != null) {
+        start = StartScript.command(script);
+      } else {
+        c.add(
+            "main",
+            null,
+            "missing; runtime "
+                + quote(runtime.tomlName())
+                + " needs the entrypoint to run (example: main = \""
+                + exampleMain(runtime)
+                + "\")"
+                + (isJavaScript(runtime) ? " or a start script in package.json" : ""));
+      }
     }
 
-    List<String> start = c.strings(root, "start", "", "start = [\"./start.sh\"]", false);
     if (runtime == AppConfig.Runtime.COMMAND && !root.has("start")) {
       c.add(
           "start",
@@ -216,6 +226,23 @@ public final class AppConfigLoader {
         varsByEnv,
         envs,
         file);
+  }
+
+  private static boolean isJavaScript(AppConfig.Runtime runtime) {
+    return runtime == AppConfig.Runtime.NODE || runtime == AppConfig.Runtime.BUN;
+  }
+
+  /** scripts.start of the package.json beside tako.toml, or null (none, or unreadable). */
+  private static String startScript(Path file) {
+    Path dir = file == null ? null : file.toAbsolutePath().getParent();
+    if (dir == null) {
+      return null;
+    }
+    try {
+      return PackageJson.in(dir).flatMap(PackageJson::startScript).orElse(null);
+    } catch (IOException e) {
+      return null; // the error about main says what to add
+    }
   }
 
   private static String exampleMain(AppConfig.Runtime runtime) {

@@ -4,6 +4,7 @@ import static dev.tako.protocol.config.TomlChecks.quote;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tako.protocol.deps.PackageManager;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -41,7 +42,10 @@ public final class TakoInit {
         .append("  # node | bun | go | java | command\n");
     if (d.main != null) {
       t.append("main = ").append(quote(d.main)).append("  # entrypoint for the runtime\n");
+    } else if (d.start == null) {
+      t.append("# no main: package.json's scripts.start runs the app\n");
     }
+    dependencyNote(appDir).ifPresent(n -> t.append("# ").append(n).append('\n'));
     if (d.start != null) {
       t.append("start = ")
           .append(array(d.start))
@@ -113,20 +117,48 @@ public final class TakoInit {
     return new Detected(AppConfig.Runtime.COMMAND, null, List.of("./start.sh"), null);
   }
 
+  /** package.json's main, else a usual entrypoint file, else null when scripts.start runs it. */
   private static String nodeMain(Path dir) {
+    boolean startScript = false;
     try {
       JsonNode pkg = new ObjectMapper().readTree(dir.resolve("package.json").toFile());
       JsonNode main = pkg == null ? null : pkg.get("main");
       if (main != null && main.isTextual() && !main.textValue().isBlank()) {
         return main.textValue();
       }
+      JsonNode start = pkg == null ? null : pkg.path("scripts").path("start");
+      startScript = start != null && start.isTextual() && !start.textValue().isBlank();
     } catch (IOException e) {
       // A broken package.json is the user's to fix; init still writes a sensible guess.
     }
     return NODE_ENTRYPOINTS.stream()
         .filter(f -> Files.isRegularFile(dir.resolve(f)))
         .findFirst()
-        .orElse("index.js");
+        .orElse(startScript ? null : "index.js");
+  }
+
+  /**
+   * For an app with package.json: the package manager its lockfile picks and what the servers run,
+   * for init to tell the user (SPEC §10); empty for other apps.
+   */
+  public static java.util.Optional<String> dependencyNote(Path dir) {
+    if (!Files.isRegularFile(dir.resolve("package.json"))) {
+      return java.util.Optional.empty();
+    }
+    PackageManager.Choice choice = PackageManager.choose(dir);
+    String install = String.join(" ", choice.installCommand());
+    return java.util.Optional.of(
+        choice.reproducible()
+            ? "dependencies: "
+                + choice.manager().command()
+                + " (found "
+                + choice.lockfile()
+                + "); each server runs "
+                + install
+                + " when they change"
+            : "dependencies: npm (no lockfile found; installs are not reproducible, commit"
+                + " package-lock.json); each server runs "
+                + install);
   }
 
   private static List<String> jars(Path dir) {

@@ -236,6 +236,31 @@ class AppConfigLoaderTest {
   }
 
   @Test
+  void nodeWithoutMainOrStartRunsPackageJsonsStartScript() throws Exception {
+    Files.writeString(
+        dir.resolve("package.json"), "{\"scripts\": {\"start\": \"node server.js\"}}");
+    String toml = "name = \"hello\"\nruntime = \"node\"\n" + VALID_ENV;
+    AppConfig cfg = AppConfigLoader.parse(toml, dir.resolve("tako.toml"));
+    List<String> start = cfg.startCommand();
+    assertEquals(List.of("sh", "-c"), start.subList(0, 2));
+    assertTrue(start.get(2).endsWith("exec node server.js"), start.get(2));
+    assertTrue(start.get(2).contains("node_modules/.bin"), start.get(2));
+  }
+
+  @Test
+  void mainMissingWithoutStartScriptSuggestsOne() throws Exception {
+    Files.writeString(dir.resolve("package.json"), "{\"scripts\": {\"test\": \"jest\"}}");
+    String toml = "name = \"hello\"\nruntime = \"node\"\n" + VALID_ENV;
+    ConfigException e =
+        assertThrows(
+            ConfigException.class, () -> AppConfigLoader.parse(toml, dir.resolve("tako.toml")));
+    assertTrue(
+        e.getMessage().contains("main: missing;")
+            && e.getMessage().contains("or a start script in package.json"),
+        e.getMessage());
+  }
+
+  @Test
   void startIsRequiredForCommandAndMustBeNonEmptyStrings() {
     assertError(
         errors("name = \"hello\"\nruntime = \"command\"\n" + VALID_ENV),

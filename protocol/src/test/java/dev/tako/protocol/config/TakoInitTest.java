@@ -46,6 +46,33 @@ class TakoInitTest {
   }
 
   @Test
+  void nodeAppWithOnlyAStartScriptReliesOnIt() throws Exception {
+    Path app = Files.createDirectories(tmp.resolve("web"));
+    Files.writeString(
+        app.resolve("package.json"),
+        "{\"scripts\": {\"start\": \"node src/main.js\"}, \"dependencies\": {\"a\": \"1\"}}");
+    Files.writeString(app.resolve("package-lock.json"), "{}");
+    String text = TakoInit.initialToml(app, List.of("la"));
+    assertTrue(!text.contains("main = "), text);
+    assertTrue(text.contains("npm (found package-lock.json)"), text);
+    List<String> start = written(app, List.of("la")).startCommand();
+    assertTrue(start.get(2).endsWith("exec node src/main.js"), start.toString());
+  }
+
+  @Test
+  void dependencyNoteNamesTheManagerOrWarnsWithoutLockfile() throws Exception {
+    Path app = Files.createDirectories(tmp.resolve("p"));
+    assertTrue(TakoInit.dependencyNote(app).isEmpty());
+    Files.writeString(app.resolve("package.json"), "{}");
+    assertTrue(TakoInit.dependencyNote(app).orElseThrow().contains("not reproducible"));
+    Files.writeString(app.resolve("pnpm-lock.yaml"), "");
+    assertTrue(
+        TakoInit.dependencyNote(app)
+            .orElseThrow()
+            .contains("pnpm (found pnpm-lock.yaml); each server runs pnpm install --prod"));
+  }
+
+  @Test
   void goAppBuildsABinaryNamedAfterTheApp() throws Exception {
     Path app = Files.createDirectories(tmp.resolve("api"));
     Files.writeString(app.resolve("go.mod"), "module example.com/api\n");
