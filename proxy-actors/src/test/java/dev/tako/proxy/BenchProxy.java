@@ -27,7 +27,8 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
  * ("http") with static routes, no cluster, and runs until killed.
  *
  * <p>Usage: {@code BenchProxy tcp|tls|http PORT HOST=UPSTREAM_HOST:PORT...}, e.g. {@code BenchProxy
- * tcp 18090 nginx.bench=127.0.0.1:18081 node.bench=127.0.0.1:18082}.
+ * tcp 18090 nginx.bench=127.0.0.1:18081 node.bench=127.0.0.1:18082}; a host written {@code
+ * https:secure.bench=...} belongs to an app with TLS on (plain requests are redirected to HTTPS).
  */
 public final class BenchProxy {
   private BenchProxy() {}
@@ -44,7 +45,10 @@ public final class BenchProxy {
       Upstream upstream =
           new Upstream(
               route[1].substring(0, colon), Integer.parseInt(route[1].substring(colon + 1)));
-      apps.put("app" + i, new AppRoutes(List.of(route[0]), List.of(upstream)));
+      // "https:" before the host: the app has TLS on, so the plain port redirects it to HTTPS.
+      boolean secure = route[0].startsWith("https:");
+      String host = secure ? route[0].substring("https:".length()) : route[0];
+      apps.put("app" + i, new AppRoutes(List.of(host), List.of(upstream), false, 0, secure, null));
     }
     RouteSnapshots routes = new RouteSnapshots();
     routes.publish(RouteSnapshot.of(apps));
