@@ -103,6 +103,11 @@ final class HeadParser {
     if (transferEncoding && http10) {
       return fail(400, "Transfer-Encoding in HTTP/1.0");
     }
+    if (http10) {
+      // RFC 9110 §7.8: Upgrade in an HTTP/1.0 request is ignored, so a 101 answers no request.
+      upgrade = null;
+      connectionUpgrade = false;
+    }
     if (transferEncoding && contentLength >= 0) {
       return fail(400, "both Content-Length and Transfer-Encoding");
     }
