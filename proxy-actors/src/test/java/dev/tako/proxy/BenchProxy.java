@@ -61,30 +61,19 @@ public final class BenchProxy {
     int port = Integer.parseInt(args[1]);
     Object binding =
         switch (args[0]) {
-          case "tcp" ->
-              TcpProxy.bind(
-                      system,
-                      "127.0.0.1",
-                      port,
-                      routes,
-                      settings,
-                      anySecure
-                          ? new ProxyListener.Plain(AcmeChallenges.NONE, 443)
-                          : ProxyListener.PLAIN)
-                  .toCompletableFuture()
-                  .get(10, TimeUnit.SECONDS)
-                  .localAddress();
-          case "tls" ->
-              TcpProxy.bind(
-                      system,
-                      "127.0.0.1",
-                      port,
-                      routes,
-                      settings,
-                      new ProxyListener.Tls(pemCertificate()))
-                  .toCompletableFuture()
-                  .get(10, TimeUnit.SECONDS)
-                  .localAddress();
+          case "tcp", "tls" -> {
+            // Plain: https: routes are redirected to port 443.
+            ProxyListener listener =
+                args[0].equals("tls")
+                    ? new ProxyListener.Tls(pemCertificate())
+                    : anySecure
+                        ? new ProxyListener.Plain(AcmeChallenges.NONE, 443)
+                        : ProxyListener.PLAIN;
+            yield TcpProxy.bind(system, "127.0.0.1", port, routes, settings, listener)
+                .toCompletableFuture()
+                .get(10, TimeUnit.SECONDS)
+                .localAddress();
+          }
           case "http" ->
               HttpProxy.bind(system, "127.0.0.1", port, routes, settings)
                   .toCompletableFuture()
