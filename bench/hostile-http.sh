@@ -584,6 +584,8 @@ def judge(c, r, lines):
     for n in r["notes"] + vn:
         if n.isupper():
             why.append(n.lower())
+    if c["follow"] and not r["closed"] and not [x for x in r["statuses"] if x >= 200]:
+        why.append("no answer on a connection left open (a request swallowed?)")
     if c["must"] and [x for x in r["statuses"] if x >= 200][:1] != [c["must"]]:
         why.append(f"must pass with {c['must']}")
     if c["deadline"] and not r["closed"]:
