@@ -35,6 +35,14 @@ final class Ascii {
     return (c >= 0x20 && c != 0x7f) || c == '\t';
   }
 
+  /**
+   * A byte of a method as nginx accepts it: uppercase letters, '-' and '_' (a token, but no
+   * lowercase "get" or "head" an app could read case-insensitively and frame differently).
+   */
+  static boolean methodByte(byte b) {
+    return (b >= 'A' && b <= 'Z') || b == '-' || b == '_';
+  }
+
   /** A byte allowed in a request target: VCHAR or obs-text (no space, CTL or DEL). */
   static boolean targetByte(byte b) {
     int c = b & 0xff;

@@ -235,9 +235,10 @@ final class ChunkedDecoder {
     return b == '\r' ? SIZE_LF : MALFORMED;
   }
 
+  /** Captures a name byte, '_' as '-': "Content_Length" is no trailer either (CGI-style apps). */
   private void capture(byte b) {
     if (nameLength < NAME_CAPTURE) {
-      name[nameLength] = b;
+      name[nameLength] = b == '_' ? (byte) '-' : b;
     }
     nameLength++;
   }

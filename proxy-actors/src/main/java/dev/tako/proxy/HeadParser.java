@@ -5,6 +5,7 @@ import static dev.tako.proxy.Ascii.fieldByte;
 import static dev.tako.proxy.Ascii.indexOf;
 import static dev.tako.proxy.Ascii.is;
 import static dev.tako.proxy.Ascii.latin1;
+import static dev.tako.proxy.Ascii.methodByte;
 import static dev.tako.proxy.Ascii.ows;
 import static dev.tako.proxy.Ascii.skipOws;
 import static dev.tako.proxy.Ascii.startsWith;
@@ -27,14 +28,15 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Parses one HTTP/1.1 message head in place, strictly by RFC 9112 and where nginx is strict: tokens
- * for methods and field names, no whitespace before a colon, no obs-fold, no bare CR, no control
- * byte anywhere, HTTP/1.0 or HTTP/1.1 only, one Host, one Content-Length of digits, one
- * Transfer-Encoding (exactly {@code chunked} in a request) and never both, Host required in
- * HTTP/1.1 and equal to an absolute-form target's authority. Lines may end in LF alone (RFC 9112
- * §2.2, as nginx): the rewritten head always ends them in CRLF. Only what routing and framing need
- * becomes values; other lines stay offsets into the caller's buffer. One instance per connection
- * and direction, reused; not thread-safe.
+ * Parses one HTTP/1.1 message head in place, strictly by RFC 9112 and where nginx is strict:
+ * uppercase methods, tokens for field names (those with '_' that read with '-' name a header the
+ * proxy frames, routes or writes are dropped from requests), no whitespace before a colon, no
+ * obs-fold, no bare CR, no control byte anywhere, HTTP/1.0 or HTTP/1.1 only, one Host, one
+ * Content-Length of digits, one Transfer-Encoding (exactly {@code chunked} in a request) and never
+ * both, Host required in HTTP/1.1 and equal to an absolute-form target's authority. Lines may end
+ * in LF alone (RFC 9112 §2.2, as nginx): the rewritten head always ends them in CRLF. Only what
+ * routing and framing need becomes values; other lines stay offsets into the caller's buffer. One
+ * instance per connection and direction, reused; not thread-safe.
  *
  * <p>Fails by returning false with {@link #reject()} saying why (400, 414, 431, 501, 505).
  */
@@ -100,6 +102,11 @@ final class HeadParser {
     }
     if (transferEncoding && http10) {
       return fail(400, "Transfer-Encoding in HTTP/1.0");
+    }
+    if (http10) {
+      // RFC 9110 §7.8: Upgrade in an HTTP/1.0 request is ignored, so a 101 answers no request.
+      upgrade = null;
+      connectionUpgrade = false;
     }
     if (transferEncoding && contentLength >= 0) {
       return fail(400, "both Content-Length and Transfer-Encoding");
@@ -181,7 +188,7 @@ final class HeadParser {
   // METHOD SP request-target SP HTTP-version
   private boolean requestLine() {
     int i = lineStart;
-    while (i < lineEnd && tchar(buf[i])) {
+    while (i < lineEnd && methodByte(buf[i])) {
       i++;
     }
     if (i == lineStart || i == lineEnd || buf[i] != ' ') {
@@ -405,7 +412,15 @@ final class HeadParser {
           requestId = latin1(buf, vs, ve);
         }
       }
-      case OTHER, X_FORWARDED_FOR, HeaderKinds.DROP, HeaderKinds.X_FORWARDED -> {}
+      case OTHER -> {
+        // "Transfer_Encoding", "X_Forwarded_For": many app servers (CGI-style environments) read
+        // '_' as '-', so the app would see a second framing, routing or forwarding header the
+        // proxy never checked. Dropped, as nginx drops every name with '_' by default.
+        if (request && HeaderKinds.aliasOfKnownName(buf, nameStart[h], nameEnd[h])) {
+          kind[h] = HeaderKinds.DROP;
+        }
+      }
+      case X_FORWARDED_FOR, HeaderKinds.DROP, HeaderKinds.X_FORWARDED -> {}
       // Negotiation and conditional headers: remembered in first[], copied like any other line.
       default -> kind[h] = OTHER;
     }

@@ -2,6 +2,8 @@ package dev.tako.proxy;
 
 import static dev.tako.proxy.Ascii.is;
 
+import java.util.Arrays;
+
 /**
  * What the proxy does with a header line, by its name: framing ({@code Content-Length}, {@code
  * Transfer-Encoding}), routing ({@code Host}), hop-by-hop (RFC 9110 §7.6.1: dropped), the
@@ -47,6 +49,23 @@ final class HeaderKinds {
   /** Framing and routing names, which a chunked trailer section may not carry. */
   static boolean framingOrRouting(int kind) {
     return kind == HOST || kind == CONTENT_LENGTH || kind == TRANSFER_ENCODING;
+  }
+
+  /**
+   * Whether the name {@code b[s, e)} contains '_' and, read with '-' instead (as CGI-style app
+   * servers do), is a name the proxy does not copy as bytes.
+   */
+  static boolean aliasOfKnownName(byte[] b, int s, int e) {
+    byte[] dashed = null;
+    for (int i = s; i < e; i++) {
+      if (b[i] == '_') {
+        if (dashed == null) {
+          dashed = Arrays.copyOfRange(b, s, e);
+        }
+        dashed[i - s] = '-';
+      }
+    }
+    return dashed != null && classify(dashed, 0, dashed.length) != OTHER;
   }
 
   /** The kind of the field name {@code b[s, e)} (any case). */

@@ -1,6 +1,7 @@
 package dev.tako.proxy;
 
 import com.typesafe.config.ConfigFactory;
+import dev.tako.proxy.tls.AcmeChallenges;
 import dev.tako.proxy.tls.CertificateSource;
 import dev.tako.proxy.tls.CertifiedKey;
 import java.io.InputStream;
@@ -27,7 +28,9 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
  * ("http") with static routes, no cluster, and runs until killed.
  *
  * <p>Usage: {@code BenchProxy tcp|tls|http PORT HOST=UPSTREAM_HOST:PORT...}, e.g. {@code BenchProxy
- * tcp 18090 nginx.bench=127.0.0.1:18081 node.bench=127.0.0.1:18082}.
+ * tcp 18090 nginx.bench=127.0.0.1:18081 node.bench=127.0.0.1:18082}; a host written {@code
+ * https:secure.bench=...} belongs to an app with TLS on (plain requests are redirected to HTTPS,
+ * port 443).
  */
 public final class BenchProxy {
   private BenchProxy() {}
@@ -38,13 +41,18 @@ public final class BenchProxy {
       System.exit(2);
     }
     Map<String, AppRoutes> apps = new LinkedHashMap<>();
+    boolean anySecure = false;
     for (int i = 2; i < args.length; i++) {
       String[] route = args[i].split("=", 2);
       int colon = route[1].lastIndexOf(':');
       Upstream upstream =
           new Upstream(
               route[1].substring(0, colon), Integer.parseInt(route[1].substring(colon + 1)));
-      apps.put("app" + i, new AppRoutes(List.of(route[0]), List.of(upstream)));
+      // "https:" before the host: the app has TLS on, so the plain port redirects it to HTTPS.
+      boolean secure = route[0].startsWith("https:");
+      anySecure |= secure;
+      String host = secure ? route[0].substring("https:".length()) : route[0];
+      apps.put("app" + i, new AppRoutes(List.of(host), List.of(upstream), false, 0, secure, null));
     }
     RouteSnapshots routes = new RouteSnapshots();
     routes.publish(RouteSnapshot.of(apps));
@@ -53,22 +61,19 @@ public final class BenchProxy {
     int port = Integer.parseInt(args[1]);
     Object binding =
         switch (args[0]) {
-          case "tcp" ->
-              TcpProxy.bind(system, "127.0.0.1", port, routes, settings)
-                  .toCompletableFuture()
-                  .get(10, TimeUnit.SECONDS)
-                  .localAddress();
-          case "tls" ->
-              TcpProxy.bind(
-                      system,
-                      "127.0.0.1",
-                      port,
-                      routes,
-                      settings,
-                      new ProxyListener.Tls(pemCertificate()))
-                  .toCompletableFuture()
-                  .get(10, TimeUnit.SECONDS)
-                  .localAddress();
+          case "tcp", "tls" -> {
+            // Plain: https: routes are redirected to port 443.
+            ProxyListener listener =
+                args[0].equals("tls")
+                    ? new ProxyListener.Tls(pemCertificate())
+                    : anySecure
+                        ? new ProxyListener.Plain(AcmeChallenges.NONE, 443)
+                        : ProxyListener.PLAIN;
+            yield TcpProxy.bind(system, "127.0.0.1", port, routes, settings, listener)
+                .toCompletableFuture()
+                .get(10, TimeUnit.SECONDS)
+                .localAddress();
+          }
           case "http" ->
               HttpProxy.bind(system, "127.0.0.1", port, routes, settings)
                   .toCompletableFuture()

@@ -73,6 +73,8 @@ class ChunkedDecoderTest {
     assertEquals(MALFORMED, chunked("0\r\nContent-Length: 5\r\n\r\n"));
     assertEquals(MALFORMED, chunked("0\r\ntransfer-encoding: chunked\r\n\r\n"));
     assertEquals(MALFORMED, chunked("0\r\nHost: evil\r\n\r\n"));
+    assertEquals(MALFORMED, chunked("0\r\nContent_Length: 5\r\n\r\n"));
+    assertEquals(MALFORMED, chunked("0\r\nTRANSFER_ENCODING: chunked\r\n\r\n"));
     assertEquals(MALFORMED, chunked("0\r\nHost:"));
   }
 

@@ -57,6 +57,22 @@ class HeaderLineRuleTest {
   }
 
   @Test
+  void underscoreAliasesOfKnownNamesAreDropped() {
+    String out =
+        forwarded(
+            accepted(
+                GET
+                    + "Transfer_Encoding: chunked\r\nContent_length: 5\r\nX_Forwarded_For: 6.6.6.6\r\n"
+                    + "HOST_: b\r\nX_Request_ID: r\r\nX_Custom: 1\r\n\r\n"));
+    assertEquals(-1, out.toLowerCase(java.util.Locale.ROOT).indexOf("transfer_encoding"), out);
+    assertEquals(-1, out.indexOf("Content_length"), out);
+    assertEquals(-1, out.indexOf("6.6.6.6"), out);
+    assertEquals(-1, out.indexOf("X_Request_ID"), out);
+    assertTrue(out.contains("\r\nHOST_: b\r\n"), out);
+    assertTrue(out.contains("\r\nX_Custom: 1\r\n"), out);
+  }
+
+  @Test
   void bareLfLinesAreReadAndForwardedAsCrlf() {
     HttpHead head = accepted("GET / HTTP/1.1\nHost: a\nX-A: 1\n\n");
     String out = forwarded(head);

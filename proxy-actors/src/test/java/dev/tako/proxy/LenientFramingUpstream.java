@@ -74,7 +74,9 @@ final class LenientFramingUpstream implements AutoCloseable {
           if (colon < 0) {
             continue;
           }
-          String name = header.substring(0, colon).trim().toLowerCase(Locale.ROOT);
+          // '_' read as '-', as CGI-style servers map both to the same variable.
+          String name =
+              header.substring(0, colon).trim().toLowerCase(Locale.ROOT).replace('_', '-');
           String value = header.substring(colon + 1).trim();
           switch (name) {
             case "host" -> hosts.add(value);

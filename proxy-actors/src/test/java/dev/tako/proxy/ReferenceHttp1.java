@@ -25,7 +25,7 @@ final class ReferenceHttp1 {
   private static final String TCHAR = "[!#$%&'*+\\-.^_`|~0-9A-Za-z]";
   private static final String TOKEN = TCHAR + "+";
   private static final Pattern REQUEST_LINE =
-      Pattern.compile("(" + TOKEN + ") ([\\x21-\\x7E\\x80-\\xFF]+) (.*)", Pattern.DOTALL);
+      Pattern.compile("([A-Z_-]+) ([\\x21-\\x7E\\x80-\\xFF]+) (.*)", Pattern.DOTALL);
   private static final Pattern VERSION = Pattern.compile("HTTP/[0-9]\\.[0-9]");
   private static final Pattern FIELD = Pattern.compile("(" + TOKEN + "):(.*)", Pattern.DOTALL);
   private static final Pattern FIELD_VALUE = Pattern.compile("[\\t\\x20-\\x7E\\x80-\\xFF]*");

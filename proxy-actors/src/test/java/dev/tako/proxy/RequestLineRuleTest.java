@@ -7,9 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import org.junit.jupiter.api.Test;
 
 /**
- * The request line (RFC 9112 §3): a token method, one space, a target of visible bytes (origin,
- * absolute http(s) or {@code *} for OPTIONS), one space, HTTP/1.0 or HTTP/1.1 (505 for other
- * well-formed versions, 400 for anything else, as nginx).
+ * The request line (RFC 9112 §3): a token method (uppercase letters, '-' and '_', as nginx), one
+ * space, a target of visible bytes (origin, absolute http(s) or {@code *} for OPTIONS), one space,
+ * HTTP/1.0 or HTTP/1.1 (505 for other well-formed versions, 400 for anything else, as nginx).
  */
 class RequestLineRuleTest {
   private static final String HOST = "\r\nHost: a\r\n\r\n";
@@ -21,6 +21,15 @@ class RequestLineRuleTest {
       refused(400, method + " / HTTP/1.1" + HOST);
     }
     refused(400, " / HTTP/1.1" + HOST);
+  }
+
+  @Test
+  void methodsAreUppercaseAsNginx() {
+    accepted("M-SEARCH / HTTP/1.1" + HOST);
+    accepted("X_Y / HTTP/1.1" + HOST);
+    for (String method : new String[] {"get", "Head", "GET1", "G.T", "G!T"}) {
+      refused(400, method + " / HTTP/1.1" + HOST);
+    }
   }
 
   @Test

@@ -96,6 +96,21 @@ class SmugglingProxyTest {
         SMUGGLED);
   }
 
+  @Test
+  void underscoreAliasesOfFramingHeadersAreDropped() throws Exception {
+    String chunk = Integer.toHexString(SMUGGLED.length()) + "\r\n" + SMUGGLED + "\r\n0\r\n\r\n";
+    forwardedOnce(
+        POST
+            + "Transfer_Encoding: chunked\r\nContent-Length: "
+            + chunk.length()
+            + "\r\n\r\n"
+            + chunk,
+        chunk);
+    // Read as the app's first Content-Length, the alias would make it take the next visitor's
+    // request on the pooled connection as this one's body.
+    forwardedOnce(POST + "Content_Length: 50\r\nContent-Length: 0\r\n\r\n", "");
+  }
+
   // ----- refused by the parser
 
   @Test
@@ -156,6 +171,17 @@ class SmugglingProxyTest {
   @Test
   void requestLineAsTrailer() throws Exception {
     refusedBody(POST + "Transfer-Encoding: chunked\r\n\r\n1\r\nx\r\n0\r\n" + SMUGGLED);
+  }
+
+  @Test
+  void lowercaseMethods() throws Exception {
+    refused(400, "get / HTTP/1.1\r\nHost: app.test\r\n\r\n");
+    refused(400, "head / HTTP/1.1\r\nHost: app.test\r\n\r\n");
+  }
+
+  @Test
+  void underscoreAliasAsTrailer() throws Exception {
+    refusedBody(POST + "Transfer-Encoding: chunked\r\n\r\n0\r\nContent_Length: 5\r\n\r\n");
   }
 
   @Test

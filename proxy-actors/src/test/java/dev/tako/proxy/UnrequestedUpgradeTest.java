@@ -65,6 +65,21 @@ class UnrequestedUpgradeTest {
   }
 
   @Test
+  void anUpgradeRequestInHttp10IsIgnored() throws Exception {
+    // RFC 9110 §7.8: a server must ignore Upgrade in HTTP/1.0, so the proxy does too.
+    try (Socket socket = Wire.connect(proxy.port(), DEADLINE)) {
+      Wire.send(
+          socket,
+          "GET /switch HTTP/1.0\r\nHost: app.test\r\nConnection: keep-alive, Upgrade\r\n"
+              + "Upgrade: websocket\r\n\r\n");
+      String refused = Wire.response(socket);
+      assertTrue(refused.startsWith("HTTP/1.1 502 "), refused);
+    }
+    await().atMost(DEADLINE).until(() -> proxy.app.closedByProxy.contains(1));
+    assertEquals(List.of("GET /switch HTTP/1.0"), proxy.app.on(1));
+  }
+
+  @Test
   void a101ToAnUpgradeRequestIsPassedOn() throws Exception {
     try (Socket socket = Wire.connect(proxy.port(), DEADLINE)) {
       Wire.send(
