@@ -70,33 +70,6 @@ public record PlaygroundState(List<Node> servers, Network network) {
       String address,
       int clusterRelayPort,
       int sshRelayPort) {
-    public Node(
-        String name,
-        String region,
-        long pid,
-        String home,
-        int sshPort,
-        int apiPort,
-        int proxyPort,
-        int httpsPort,
-        int metricsPort,
-        int clusterPort) {
-      this(
-          name,
-          region,
-          pid,
-          home,
-          sshPort,
-          apiPort,
-          proxyPort,
-          httpsPort,
-          metricsPort,
-          clusterPort,
-          null,
-          0,
-          0);
-    }
-
     public Node withPid(long newPid) {
       return new Node(
           name,

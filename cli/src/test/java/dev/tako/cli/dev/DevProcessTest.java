@@ -1,5 +1,6 @@
 package dev.tako.cli.dev;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -55,11 +56,7 @@ class DevProcessTest {
                         "trap 'exit 42' TERM; touch '"
                             + ready
                             + "'; while :; do sleep 0.05; done")));
-    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-    while (!Files.exists(ready) && System.nanoTime() < deadline) {
-      Thread.sleep(20);
-    }
-    assertTrue(Files.exists(ready), "the child started");
+    await("the child started").atMost(Duration.ofSeconds(20)).until(() -> Files.exists(ready));
     // This JVM stands in for tako: its SIGTERM handler passes the signal on.
     new ProcessBuilder("kill", "-TERM", Long.toString(ProcessHandle.current().pid()))
         .start()
