@@ -2,6 +2,7 @@ package dev.tako.node;
 
 import dev.tako.node.cluster.ClusterView;
 import dev.tako.node.metrics.Metrics;
+import dev.tako.node.status.ClusterStatus;
 import dev.tako.node.tls.AcmeSettings;
 import dev.tako.node.tls.ClusterCertificatePeers;
 import dev.tako.node.tls.NodeCertificates;
@@ -168,7 +169,9 @@ public final class Guardian {
         proxySettings,
         new ProxyListener.Tls(nodeCertificates));
 
-    var routes = new ManagementRoutes(system, settings, token, agent, view).routes();
+    // The status edge keeps every member's last answer, refreshed in the background from here on.
+    var status = new ClusterStatus(view).startRefreshing();
+    var routes = new ManagementRoutes(system, settings, token, agent, view, status).routes();
     Http.get(system)
         .newServerAt("127.0.0.1", settings.apiPort())
         .bind(routes)

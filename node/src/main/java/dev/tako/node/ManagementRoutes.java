@@ -42,13 +42,14 @@ public final class ManagementRoutes extends ApiDirectives {
       NodeSettings settings,
       AdminToken token,
       ActorRef<NodeAgent.Command> agent,
-      ClusterView clusterView) {
+      ClusterView clusterView,
+      ClusterStatus clusterStatus) {
     this.token = token;
     RolloutStream rollouts = new RolloutStream(system, agent, settings.deployTimeout());
     this.features =
         concat(
             new ClusterRoutes(system, settings, clusterView).route(),
-            new StatusRoutes(new ClusterStatus(clusterView).startRefreshing()).route(),
+            new StatusRoutes(clusterStatus).route(),
             new DeployRoutes(rollouts).route(),
             new ReleasesRoutes(clusterView, rollouts).route(),
             new SecretsRoutes(clusterView, rollouts).route(),

@@ -9,6 +9,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.tako.node.cluster.ClusterView;
 import dev.tako.node.deploy.Rollout;
+import dev.tako.node.status.ClusterStatus;
 import dev.tako.protocol.Json;
 import dev.tako.protocol.Version;
 import dev.tako.protocol.api.DeployResult;
@@ -81,7 +82,9 @@ class ManagementRoutesTest {
     NodeSettings settings = NodeTesting.nodeSettings(SERVER, home);
     ClusterView view = new ClusterView(testKit.system(), settings.askTimeout());
     var routes =
-        new ManagementRoutes(testKit.system(), settings, adminToken, agent.ref(), view).routes();
+        new ManagementRoutes(
+                testKit.system(), settings, adminToken, agent.ref(), view, new ClusterStatus(view))
+            .routes();
     binding =
         Http.get(testKit.system())
             .newServerAt("127.0.0.1", 0)
