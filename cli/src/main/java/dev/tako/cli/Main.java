@@ -1,5 +1,6 @@
 package dev.tako.cli;
 
+import dev.tako.cli.commands.DeleteCommand;
 import dev.tako.cli.commands.DemoCommand;
 import dev.tako.cli.commands.DeployCommand;
 import dev.tako.cli.commands.DevCommand;
@@ -35,6 +36,7 @@ import picocli.CommandLine.Option;
       StatusCommand.class,
       LogsCommand.class,
       ScaleCommand.class,
+      DeleteCommand.class,
       ReleasesCommand.class,
       SecretsCommand.class,
       DevCommand.class,

@@ -15,8 +15,11 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -27,6 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
  * error and the old release keeps serving. Needs npm and its registry (as CI has).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class NpmDependenciesIT {
   static final List<String> REGIONS = List.of("la", "nyc");
   static final String HOST = "express.localhost";
@@ -47,6 +51,7 @@ class NpmDependenciesIT {
   }
 
   @Test
+  @Order(1)
   void expressDeploysInstallsOnceAndABrokenLockfileChangesNothing() throws Exception {
     Path app = copyExample(tmp.resolve("express-app"));
 
@@ -116,6 +121,51 @@ class NpmDependenciesIT {
     try (Stream<Path> deps = Files.list(la.resolve("deps"))) {
       assertEquals(1, deps.count(), "a failed install leaves no directory behind");
     }
+  }
+
+  /** SPEC §14: {@code tako delete} after the deploys above (their app, dependencies and logs). */
+  @Test
+  @Order(2)
+  void deleteRemovesTheAppFromEveryServerAndKeepsItsDataUnlessPurged() throws Exception {
+    Path app = tmp.resolve("express-app");
+    if (!Files.exists(app)) {
+      app = copyExample(app);
+    }
+    TakoCli.Result deployed = tako.run(app, Duration.ofMinutes(8), "deploy");
+    // The broken lockfile of the test before may still be there: either way something runs.
+    Path la = playground.nodeHomes.get("la").resolve("apps/express-app/production");
+    assertTrue(Files.isDirectory(la.resolve("releases")), deployed::toString);
+    Files.writeString(la.resolve("data").resolve("kept.txt"), "mine");
+
+    TakoCli.Result unconfirmed = tako.run(app, Duration.ofMinutes(1), "delete");
+    assertEquals(2, unconfirmed.exit(), unconfirmed::toString);
+    assertTrue(unconfirmed.err().contains("--yes"), unconfirmed::toString);
+    assertEquals(200, Http.get(playground.proxyPorts.get("la"), HOST, "/").statusCode());
+
+    TakoCli.Result deleted = tako.run(app, Duration.ofMinutes(3), "delete", "--yes", "--json");
+    assertEquals(0, deleted.exit(), deleted::toString);
+    assertTrue(deleted.json().get("ok").asBoolean(), deleted::toString);
+    for (var s : deleted.json().get("servers")) {
+      assertEquals("deleted", s.get("result").asText(), deleted::toString);
+    }
+    for (String region : REGIONS) {
+      HttpResponse<String> r = Http.get(playground.proxyPorts.get(region), HOST, "/");
+      assertEquals(404, r.statusCode(), r::body);
+    }
+    try (Stream<Path> left = Files.list(la)) {
+      assertEquals(List.of(la.resolve("data")), left.toList(), "only the data directory stays");
+    }
+    TakoCli.Result status = tako.run(tmp, Duration.ofMinutes(1), "status", "--json");
+    assertEquals(0, status.exit(), status::toString);
+    for (var a : status.json().get("apps")) {
+      assertNotEquals("express-app", a.get("app").asText(), status::toString);
+    }
+
+    TakoCli.Result purged =
+        tako.run(app, Duration.ofMinutes(3), "delete", "--yes", "--purge-data", "--json");
+    assertEquals(0, purged.exit(), purged::toString);
+    assertEquals("not-deployed", purged.json().get("servers").get(0).get("result").asText());
+    assertFalse(Files.exists(la), "--purge-data removes the data directory too");
   }
 
   /** The "$ npm ci" lines tako writes to the install log, one per install that ran. */

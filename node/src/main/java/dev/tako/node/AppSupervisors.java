@@ -49,7 +49,43 @@ public final class AppSupervisors {
         k ->
             ctx.spawn(
                 AppSupervisor.create(app.app(), app.env(), supervisorSettings, endpoints, inFlight),
-                "app-" + app.app() + "-" + app.env()));
+                childName(app)));
+  }
+
+  /**
+   * The supervisor's name; a deleted app's supervisor may still be finishing under the plain one.
+   */
+  private String childName(AppEnv app) {
+    String name = "app-" + app.app() + "-" + app.env();
+    String free = name;
+    for (int n = 2; ctx.getChild(free).isPresent(); n++) {
+      free = name + "-" + n;
+    }
+    return free;
+  }
+
+  /**
+   * The app is being deleted here: its supervisor drains and stops every instance and is forgotten;
+   * {@code then} runs on the agent's thread once the processes are gone (or the drain and grace
+   * times are over). Runs {@code then} at once when the app has no supervisor.
+   */
+  public void retire(AppEnv app, Runnable then) {
+    ActorRef<AppSupervisor.Command> sup = supervisors.remove(app);
+    if (sup == null) {
+      then.run();
+      return;
+    }
+    ctx.ask(
+        Done.class,
+        sup,
+        supervisorSettings.drainTimeout().plus(supervisorSettings.termGrace()).plusSeconds(5),
+        AppSupervisor.Retire::new,
+        (done, failure) -> {
+          if (failure != null) {
+            ctx.getLog().warn("{}: stopping its instances took too long: {}", app, failure);
+          }
+          return new NodeAgent.Continue(then);
+        });
   }
 
   /** The app's supervisor, or null when it has none. */

@@ -107,8 +107,34 @@ public final class LocalLedger {
             });
   }
 
+  /**
+   * Writes, reads the ledger again, then runs {@code then} on the agent's thread with the write's
+   * failure (null when it was written).
+   */
+  public void writeThen(
+      Function<ActorRef<Done>, NodeLedger.Command> write, Consumer<Throwable> then) {
+    ctx.ask(
+        Done.class,
+        ledger,
+        timeout,
+        write::apply,
+        (done, failure) ->
+            new NodeAgent.Continue(
+                () -> {
+                  if (failure != null) {
+                    then.accept(failure);
+                  } else {
+                    refreshThen(() -> then.accept(null));
+                  }
+                }));
+  }
+
   /** Reads the ledger again, then answers {@code result}. */
   public void refreshThenReply(ActorRef<StepResult> replyTo, StepResult result) {
+    refreshThen(() -> replyTo.tell(result));
+  }
+
+  private void refreshThen(Runnable then) {
     ctx.ask(
         NodeLedger.State.class,
         ledger,
@@ -120,7 +146,7 @@ public final class LocalLedger {
                   if (fresh != null) {
                     update(fresh);
                   }
-                  replyTo.tell(result);
+                  then.run();
                 }));
   }
 

@@ -4,6 +4,7 @@ import dev.tako.node.api.ApiDirectives;
 import dev.tako.node.api.RolloutStream;
 import dev.tako.node.cluster.ClusterRoutes;
 import dev.tako.node.cluster.ClusterView;
+import dev.tako.node.delete.DeleteRoutes;
 import dev.tako.node.deploy.DeployRoutes;
 import dev.tako.node.leases.LockRoutes;
 import dev.tako.node.logs.ClusterLogs;
@@ -55,7 +56,8 @@ public final class ManagementRoutes extends ApiDirectives {
             new SecretsRoutes(clusterView, rollouts).route(),
             new LockRoutes(clusterView).route(),
             new LogsRoutes(new ClusterLogs(clusterView)).route(),
-            new ScaleRoutes(clusterView).route());
+            new ScaleRoutes(clusterView).route(),
+            new DeleteRoutes(clusterView, settings.deployTimeout()).route());
   }
 
   public Route routes() {

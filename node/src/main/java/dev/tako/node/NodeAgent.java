@@ -1,5 +1,6 @@
 package dev.tako.node;
 
+import dev.tako.node.delete.AppDeletion;
 import dev.tako.node.deploy.ProcessEnvironment;
 import dev.tako.node.deploy.ReleaseSteps;
 import dev.tako.node.deploy.Rollout;
@@ -161,6 +162,16 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
   public record RunSecretsSync(SecretsRequest request, ActorRef<RolloutEvent> events)
       implements Command, CborSerializable {}
 
+  // ---- delete ----
+
+  /**
+   * Remove an app/env from this server: routes, instances (drained), releases, logs, dependency
+   * installs, secrets, unused artifacts; its data only with {@code purgeData}. Replies ok with
+   * detail "deleted", or unchanged ("not-deployed") when nothing of it ran here.
+   */
+  public record DeleteApp(String app, String env, boolean purgeData, ActorRef<StepResult> replyTo)
+      implements Command, CborSerializable {}
+
   // ---- logs, status, scale ----
 
   /**
@@ -242,6 +253,7 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
   private final ActorRef<RoutePublisher.Command> routes;
   private final LeaseDesk leases;
   private final NodeKey nodeKey;
+  private final AppDeletion deletion;
   private int rollouts;
 
   /**
@@ -328,6 +340,8 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
             store,
             blocking,
             processes);
+    this.deletion =
+        new AppDeletion(ctx, settings.server(), this.ledger, supervisors, store, blocking);
     supervisors.restore(loaded, processes);
     acmeHosts.want(AcmeHost.wantedBy(loaded));
   }
@@ -356,6 +370,7 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
         .onMessage(StoreSecrets.class, on(this::storeSecrets))
         .onMessage(GetSecretsDigest.class, on(this::secretsDigest))
         .onMessage(RunSecretsSync.class, on(this::syncSecrets))
+        .onMessage(DeleteApp.class, on(deletion::delete))
         // logs, status, scale
         .onMessage(ReadLogs.class, on(this::readLogs))
         .onMessage(GetStatus.class, on(m -> supervisors.status(ledger.state(), m.replyTo())))

@@ -318,6 +318,46 @@ class NodeAgentTest {
   }
 
   @Test
+  void deleteStopsTheAppRemovesItsRouteFilesAndSecretsAndKeepsItsData(@TempDir Path home)
+      throws Exception {
+    Node node = start(home);
+    String server = node.server();
+    String sha = pack(home, Map.of("server.js", SERVER_JS));
+    deploy(node, request("r1", sha, List.of(server)));
+    nodes.awaitUpstream(node);
+    assertOk(step(node, r -> new NodeAgent.StoreSecrets(APP, ENV, Map.of("K", "v"), "d1", r)));
+    Path app = home.resolve("apps").resolve(APP).resolve(ENV);
+    Files.writeString(app.resolve("data").resolve("kept.txt"), "mine");
+
+    StepResult deleted = step(node, r -> new NodeAgent.DeleteApp(APP, ENV, false, r));
+    assertOk(deleted);
+    assertFalse(deleted.unchanged(), deleted::toString);
+    assertEquals("deleted", deleted.detail());
+    assertTrue(TestNodes.target(node).isEmpty(), "no route is left");
+    assertEquals(List.of(), alivePids(home), "the reply comes once every process is gone");
+    try (var left = Files.list(app)) {
+      assertEquals(List.of(app.resolve("data")), left.toList());
+    }
+    assertFalse(Files.exists(home.resolve("artifacts").resolve(sha + ".tar.gz")));
+    assertTrue(nodes.status(node).apps().isEmpty());
+    TestProbe<dev.tako.node.secrets.SecretsDigest> digest =
+        testKit.createTestProbe(dev.tako.node.secrets.SecretsDigest.class);
+    node.agent().tell(new NodeAgent.GetSecretsDigest(APP, ENV, digest.ref()));
+    assertEquals(null, digest.receiveMessage(WAIT).digest(), "the secrets went with the app");
+
+    StepResult again = step(node, r -> new NodeAgent.DeleteApp(APP, ENV, true, r));
+    assertOk(again);
+    assertEquals("not-deployed", again.detail());
+    assertFalse(Files.exists(app), "--purge-data removes the data directory too");
+
+    // The same app can be deployed again at once (its old supervisor's name is free or avoided).
+    String sha2 = pack(home, Map.of("server.js", SERVER_JS));
+    deploy(node, request("r2", sha2, List.of(server)));
+    assertEquals(
+        "r2", TestNodes.call(nodes.awaitUpstream(node)).get("env").get("TAKO_RELEASE").asText());
+  }
+
+  @Test
   void aRestartedAgentRestoresItsAppsFromTheLedger(@TempDir Path home) throws Exception {
     Node first = start(home);
     String server = first.server();

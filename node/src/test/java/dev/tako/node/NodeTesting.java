@@ -65,6 +65,7 @@ public final class NodeTesting {
               "dev.tako.supervisor.AppSupervisor$Scale",
               "dev.tako.supervisor.AppSupervisor$Restore",
               "dev.tako.supervisor.AppSupervisor$StopAll",
+              "dev.tako.supervisor.AppSupervisor$Retire",
               "dev.tako.supervisor.AppSupervisor$GetStatus",
               "dev.tako.supervisor.AppSupervisor$FromInstance",
               "dev.tako.supervisor.AppSupervisor$InstanceGone",

@@ -188,6 +188,47 @@ public final class ArtifactStore {
   }
 
   /**
+   * Removes an app/env's files from this server: its releases, logs, dependency installs and
+   * whatever else lies under its directory; its data directory ({@code TAKO_DATA_DIR}) only when
+   * {@code purgeData}, else that alone stays. Nothing there is an error.
+   */
+  public void deleteApp(String app, String env, boolean purgeData) throws IOException {
+    Path dir = appDir(app, env);
+    if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+      for (Path entry : entries) {
+        if (purgeData || !entry.getFileName().toString().equals("data")) {
+          deleteTree(entry);
+        }
+      }
+    }
+    if (purgeData) {
+      Files.deleteIfExists(dir);
+      deleteIfEmpty(dir.getParent()); // apps/<app>, when no other environment of it is left
+    }
+  }
+
+  private static void deleteIfEmpty(Path dir) throws IOException {
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+      if (entries.iterator().hasNext()) {
+        return;
+      }
+    }
+    Files.deleteIfExists(dir);
+  }
+
+  /** Deletes the stored artifacts of {@code shas} (the caller checked that nothing uses them). */
+  public void deleteArtifacts(Set<String> shas) throws IOException {
+    for (String sha : shas) {
+      if (SHA256.matcher(sha).matches()) {
+        Files.deleteIfExists(artifact(sha));
+      }
+    }
+  }
+
+  /**
    * Deletes every {@code <sha256>.tar.gz} not in {@code keepShas}. Other files (uploads still under
    * a temporary name) are left alone.
    */

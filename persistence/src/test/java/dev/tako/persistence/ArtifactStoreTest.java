@@ -71,6 +71,35 @@ class ArtifactStoreTest {
   }
 
   @Test
+  void deletingAnAppKeepsItsDataUnlessPurgedAndLeavesOtherAppsAlone() throws Exception {
+    String sha = new TarBuilder().file("a.txt", "one", 0644).storeIn(home);
+    Path release = store.extract(sha, "web", "prod", "r1");
+    Files.writeString(store.logsDir("web", "prod").resolve("i1.log"), "line");
+    Files.writeString(store.dataDir("web", "prod").resolve("db.sqlite"), "rows");
+    Path deps = Files.createDirectories(release.getParent().resolveSibling("deps").resolve("k1"));
+    Files.createSymbolicLink(release.resolve("node_modules"), deps);
+    Path other = store.extract(sha, "web", "staging", "r1");
+
+    store.deleteApp("web", "prod", false);
+    Path app = home.resolve("apps/web/prod");
+    try (Stream<Path> left = Files.list(app)) {
+      assertEquals(List.of(app.resolve("data")), left.toList());
+    }
+    assertEquals("rows", Files.readString(app.resolve("data/db.sqlite")));
+    assertTrue(Files.isRegularFile(other.resolve("a.txt")), "another environment is untouched");
+
+    store.deleteApp("web", "prod", true);
+    assertFalse(Files.exists(app));
+    assertTrue(Files.isDirectory(home.resolve("apps/web")), "staging still lives there");
+    store.deleteApp("web", "staging", true);
+    assertFalse(Files.exists(home.resolve("apps/web")));
+    store.deleteApp("web", "staging", true); // nothing left: no error
+
+    store.deleteArtifacts(Set.of(sha));
+    assertFalse(store.has(sha));
+  }
+
+  @Test
   void aMissingArtifactSaysToDeployAgain() {
     String sha = "0".repeat(64);
     assertFalse(store.has(sha));

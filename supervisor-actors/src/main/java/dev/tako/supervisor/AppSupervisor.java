@@ -80,6 +80,13 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
   /** Stop every instance; replies when every process is gone, then the supervisor stops. */
   public record StopAll(ActorRef<Done> replyTo) implements Command {}
 
+  /**
+   * The app is being deleted: like {@link StopAll}, but each serving instance is drained first (its
+   * endpoint withdrawn, SIGTERM once its requests finished or at the drain timeout). Replies when
+   * every process is gone, then the supervisor stops.
+   */
+  public record Retire(ActorRef<Done> replyTo) implements Command {}
+
   public record GetStatus(ActorRef<AppStatus> replyTo) implements Command {}
 
   public sealed interface CandidateResult extends CborSerializable {}
@@ -239,6 +246,7 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
         .onMessage(Scale.class, this::onScale)
         .onMessage(Restore.class, this::onRestore)
         .onMessage(StopAll.class, this::onStopAll)
+        .onMessage(Retire.class, this::onRetire)
         .onMessage(GetStatus.class, this::onGetStatus)
         .onMessage(FromInstance.class, this::onInstanceEvent)
         .onMessage(InstanceGone.class, this::onInstanceGone)
@@ -305,6 +313,19 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
     for (Slot s : slots.all()) {
       slots.retire(s, false);
       slots.sendStop(s); // also those already draining
+    }
+    slots.awaitGone(slots.ids(), msg.replyTo());
+    publish();
+    return stopWhenEmpty();
+  }
+
+  private Behavior<Command> onRetire(Retire msg) {
+    scaling.stopAll();
+    deploys.failIfAny("the app is being deleted");
+    for (Slot s : slots.all()) {
+      if (!s.is(Role.RETIRING)) {
+        slots.retire(s, true); // already retiring ones drain or stop on their own
+      }
     }
     slots.awaitGone(slots.ids(), msg.replyTo());
     publish();

@@ -441,6 +441,34 @@ class AppSupervisorTest {
   }
 
   @Test
+  void retireWithdrawsTheEndpointsFirstAndStopsOnceNoRequestIsInFlight() throws Exception {
+    java.util.concurrent.atomic.AtomicInteger busy =
+        new java.util.concurrent.atomic.AtomicInteger(1);
+    listener = testKit.createTestProbe(EndpointsChanged.class);
+    ActorRef<AppSupervisor.Command> sup =
+        testKit.spawn(
+            AppSupervisor.create(
+                "hello", "production", settings(), listener.ref(), port -> busy.get()));
+    supervisors.add(sup);
+    sup.tell(new AppSupervisor.Restore(spec(root, "r1", SupervisorTesting.SERVER), 2));
+    awaitEndpoints(m -> m.endpoints().size() == 2);
+    List<Long> pids = status(sup).instances().stream().map(InstanceStatus::pid).toList();
+
+    TestProbe<Done> done = testKit.createTestProbe(Done.class);
+    sup.tell(new AppSupervisor.Retire(done.ref()));
+    assertEquals(List.of(), awaitEndpoints(m -> true).endpoints());
+    // A request is still in flight: past the drain delay (100 ms) the processes keep running.
+    done.expectNoMessage(Duration.ofMillis(600));
+    pids.forEach(pid -> assertTrue(alive(pid), "process " + pid + " stopped while busy"));
+
+    busy.set(0);
+    done.expectMessage(WAIT, Done.getInstance());
+    done.expectTerminated(sup, WAIT);
+    pids.forEach(pid -> assertFalse(alive(pid), "process " + pid + " survived Retire"));
+    assertEquals(List.of(), pidFiles());
+  }
+
+  @Test
   void scaleToZeroStopsTheCurrentInstances() throws Exception {
     ActorRef<AppSupervisor.Command> sup = supervisor(settings());
     sup.tell(new AppSupervisor.Restore(spec(root, "r1", SupervisorTesting.SERVER), 2));
