@@ -1,8 +1,10 @@
 package dev.tako.node.peer;
 
+import dev.tako.node.NodeConfig;
 import java.util.Optional;
 import java.util.Set;
 import org.apache.pekko.cluster.Member;
+import org.apache.pekko.cluster.typed.Cluster;
 
 /**
  * Where a member's node-to-node listener is: the host of its cluster address and the port it
@@ -20,6 +22,16 @@ public record PeerAddress(String host, int port) {
   public static Optional<PeerAddress> of(Member member) {
     return port(member.getRoles())
         .flatMap(p -> scalaOption(member.address().host()).map(h -> new PeerAddress(h, p)));
+  }
+
+  /** The listener of the member that runs {@code server}, if it is in the cluster and has one. */
+  public static Optional<PeerAddress> ofServer(Cluster cluster, String server) {
+    for (Member m : cluster.state().getMembers()) {
+      if (server.equals(NodeConfig.serverOf(m.getRoles()))) {
+        return of(m);
+      }
+    }
+    return Optional.empty();
   }
 
   static Optional<Integer> port(Set<String> roles) {
