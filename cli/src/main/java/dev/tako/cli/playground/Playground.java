@@ -152,6 +152,8 @@ public final class Playground {
             freePort(taken),
             address, // wan-playground: own address, Artery and SSH relay ports
             freePort(taken),
+            freePort(taken),
+            freePort(taken), // the node-to-node listener and its relay
             freePort(taken));
     KnownHosts.replace(
         home.knownHosts(),

@@ -69,7 +69,24 @@ public final class PlaygroundNetwork {
         + "\n"
         + "pekko.remote.artery.advanced.tcp.outbound-client-hostname = \""
         + n.address()
-        + "\"\n";
+        + "\"\n"
+        + peerBlock(n);
+  }
+
+  /** The node-to-node listener behind its relay, dialing out from the node's own address. */
+  private static String peerBlock(PlaygroundState.Node n) {
+    if (n.peerPort() == 0) {
+      return ""; // recorded before the listener existed: the node's defaults
+    }
+    return "tako.peer { bind-host = \""
+        + n.address()
+        + "\", port = "
+        + n.peerPort()
+        + ", advertised-port = "
+        + n.peerRelayPort()
+        + ", outbound-host = \""
+        + n.address()
+        + "\" }\n";
   }
 
   private Path dir() {

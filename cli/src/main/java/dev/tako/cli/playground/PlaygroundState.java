@@ -54,7 +54,9 @@ public record PlaygroundState(List<Node> servers, Network network) {
    * One local node. {@code address} (127.0.0.N) is its own loopback address: its Artery binds
    * {@code address:clusterPort} and dials out from it; peers dial the relay at {@code
    * address:clusterRelayPort}, the CLI's SSH the relay at {@code address:sshRelayPort} (in front of
-   * the node's {@code 127.0.0.1:sshPort}). A node recorded before relays existed has no address.
+   * the node's {@code 127.0.0.1:sshPort}); its node-to-node listener binds {@code address:peerPort}
+   * behind the relay at {@code address:peerRelayPort}. A node recorded before relays existed has no
+   * address; one recorded before the node-to-node listener has peer ports 0.
    */
   public record Node(
       String name,
@@ -69,7 +71,9 @@ public record PlaygroundState(List<Node> servers, Network network) {
       int clusterPort,
       String address,
       int clusterRelayPort,
-      int sshRelayPort) {
+      int sshRelayPort,
+      int peerPort,
+      int peerRelayPort) {
     public Node withPid(long newPid) {
       return new Node(
           name,
@@ -84,7 +88,9 @@ public record PlaygroundState(List<Node> servers, Network network) {
           clusterPort,
           address,
           clusterRelayPort,
-          sshRelayPort);
+          sshRelayPort,
+          peerPort,
+          peerRelayPort);
     }
 
     public boolean running() {

@@ -78,7 +78,9 @@ public final class RelayProcess {
   /**
    * The relays a playground needs: for each node with an address, its Artery relay ({@code
    * address:clusterRelayPort} to {@code address:clusterPort}) and its SSH relay ({@code
-   * address:sshRelayPort} to {@code 127.0.0.1:sshPort}); each node's address names its region.
+   * address:sshRelayPort} to {@code 127.0.0.1:sshPort}) and the relay of its node-to-node listener
+   * ({@code address:peerRelayPort} to {@code address:peerPort}); each node's address names its
+   * region.
    */
   static WanRelay.Plan plan(PlaygroundState state) throws IOException {
     List<WanRelay.Route> routes = new ArrayList<>();
@@ -99,6 +101,13 @@ public final class RelayProcess {
               new InetSocketAddress(address, n.sshRelayPort()),
               new InetSocketAddress(InetAddress.getLoopbackAddress(), n.sshPort()),
               n.region()));
+      if (n.peerPort() > 0) {
+        routes.add(
+            new WanRelay.Route(
+                new InetSocketAddress(address, n.peerRelayPort()),
+                new InetSocketAddress(address, n.peerPort()),
+                n.region()));
+      }
     }
     PlaygroundState.Network net = state.network();
     return new WanRelay.Plan(routes, sources, net.wan(), new HashSet<>(net.partitioned()));

@@ -30,7 +30,21 @@ class PlaygroundNetworkTest {
 
   private static PlaygroundState.Node node(String name, String address, int sshPort) {
     return new PlaygroundState.Node(
-        name, name, 0, "/pg/" + name, sshPort, 9801, 8001, 8401, 9101, 25501, address, 25601, 2301);
+        name,
+        name,
+        0,
+        "/pg/" + name,
+        sshPort,
+        9801,
+        8001,
+        8401,
+        9101,
+        25501,
+        address,
+        25601,
+        2301,
+        25701,
+        25801);
   }
 
   @Test
@@ -70,6 +84,13 @@ class PlaygroundNetworkTest {
         conf.contains(
             "pekko.remote.artery.advanced.tcp.outbound-client-hostname = \"127.0.0.3\"\n"),
         conf);
+    // The node-to-node listener: bound behind its relay, advertising the relay, dialing out from
+    // the node's own address.
+    assertTrue(
+        conf.contains(
+            "tako.peer { bind-host = \"127.0.0.3\", port = 25701, advertised-port = 25801,"
+                + " outbound-host = \"127.0.0.3\" }\n"),
+        conf);
   }
 
   @Test
@@ -83,17 +104,21 @@ class PlaygroundNetworkTest {
             new PlaygroundState.Network(true, List.of("nyc"), 0, 0));
     WanRelay.Plan plan = RelayProcess.plan(state);
     InetAddress nyc = InetAddress.getByName("127.0.0.3");
-    assertEquals(4, plan.routes().size());
+    assertEquals(6, plan.routes().size());
     assertEquals(
         new WanRelay.Route(
             new InetSocketAddress(nyc, 25601), new InetSocketAddress(nyc, 25501), "nyc"),
-        plan.routes().get(2));
+        plan.routes().get(3));
     assertEquals(
         new WanRelay.Route(
             new InetSocketAddress(nyc, 2301),
             new InetSocketAddress(InetAddress.getLoopbackAddress(), 2203),
             "nyc"),
-        plan.routes().get(3));
+        plan.routes().get(4));
+    assertEquals(
+        new WanRelay.Route(
+            new InetSocketAddress(nyc, 25801), new InetSocketAddress(nyc, 25701), "nyc"),
+        plan.routes().get(5));
     assertEquals("nyc", plan.sources().get(nyc));
     assertTrue(plan.wan());
     assertEquals(Set.of("nyc"), plan.partitioned());
@@ -166,7 +191,9 @@ class PlaygroundNetworkTest {
               freePort("127.0.0.7"),
               "127.0.0.7",
               freePort("127.0.0.7"),
-              freePort("127.0.0.7"));
+              freePort("127.0.0.7"),
+              0,
+              0);
       PlaygroundState state = network.ensureRelay(new PlaygroundState(List.of(nyc)), false);
       try {
         assertTrue(state.network().relayRunning());

@@ -15,7 +15,7 @@ class PlaygroundStateTest {
 
   private static PlaygroundState.Node node(String name, long pid) {
     return new PlaygroundState.Node(
-        name, name, pid, "/tmp/pg/" + name, 2201, 9801, 8001, 8401, 9101, 25501, null, 0, 0);
+        name, name, pid, "/tmp/pg/" + name, 2201, 9801, 8001, 8401, 9101, 25501, null, 0, 0, 0, 0);
   }
 
   @Test
@@ -50,7 +50,8 @@ class PlaygroundStateTest {
           "cluster_port": 6, "future": true}], "version": 2}
         """);
     PlaygroundState.Node n = PlaygroundState.load(file).node("la").orElseThrow();
-    assertEquals(new PlaygroundState.Node("la", "la", 0, "/h", 1, 2, 3, 4, 5, 6, null, 0, 0), n);
+    assertEquals(
+        new PlaygroundState.Node("la", "la", 0, "/h", 1, 2, 3, 4, 5, 6, null, 0, 0, 0, 0), n);
   }
 
   @Test
@@ -70,7 +71,7 @@ class PlaygroundStateTest {
     PlaygroundState.Node n = node("la", 1);
     assertEquals(
         new PlaygroundState.Node(
-            "la", "la", 7, "/tmp/pg/la", 2201, 9801, 8001, 8401, 9101, 25501, null, 0, 0),
+            "la", "la", 7, "/tmp/pg/la", 2201, 9801, 8001, 8401, 9101, 25501, null, 0, 0, 0, 0),
         n.withPid(7));
   }
 
