@@ -69,6 +69,9 @@ public final class Main implements Runnable {
 
   public static int run(String... args) {
     boolean verbose = java.util.Arrays.asList(args).contains("--verbose");
+    if (verbose) {
+      System.setProperty(dev.tako.cli.ssh.Ssh.VERBOSE_PROPERTY, "true");
+    }
     CommandLine cli = new CommandLine(new Main());
     cli.setExecutionExceptionHandler(
         (ex, commandLine, parseResult) -> {
