@@ -9,6 +9,7 @@ import dev.tako.node.leases.LockRoutes;
 import dev.tako.node.logs.ClusterLogs;
 import dev.tako.node.logs.LogsRoutes;
 import dev.tako.node.releases.ReleasesRoutes;
+import dev.tako.node.run.RunRoutes;
 import dev.tako.node.scale.ScaleRoutes;
 import dev.tako.node.secrets.SecretsRoutes;
 import dev.tako.node.status.ClusterStatus;
@@ -55,7 +56,8 @@ public final class ManagementRoutes extends ApiDirectives {
             new SecretsRoutes(clusterView, rollouts).route(),
             new LockRoutes(clusterView).route(),
             new LogsRoutes(new ClusterLogs(clusterView)).route(),
-            new ScaleRoutes(clusterView).route());
+            new ScaleRoutes(clusterView).route(),
+            new RunRoutes(system, settings, clusterView).route());
   }
 
   public Route routes() {
