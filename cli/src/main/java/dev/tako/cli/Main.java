@@ -7,6 +7,7 @@ import dev.tako.cli.commands.InitCommand;
 import dev.tako.cli.commands.LogsCommand;
 import dev.tako.cli.commands.PlaygroundCommand;
 import dev.tako.cli.commands.ReleasesCommand;
+import dev.tako.cli.commands.RunCommand;
 import dev.tako.cli.commands.ScaleCommand;
 import dev.tako.cli.commands.SecretsCommand;
 import dev.tako.cli.commands.ServersCommand;
@@ -36,6 +37,7 @@ import picocli.CommandLine.Option;
       LogsCommand.class,
       ScaleCommand.class,
       ReleasesCommand.class,
+      RunCommand.class,
       SecretsCommand.class,
       DevCommand.class,
       PlaygroundCommand.class,

@@ -314,6 +314,25 @@ public final class SshSession implements AutoCloseable {
     }
   }
 
+  /**
+   * Runs a command with its output streamed to {@code out} and {@code err} and {@code in} sent to
+   * it; with a {@link Terminal} it gets a PTY (an interactive console). Returns its exit status
+   * (128 + n when killed by signal n, 255 when the server reported neither).
+   */
+  public int run(String command, Terminal pty, InputStream in, OutputStream out, OutputStream err)
+      throws SshException {
+    try {
+      return RemoteCommand.run(client, command, pty, in, out, err);
+    } catch (IOException e) {
+      throw new SshException(
+          "error: cannot run `" + command + "` on " + target.name() + ": " + describe(e), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new SshException(
+          "error: interrupted while running `" + command + "` on " + target.name(), e);
+    }
+  }
+
   @Override
   public void close() {
     for (Closeable forward : forwards) {
