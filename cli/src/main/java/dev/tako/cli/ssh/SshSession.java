@@ -305,12 +305,9 @@ public final class SshSession implements AutoCloseable {
       return new ExecResult(
           status == null ? -1 : status, out.get(5, TimeUnit.SECONDS), err.get(5, TimeUnit.SECONDS));
     } catch (IOException | ExecutionException | TimeoutException e) {
-      throw new SshException(
-          "error: cannot run `" + command + "` on " + target.name() + ": " + describe(e), e);
+      throw cannotRun(command, e);
     } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new SshException(
-          "error: interrupted while running `" + command + "` on " + target.name(), e);
+      throw interrupted(command, e);
     }
   }
 
@@ -324,13 +321,21 @@ public final class SshSession implements AutoCloseable {
     try {
       return RemoteCommand.run(client, command, pty, in, out, err);
     } catch (IOException e) {
-      throw new SshException(
-          "error: cannot run `" + command + "` on " + target.name() + ": " + describe(e), e);
+      throw cannotRun(command, e);
     } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new SshException(
-          "error: interrupted while running `" + command + "` on " + target.name(), e);
+      throw interrupted(command, e);
     }
+  }
+
+  private SshException cannotRun(String command, Exception e) {
+    return new SshException(
+        "error: cannot run `" + command + "` on " + target.name() + ": " + describe(e), e);
+  }
+
+  private SshException interrupted(String command, InterruptedException e) {
+    Thread.currentThread().interrupt();
+    return new SshException(
+        "error: interrupted while running `" + command + "` on " + target.name(), e);
   }
 
   @Override
