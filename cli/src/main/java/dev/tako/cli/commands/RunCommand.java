@@ -62,6 +62,16 @@ public final class RunCommand implements Callable<Integer> {
               RunTicket.class,
               Duration.ofSeconds(30));
       boolean interactive = System.console() != null;
+      if (interactive) {
+        out.progress(
+            "running on "
+                + ticket.server()
+                + ", release "
+                + ticket.release()
+                + " ("
+                + ticket.dir()
+                + ")");
+      }
       Terminal pty = interactive ? Terminal.current() : null;
       Runnable restore = interactive ? Terminal.raw() : () -> {};
       try {
