@@ -8,6 +8,7 @@ import dev.tako.cli.commands.InitCommand;
 import dev.tako.cli.commands.LogsCommand;
 import dev.tako.cli.commands.PlaygroundCommand;
 import dev.tako.cli.commands.ReleasesCommand;
+import dev.tako.cli.commands.RunCommand;
 import dev.tako.cli.commands.ScaleCommand;
 import dev.tako.cli.commands.SecretsCommand;
 import dev.tako.cli.commands.ServersCommand;
@@ -38,6 +39,7 @@ import picocli.CommandLine.Option;
       ScaleCommand.class,
       DeleteCommand.class,
       ReleasesCommand.class,
+      RunCommand.class,
       SecretsCommand.class,
       DevCommand.class,
       PlaygroundCommand.class,
@@ -71,6 +73,9 @@ public final class Main implements Runnable {
 
   public static int run(String... args) {
     boolean verbose = java.util.Arrays.asList(args).contains("--verbose");
+    if (verbose) {
+      System.setProperty(dev.tako.cli.ssh.Ssh.VERBOSE_PROPERTY, "true");
+    }
     CommandLine cli = new CommandLine(new Main());
     cli.setExecutionExceptionHandler(
         (ex, commandLine, parseResult) -> {

@@ -10,6 +10,7 @@ import dev.tako.node.leases.LockRoutes;
 import dev.tako.node.logs.ClusterLogs;
 import dev.tako.node.logs.LogsRoutes;
 import dev.tako.node.releases.ReleasesRoutes;
+import dev.tako.node.run.RunRoutes;
 import dev.tako.node.scale.ScaleRoutes;
 import dev.tako.node.secrets.SecretsRoutes;
 import dev.tako.node.status.ClusterStatus;
@@ -57,7 +58,8 @@ public final class ManagementRoutes extends ApiDirectives {
             new LockRoutes(clusterView).route(),
             new LogsRoutes(new ClusterLogs(clusterView)).route(),
             new ScaleRoutes(clusterView).route(),
-            new DeleteRoutes(clusterView, settings.deployTimeout()).route());
+            new DeleteRoutes(clusterView, settings.deployTimeout()).route(),
+            new RunRoutes(system, settings, clusterView).route());
   }
 
   public Route routes() {

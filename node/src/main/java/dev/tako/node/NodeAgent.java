@@ -112,6 +112,16 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
   public record GetReleases(String app, String env, ActorRef<ReleasesOnServer> replyTo)
       implements Command, CborSerializable {}
 
+  // ---- run: one-off commands ----
+
+  /**
+   * The environment and directory of the app/env's current release here, for {@code tako run}.
+   * Local only: the route asks its own node, so it never travels.
+   */
+  public record GetRunEnvironment(
+      String app, String env, ActorRef<dev.tako.node.run.RunEnvironment> replyTo)
+      implements Command, NoSerializationVerificationNeeded {}
+
   // ---- leases: the deploy lock ----
 
   /** Take or renew the deploy lock of an app/env on this server. */
@@ -254,6 +264,7 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
   private final LeaseDesk leases;
   private final NodeKey nodeKey;
   private final AppDeletion deletion;
+  private final ProcessEnvironment processes;
   private int rollouts;
 
   /**
@@ -330,6 +341,7 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
             ctx.messageAdapter(EndpointsChanged.class, Endpoints::new),
             inFlight);
     var processes = new ProcessEnvironment(settings, store, nodeKey, ctx.getLog());
+    this.processes = processes;
     this.steps =
         new ReleaseSteps(
             ctx,
@@ -362,6 +374,19 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
         // releases
         .onMessage(RunRollback.class, on(this::rollback))
         .onMessage(GetReleases.class, on(this::releases))
+        .onMessage(
+            GetRunEnvironment.class,
+            on(
+                m ->
+                    m.replyTo()
+                        .tell(
+                            dev.tako.node.run.RunEnvironment.of(
+                                ledger.state(),
+                                processes,
+                                settings.server(),
+                                m.app(),
+                                m.env(),
+                                System.getenv()))))
         // leases
         .onMessage(AcquireLease.class, on(leases::acquire))
         .onMessage(GetLease.class, on(leases::query))

@@ -14,19 +14,26 @@ import net.schmizz.sshj.SSHClient;
 import net.schmizz.sshj.transport.TransportException;
 import net.schmizz.sshj.userauth.UserAuthException;
 import net.schmizz.sshj.userauth.keyprovider.KeyProvider;
+import net.schmizz.sshj.userauth.method.AuthMethod;
+import net.schmizz.sshj.userauth.method.AuthPublickey;
 import net.schmizz.sshj.userauth.password.PasswordFinder;
 import net.schmizz.sshj.userauth.password.Resource;
 
 /**
  * Opens authenticated SSH connections with SSHJ: TCP connect (10 s timeout), host key check against
  * the target's known_hosts files under a {@link HostKeyPolicy}, then public-key authentication with
- * the target's identity or the user's default keys. Every failure becomes an {@link SshException}
- * whose message names the server and says what to do; nothing is left open after a failure.
+ * the keys of the SSH agent ({@code SSH_AUTH_SOCK}) first, then the target's identity or the user's
+ * default keys. An agent that is unreachable is skipped (said with {@code --verbose}). Every
+ * failure becomes an {@link SshException} whose message names the server and says what to do;
+ * nothing is left open after a failure.
  */
 public final class Ssh {
 
   /** Environment variable holding the passphrase of an encrypted private key. */
   public static final String PASSPHRASE_ENV = "TAKO_SSH_PASSPHRASE";
+
+  /** Set by {@code --verbose}: {@link #debug} lines go to stderr. */
+  public static final String VERBOSE_PROPERTY = "tako.verbose";
 
   static final int CONNECT_TIMEOUT_MS = 10_000;
   private static final int KEEP_ALIVE_SECONDS = 30;
@@ -35,6 +42,12 @@ public final class Ssh {
   private Ssh() {}
 
   public static SshSession connect(SshTarget t, HostKeyPolicy policy) throws SshException {
+    return connect(t, policy, AgentClient.fromEnvironment());
+  }
+
+  /** As {@link #connect(SshTarget, HostKeyPolicy)}, with this agent ({@code null}: none). */
+  static SshSession connect(SshTarget t, HostKeyPolicy policy, AgentClient agent)
+      throws SshException {
     KnownHostsVerifier verifier;
     try {
       verifier = new KnownHostsVerifier(t.knownHostsFiles(), policy, t.recordNewKeysTo());
@@ -55,7 +68,7 @@ public final class Ssh {
       }
       // keeps idle tunnels (log tails, long deploys) alive through NAT and firewalls
       client.getConnection().getKeepAlive().setKeepAliveInterval(KEEP_ALIVE_SECONDS);
-      authenticate(client, t);
+      authenticate(client, t, agent);
       ok = true;
       return new SshSession(t, client);
     } finally {
@@ -135,13 +148,17 @@ public final class Ssh {
         "error: cannot reach " + t.name() + " (" + t.address() + "): " + why, e);
   }
 
-  private static void authenticate(SSHClient client, SshTarget t) throws SshException {
-    List<Path> keyFiles = keyFiles(t);
-    List<KeyProvider> providers = new ArrayList<>();
+  private static void authenticate(SSHClient client, SshTarget t, AgentClient agentClient)
+      throws SshException {
+    AgentKeys agent = AgentKeys.of(agentClient, t.identity());
+    debug(agent.note() + (agent.keys().isEmpty() ? "; using key files only" : ""));
+    List<AuthMethod> methods = new ArrayList<>(agent.methods());
+    // the explicit identity is in the agent: its file may be encrypted or absent, and is not needed
+    List<Path> keyFiles = agent.holdsIdentity() ? List.of() : keyFiles(t, agent);
     SshException firstLoadFailure = null;
     for (Path keyFile : keyFiles) {
       try {
-        providers.add(load(client, keyFile));
+        methods.add(new AuthPublickey(load(client, keyFile)));
       } catch (SshException e) {
         // with an explicit identity there is nothing else to try; default keys fall through
         if (t.identity() != null) {
@@ -152,26 +169,30 @@ public final class Ssh {
         }
       }
     }
-    if (providers.isEmpty()) {
+    if (methods.isEmpty()) {
       throw firstLoadFailure;
     }
     try {
-      client.authPublickey(t.user(), providers);
+      client.auth(t.user(), methods);
     } catch (UserAuthException e) {
-      String tried = String.join(", ", keyFiles.stream().map(Path::toString).toList());
+      List<String> tried = new ArrayList<>(keyFiles.stream().map(Path::toString).toList());
+      if (!agent.keys().isEmpty()) {
+        tried.add(agent.keys().size() + " key(s) of the SSH agent");
+      }
       throw new SshException(
           "error: "
               + t.name()
               + " ("
               + t.address()
               + ") did not accept the key "
-              + tried
+              + String.join(", ", tried)
               + " for user "
               + t.user()
               + "; add its public key to ~"
               + t.user()
               + "/.ssh/authorized_keys on the server, or pass --identity with the right key"
-              + (firstLoadFailure == null ? "" : " (also: " + firstLoadFailure.getMessage() + ")"),
+              + (firstLoadFailure == null ? "" : " (also: " + firstLoadFailure.getMessage() + ")")
+              + agentRefusal(e),
           e);
     } catch (TransportException e) {
       throw new SshException(
@@ -186,7 +207,17 @@ public final class Ssh {
     }
   }
 
-  private static List<Path> keyFiles(SshTarget t) throws SshException {
+  /** The agent's own complaint (a refused signature), if that is why the login failed. */
+  private static String agentRefusal(UserAuthException e) {
+    for (Throwable c = e; c != null; c = c.getCause()) {
+      if (c.getMessage() != null && c.getMessage().startsWith("the SSH agent")) {
+        return " (" + c.getMessage() + ")";
+      }
+    }
+    return "";
+  }
+
+  private static List<Path> keyFiles(SshTarget t, AgentKeys agent) throws SshException {
     if (t.identity() != null) {
       if (!Files.isReadable(t.identity())) {
         throw new SshException(
@@ -195,21 +226,31 @@ public final class Ssh {
                 + " of server "
                 + t.name()
                 + " does not exist or is not readable; check --identity (or IdentityFile in"
-                + " ~/.ssh/config)");
+                + " ~/.ssh/config)"
+                + (agent.agent() == null ? "" : " (" + agent.note() + ")"));
       }
       return List.of(t.identity());
     }
     Path sshDir = Path.of(System.getProperty("user.home"), ".ssh");
     List<Path> found =
         DEFAULT_KEYS.stream().map(sshDir::resolve).filter(Files::isReadable).toList();
-    if (found.isEmpty()) {
+    if (found.isEmpty() && agent.keys().isEmpty()) {
       throw new SshException(
           "error: no SSH key to log in to "
               + t.name()
-              + ": none of ~/.ssh/id_ed25519, id_ecdsa, id_rsa exists; create one with ssh-keygen"
-              + " or pass --identity KEY (the SSH agent is not supported)");
+              + ": none of ~/.ssh/id_ed25519, id_ecdsa, id_rsa exists and "
+              + agent.note()
+              + "; create a key with ssh-keygen, load one into your agent with ssh-add, or pass"
+              + " --identity KEY");
     }
     return found;
+  }
+
+  /** A diagnostic line on stderr with {@code --verbose} ({@value #VERBOSE_PROPERTY}). */
+  static void debug(String message) {
+    if (Boolean.getBoolean(VERBOSE_PROPERTY)) {
+      System.err.println("debug: ssh: " + message);
+    }
   }
 
   /** Loads a key eagerly, so a missing passphrase is reported as such, not as a refused login. */
@@ -228,7 +269,7 @@ public final class Ssh {
                 + keyFile
                 + " is encrypted; set "
                 + PASSPHRASE_ENV
-                + " to its passphrase (the SSH agent is not supported)",
+                + " to its passphrase, or load the key into your SSH agent with ssh-add",
             e);
       }
       if (finder.asked) {

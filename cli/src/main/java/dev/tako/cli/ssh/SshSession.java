@@ -305,13 +305,37 @@ public final class SshSession implements AutoCloseable {
       return new ExecResult(
           status == null ? -1 : status, out.get(5, TimeUnit.SECONDS), err.get(5, TimeUnit.SECONDS));
     } catch (IOException | ExecutionException | TimeoutException e) {
-      throw new SshException(
-          "error: cannot run `" + command + "` on " + target.name() + ": " + describe(e), e);
+      throw cannotRun(command, e);
     } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new SshException(
-          "error: interrupted while running `" + command + "` on " + target.name(), e);
+      throw interrupted(command, e);
     }
+  }
+
+  /**
+   * Runs a command with its output streamed to {@code out} and {@code err} and {@code in} sent to
+   * it; with a {@link Terminal} it gets a PTY (an interactive console). Returns its exit status
+   * (128 + n when killed by signal n, 255 when the server reported neither).
+   */
+  public int run(String command, Terminal pty, InputStream in, OutputStream out, OutputStream err)
+      throws SshException {
+    try {
+      return RemoteCommand.run(client, command, pty, in, out, err);
+    } catch (IOException e) {
+      throw cannotRun(command, e);
+    } catch (InterruptedException e) {
+      throw interrupted(command, e);
+    }
+  }
+
+  private SshException cannotRun(String command, Exception e) {
+    return new SshException(
+        "error: cannot run `" + command + "` on " + target.name() + ": " + describe(e), e);
+  }
+
+  private SshException interrupted(String command, InterruptedException e) {
+    Thread.currentThread().interrupt();
+    return new SshException(
+        "error: interrupted while running `" + command + "` on " + target.name(), e);
   }
 
   @Override

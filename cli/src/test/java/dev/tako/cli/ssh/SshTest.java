@@ -175,8 +175,8 @@ class SshTest {
     assertEquals(
         "error: the SSH key "
             + key
-            + " is encrypted; set TAKO_SSH_PASSPHRASE to its passphrase (the SSH agent is not"
-            + " supported)",
+            + " is encrypted; set TAKO_SSH_PASSPHRASE to its passphrase, or load the key into"
+            + " your SSH agent with ssh-add",
         e.getMessage());
   }
 
