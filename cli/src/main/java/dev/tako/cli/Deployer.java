@@ -1,5 +1,6 @@
 package dev.tako.cli;
 
+import dev.tako.cli.pack.LocalBuild;
 import dev.tako.cli.pack.Packer;
 import dev.tako.cli.ssh.HostKeyPolicy;
 import dev.tako.cli.ssh.SshException;
@@ -114,11 +115,7 @@ public final class Deployer {
     Path work = project.resolve(".tako");
     Packer.Artifact artifact;
     try {
-      Path source = project;
-      if (cfg.build().run() != null) {
-        out.progress("building: " + cfg.build().run());
-        source = Packer.buildInCopy(project, cfg.build().run(), work);
-      }
+      Path source = LocalBuild.prepare(project, cfg.build().run(), work, out::progress);
       artifact =
           Packer.pack(
               source, cfg.build().include(), cfg.build().exclude(), work.resolve("artifacts"));

@@ -1,6 +1,7 @@
 package dev.tako.node.deps;
 
 import dev.tako.persistence.ArtifactStore;
+import dev.tako.protocol.deps.Corepack;
 import dev.tako.protocol.deps.InstallKey;
 import dev.tako.protocol.deps.PackageJson;
 import dev.tako.protocol.deps.PackageManager;
@@ -13,7 +14,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -215,30 +215,7 @@ public final class DependencyInstall {
 
   /** pnpm and yarn through corepack when they are not installed themselves (SPEC §10). */
   static List<String> withCorepack(List<String> command) {
-    String program = command.get(0);
-    if ((program.equals("pnpm") || program.equals("yarn"))
-        && onPath(program).isEmpty()
-        && onPath("corepack").isPresent()) {
-      List<String> out = new ArrayList<>();
-      out.add("corepack");
-      out.addAll(command);
-      return out;
-    }
-    return command;
-  }
-
-  private static Optional<Path> onPath(String program) {
-    String path = System.getenv("PATH");
-    if (path == null) {
-      return Optional.empty();
-    }
-    for (String d : path.split(File.pathSeparator)) {
-      Path candidate = Path.of(d.isEmpty() ? "." : d).resolve(program);
-      if (Files.isExecutable(candidate)) {
-        return Optional.of(candidate);
-      }
-    }
-    return Optional.empty();
+    return Corepack.wrap(command);
   }
 
   /** The release's node_modules becomes a link to the install; touching it marks it in use. */
