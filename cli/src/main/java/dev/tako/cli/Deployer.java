@@ -113,6 +113,7 @@ public final class Deployer {
     String strategy = opts.strategy() != null ? opts.strategy() : env.strategy();
     Path project = opts.configFile().toAbsolutePath().getParent();
     Path work = project.resolve(".tako");
+    EnginesCheck.check(project, cfg, env.servers(), coordinator, out);
     Packer.Artifact artifact;
     try {
       Path source = LocalBuild.prepare(project, cfg.build().run(), work, out::progress);
