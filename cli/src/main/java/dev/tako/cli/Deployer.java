@@ -175,21 +175,22 @@ public final class Deployer {
             Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
     out.progress(
         "rolling out " + release + " (" + strategy + ") via " + coordinator.server().name());
-    DeployResult result =
-        coordinator.rollout("/v1/deploy", req, Duration.ofMinutes(16), Deployer::progress);
+    InstallTiming install = new InstallTiming(Deployer::progress);
+    DeployResult result = coordinator.rollout("/v1/deploy", req, Duration.ofMinutes(16), install);
     while (result.locked() && opts.waitForLock()) {
       out.progress("waiting: " + result.error());
       pollPause();
-      result = coordinator.rollout("/v1/deploy", req, Duration.ofMinutes(16), Deployer::progress);
+      result = coordinator.rollout("/v1/deploy", req, Duration.ofMinutes(16), install);
     }
     long tDone = System.nanoTime();
     out.progress(
         String.format(
-            "timings: connect %.1fs, pack %.1fs, upload %.1fs, rollout %.1fs, total %.1fs",
+            "timings: connect %.1fs, pack %.1fs, upload %.1fs, rollout %.1fs%s, total %.1fs",
             secs(t0, tConnected),
             secs(tConnected, tPacked),
             secs(tPacked, tUploaded),
             secs(tUploaded, tDone),
+            install.timing(),
             secs(t0, tDone)));
     return result;
   }

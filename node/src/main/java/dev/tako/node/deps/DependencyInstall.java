@@ -85,11 +85,11 @@ public final class DependencyInstall {
       } else {
         long t0 = System.nanoTime();
         installInto(dir, releaseDir, choice, logsDir, app, timeout);
-        long seconds = Math.round((System.nanoTime() - t0) / 1e9);
         line =
-            "dependencies installed in "
-                + seconds
-                + " s"
+            String.format(
+                    java.util.Locale.ROOT,
+                    "dependencies installed in %.1f s",
+                    (System.nanoTime() - t0) / 1e9)
                 + (choice.reproducible()
                     ? ""
                     : " (no lockfile: installs are not reproducible; commit package-lock.json)");
