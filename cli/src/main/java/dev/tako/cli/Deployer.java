@@ -1,5 +1,6 @@
 package dev.tako.cli;
 
+import dev.tako.cli.pack.LocalBuild;
 import dev.tako.cli.pack.Packer;
 import dev.tako.cli.ssh.HostKeyPolicy;
 import dev.tako.cli.ssh.SshException;
@@ -112,13 +113,10 @@ public final class Deployer {
     String strategy = opts.strategy() != null ? opts.strategy() : env.strategy();
     Path project = opts.configFile().toAbsolutePath().getParent();
     Path work = project.resolve(".tako");
+    EnginesCheck.check(project, cfg, env.servers(), coordinator, out);
     Packer.Artifact artifact;
     try {
-      Path source = project;
-      if (cfg.build().run() != null) {
-        out.progress("building: " + cfg.build().run());
-        source = Packer.buildInCopy(project, cfg.build().run(), work);
-      }
+      Path source = LocalBuild.prepare(project, cfg.build().run(), work, out::progress);
       artifact =
           Packer.pack(
               source, cfg.build().include(), cfg.build().exclude(), work.resolve("artifacts"));
@@ -177,21 +175,22 @@ public final class Deployer {
             Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
     out.progress(
         "rolling out " + release + " (" + strategy + ") via " + coordinator.server().name());
-    DeployResult result =
-        coordinator.rollout("/v1/deploy", req, Duration.ofMinutes(16), Deployer::progress);
+    InstallTiming install = new InstallTiming(Deployer::progress);
+    DeployResult result = coordinator.rollout("/v1/deploy", req, Duration.ofMinutes(16), install);
     while (result.locked() && opts.waitForLock()) {
       out.progress("waiting: " + result.error());
       pollPause();
-      result = coordinator.rollout("/v1/deploy", req, Duration.ofMinutes(16), Deployer::progress);
+      result = coordinator.rollout("/v1/deploy", req, Duration.ofMinutes(16), install);
     }
     long tDone = System.nanoTime();
     out.progress(
         String.format(
-            "timings: connect %.1fs, pack %.1fs, upload %.1fs, rollout %.1fs, total %.1fs",
+            "timings: connect %.1fs, pack %.1fs, upload %.1fs, rollout %.1fs%s, total %.1fs",
             secs(t0, tConnected),
             secs(tConnected, tPacked),
             secs(tPacked, tUploaded),
             secs(tUploaded, tDone),
+            install.timing(),
             secs(t0, tDone)));
     return result;
   }

@@ -60,6 +60,7 @@ public final class Guardian {
         ctx -> {
           ActorSystem<?> system = ctx.getSystem();
           Executor blocking = Blocking.executor(system);
+          dev.tako.node.status.Runtimes.measure(blocking); // for status and engines checks
           ClusterView view = new ClusterView(system, settings.askTimeout());
           // ACME certificates (tls = "acme"), self-signed for hosts without one; one order per
           // host for the environment's servers, challenges and certificates shared over the

@@ -97,22 +97,34 @@ public final class StatusCommand implements Callable<Integer> {
     return new StatusView(view.cluster(), apps);
   }
 
+  /** "node 20.20.2, bun 1.1.38"; "-" when the member reported none or is not known. */
+  static String runtimes(StatusView.Member m) {
+    if (m.runtimes() == null || m.runtimes().isEmpty()) {
+      return "-";
+    }
+    List<String> parts = new ArrayList<>();
+    new java.util.TreeMap<>(m.runtimes()).forEach((rt, v) -> parts.add(rt + " " + v));
+    return String.join(", ", parts);
+  }
+
   private static void print(StatusView view, Output out) {
     out.line(out.bold("cluster") + " (" + view.cluster().members().size() + " members)");
     out.line(
         String.format(
-            "  %-10s %-8s %-12s %-22s %s", "SERVER", "REGION", "STATUS", "ADDRESS", "VERSION"));
+            "  %-10s %-8s %-12s %-22s %-14s %s",
+            "SERVER", "REGION", "STATUS", "ADDRESS", "VERSION", "RUNTIMES"));
     for (StatusView.Member m : view.cluster().members()) {
       String padded = String.format("%-12s", m.status());
       String status = m.status().equals("up") ? out.green(padded) : out.red(padded);
       out.line(
           String.format(
-              "  %-10s %-8s %s %-22s %s",
+              "  %-10s %-8s %s %-22s %-14s %s",
               m.server(),
               m.region(),
               status,
               m.address(),
-              m.version() == null ? "-" : m.version()));
+              m.version() == null ? "-" : m.version(),
+              runtimes(m)));
     }
     if (view.apps().isEmpty()) {
       out.line("");

@@ -156,34 +156,7 @@ public final class Packer {
    * and returns the copy; the build's output goes to stderr.
    */
   public static Path buildInCopy(Path project, String run, Path workRoot) throws IOException {
-    Path copy = workRoot.resolve("build");
-    deleteTree(copy);
-    Files.createDirectories(copy);
-    Files.walkFileTree(
-        project,
-        new SimpleFileVisitor<>() {
-          @Override
-          public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs)
-              throws IOException {
-            String name = d.getFileName() == null ? "" : d.getFileName().toString();
-            if (!d.equals(project) && (name.equals(".git") || name.equals(".tako"))) {
-              return FileVisitResult.SKIP_SUBTREE;
-            }
-            Files.createDirectories(copy.resolve(project.relativize(d).toString()));
-            return FileVisitResult.CONTINUE;
-          }
-
-          @Override
-          public FileVisitResult visitFile(Path f, BasicFileAttributes attrs) throws IOException {
-            if (attrs.isRegularFile()) {
-              Files.copy(
-                  f,
-                  copy.resolve(project.relativize(f).toString()),
-                  StandardCopyOption.COPY_ATTRIBUTES);
-            }
-            return FileVisitResult.CONTINUE;
-          }
-        });
+    Path copy = copyProject(project, workRoot, false);
     // Both build streams are copied to our stderr: stdout is reserved for the result (--json).
     // Redirect.to("/dev/stderr") would reopen fd 2 with O_TRUNC and clobber a `2> file` log.
     ProcessBuilder pb = new ProcessBuilder("sh", "-c", run).directory(copy.toFile());
@@ -208,6 +181,45 @@ public final class Packer {
       Thread.currentThread().interrupt();
       throw CliException.failed("the build was interrupted");
     }
+    return copy;
+  }
+
+  /**
+   * A fresh copy of the project in {@code workRoot/build}, without {@code .git} and {@code .tako},
+   * and without {@code node_modules} when {@code skipNodeModules} (a build that installs its own).
+   */
+  static Path copyProject(Path project, Path workRoot, boolean skipNodeModules) throws IOException {
+    Path copy = workRoot.resolve("build");
+    deleteTree(copy);
+    Files.createDirectories(copy);
+    Files.walkFileTree(
+        project,
+        new SimpleFileVisitor<>() {
+          @Override
+          public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs)
+              throws IOException {
+            String name = d.getFileName() == null ? "" : d.getFileName().toString();
+            if (!d.equals(project)
+                && (name.equals(".git")
+                    || name.equals(".tako")
+                    || (skipNodeModules && name.equals("node_modules")))) {
+              return FileVisitResult.SKIP_SUBTREE;
+            }
+            Files.createDirectories(copy.resolve(project.relativize(d).toString()));
+            return FileVisitResult.CONTINUE;
+          }
+
+          @Override
+          public FileVisitResult visitFile(Path f, BasicFileAttributes attrs) throws IOException {
+            if (attrs.isRegularFile()) {
+              Files.copy(
+                  f,
+                  copy.resolve(project.relativize(f).toString()),
+                  StandardCopyOption.COPY_ATTRIBUTES);
+            }
+            return FileVisitResult.CONTINUE;
+          }
+        });
     return copy;
   }
 

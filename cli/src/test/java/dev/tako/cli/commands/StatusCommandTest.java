@@ -49,4 +49,13 @@ class StatusCommandTest {
         StatusCommand.filter(view, null, "production").apps());
     assertEquals(List.of(LA), StatusCommand.filter(view, "x", null).cluster().members());
   }
+
+  @Test
+  void runtimesAreShownByName() {
+    assertEquals("-", StatusCommand.runtimes(LA));
+    assertEquals(
+        "bun 1.1.38, node 20.20.2",
+        StatusCommand.runtimes(
+            LA.withRuntimes(java.util.Map.of("node", "20.20.2", "bun", "1.1.38"))));
+  }
 }

@@ -1,6 +1,7 @@
 package dev.tako.node.deps;
 
 import dev.tako.persistence.ArtifactStore;
+import dev.tako.protocol.deps.Corepack;
 import dev.tako.protocol.deps.InstallKey;
 import dev.tako.protocol.deps.PackageJson;
 import dev.tako.protocol.deps.PackageManager;
@@ -13,7 +14,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -85,11 +85,11 @@ public final class DependencyInstall {
       } else {
         long t0 = System.nanoTime();
         installInto(dir, releaseDir, choice, logsDir, app, timeout);
-        long seconds = Math.round((System.nanoTime() - t0) / 1e9);
         line =
-            "dependencies installed in "
-                + seconds
-                + " s"
+            String.format(
+                    java.util.Locale.ROOT,
+                    "dependencies installed in %.1f s",
+                    (System.nanoTime() - t0) / 1e9)
                 + (choice.reproducible()
                     ? ""
                     : " (no lockfile: installs are not reproducible; commit package-lock.json)");
@@ -215,30 +215,7 @@ public final class DependencyInstall {
 
   /** pnpm and yarn through corepack when they are not installed themselves (SPEC §10). */
   static List<String> withCorepack(List<String> command) {
-    String program = command.get(0);
-    if ((program.equals("pnpm") || program.equals("yarn"))
-        && onPath(program).isEmpty()
-        && onPath("corepack").isPresent()) {
-      List<String> out = new ArrayList<>();
-      out.add("corepack");
-      out.addAll(command);
-      return out;
-    }
-    return command;
-  }
-
-  private static Optional<Path> onPath(String program) {
-    String path = System.getenv("PATH");
-    if (path == null) {
-      return Optional.empty();
-    }
-    for (String d : path.split(File.pathSeparator)) {
-      Path candidate = Path.of(d.isEmpty() ? "." : d).resolve(program);
-      if (Files.isExecutable(candidate)) {
-        return Optional.of(candidate);
-      }
-    }
-    return Optional.empty();
+    return Corepack.wrap(command);
   }
 
   /** The release's node_modules becomes a link to the install; touching it marks it in use. */

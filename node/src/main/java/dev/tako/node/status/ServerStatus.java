@@ -3,12 +3,23 @@ package dev.tako.node.status;
 import dev.tako.protocol.CborSerializable;
 import dev.tako.protocol.api.StatusView;
 import java.util.List;
+import java.util.Map;
 
-/** One server's apps: its answer to {@link dev.tako.node.NodeAgent.GetStatus}. */
-public record ServerStatus(String server, String region, List<ServerStatus.AppOnServer> apps)
+/**
+ * One server's apps: its answer to {@link dev.tako.node.NodeAgent.GetStatus}.
+ *
+ * @param runtimes the server's JavaScript runtimes ({@link Runtimes}), null while unknown
+ */
+public record ServerStatus(
+    String server, String region, List<ServerStatus.AppOnServer> apps, Map<String, String> runtimes)
     implements CborSerializable {
   public ServerStatus {
     apps = List.copyOf(apps);
+    runtimes = runtimes == null ? null : Map.copyOf(runtimes);
+  }
+
+  public ServerStatus(String server, String region, List<AppOnServer> apps) {
+    this(server, region, apps, null);
   }
 
   /** One app/env with a current release on the server. */

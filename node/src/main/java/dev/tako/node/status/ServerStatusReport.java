@@ -49,7 +49,7 @@ public final class ServerStatusReport {
                     st == null ? List.of() : instances(st, now))));
       }
     }
-    return new ServerStatus(settings.server(), settings.region(), apps);
+    return new ServerStatus(settings.server(), settings.region(), apps, Runtimes.current());
   }
 
   private static List<StatusView.InstanceView> instances(AppSupervisor.AppStatus st, Instant now) {

@@ -54,6 +54,19 @@ public final class StatusMerge {
             out.add(
                 new StatusView.AppView(
                     a.app(), a.env(), a.routes(), byApp.getOrDefault(key, List.of()))));
-    return new StatusView(new StatusView.Cluster(members), out);
+    return new StatusView(new StatusView.Cluster(withRuntimes(members, answered, lastKnown)), out);
+  }
+
+  /** Each member with the runtimes of its answer, else of its last known state (SPEC §10). */
+  static List<StatusView.Member> withRuntimes(
+      List<StatusView.Member> members,
+      Map<String, ServerStatus> answered,
+      Map<String, ServerStatus> lastKnown) {
+    List<StatusView.Member> out = new ArrayList<>();
+    for (StatusView.Member m : members) {
+      ServerStatus s = answered.getOrDefault(m.server(), lastKnown.get(m.server()));
+      out.add(s == null || s.runtimes() == null ? m : m.withRuntimes(s.runtimes()));
+    }
+    return out;
   }
 }

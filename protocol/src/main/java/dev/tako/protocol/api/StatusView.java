@@ -18,9 +18,25 @@ public record StatusView(Cluster cluster, List<AppView> apps) implements CborSer
 
   /**
    * @param status up | joining | leaving | unreachable | down
+   * @param runtimes the JavaScript runtimes the server has and their versions ({@code {"node":
+   *     "20.19.2"}}, SPEC §10); null (left out) when unknown: the member did not answer yet
    */
-  public record Member(String server, String region, String address, String status, String version)
-      implements CborSerializable {}
+  public record Member(
+      String server,
+      String region,
+      String address,
+      String status,
+      String version,
+      @JsonInclude(JsonInclude.Include.NON_NULL) java.util.Map<String, String> runtimes)
+      implements CborSerializable {
+    public Member(String server, String region, String address, String status, String version) {
+      this(server, region, address, status, version, null);
+    }
+
+    public Member withRuntimes(java.util.Map<String, String> runtimes) {
+      return new Member(server, region, address, status, version, runtimes);
+    }
+  }
 
   public record AppView(String app, String env, List<String> routes, List<ServerAppView> servers)
       implements CborSerializable {

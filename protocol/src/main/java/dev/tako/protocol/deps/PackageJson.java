@@ -11,8 +11,9 @@ import java.util.Optional;
 
 /**
  * What tako reads of an app's {@code package.json}: whether it has dependencies to install, the
- * fields that decide what an install produces (for the install key) and {@code scripts.start}. A
- * file that is not a JSON object fails to read with an {@link IOException} naming it.
+ * fields that decide what an install produces (for the install key), {@code scripts.start} and
+ * {@code scripts.build}, and the runtimes {@code engines} asks for. A file that is not a JSON
+ * object fails to read with an {@link IOException} naming it.
  */
 public final class PackageJson {
   /** The fields of package.json that change what a production install puts in node_modules. */
@@ -83,6 +84,30 @@ public final class PackageJson {
     JsonNode start = root.path("scripts").path("start");
     return start.isTextual() && !start.textValue().isBlank()
         ? Optional.of(start.textValue().strip())
+        : Optional.empty();
+  }
+
+  /** {@code scripts.build}, when set and not blank: the local build (SPEC §10). */
+  public Optional<String> buildScript() {
+    JsonNode build = root.path("scripts").path("build");
+    return build.isTextual() && !build.textValue().isBlank()
+        ? Optional.of(build.textValue().strip())
+        : Optional.empty();
+  }
+
+  /** Whether a full install (dev dependencies too) has anything to install. */
+  public boolean hasAnyDependencies() {
+    return hasDependencies() || nonEmpty("devDependencies");
+  }
+
+  /**
+   * The range {@code engines.<runtime>} asks for ({@code engines.node}, {@code engines.bun}), when
+   * set and not blank.
+   */
+  public Optional<String> engine(String runtime) {
+    JsonNode range = root.path("engines").path(runtime);
+    return range.isTextual() && !range.textValue().isBlank()
+        ? Optional.of(range.textValue().strip())
         : Optional.empty();
   }
 

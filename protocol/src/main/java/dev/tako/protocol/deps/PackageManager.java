@@ -51,6 +51,24 @@ public enum PackageManager {
       };
     }
 
+    /**
+     * The install of every dependency, dev ones too, for a local build (SPEC §10): from the
+     * lockfile, refusing one that does not match package.json.
+     */
+    public List<String> buildInstallCommand() {
+      return switch (manager) {
+        case NPM -> lockfile != null ? List.of("npm", "ci") : List.of("npm", "install");
+        case PNPM -> List.of("pnpm", "install", "--frozen-lockfile");
+        case YARN -> List.of("yarn", "install", "--frozen-lockfile");
+        case BUN -> List.of("bun", "install", "--frozen-lockfile");
+      };
+    }
+
+    /** Runs a {@code package.json} script as the package manager does ({@code npm run build}). */
+    public List<String> runScriptCommand(String script) {
+      return List.of(manager.command, "run", script);
+    }
+
     /** The runtime whose version keys the install (bun installs for bun, the others for node). */
     public List<String> runtimeVersionCommand() {
       return manager == BUN ? List.of("bun", "--version") : List.of("node", "--version");

@@ -42,4 +42,21 @@ class PackageJsonTest {
     Files.writeString(dir.resolve("package.json"), "{\"dependencies\":");
     assertThrows(IOException.class, () -> PackageJson.in(dir));
   }
+
+  @Test
+  void buildScriptEnginesAndDevDependencies() throws Exception {
+    PackageJson pkg =
+        PackageJson.parse(
+            "{\"scripts\":{\"build\":\" tsc \"},\"engines\":{\"node\":\">=20\",\"bun\":\" \"},"
+                + "\"devDependencies\":{\"typescript\":\"^5\"}}");
+    assertEquals(Optional.of("tsc"), pkg.buildScript());
+    assertEquals(Optional.of(">=20"), pkg.engine("node"));
+    assertEquals(Optional.empty(), pkg.engine("bun"));
+    assertTrue(pkg.hasAnyDependencies());
+    assertFalse(pkg.hasDependencies());
+    PackageJson bare = PackageJson.parse("{\"scripts\":{\"build\":1},\"engines\":\">=1\"}");
+    assertEquals(Optional.empty(), bare.buildScript());
+    assertEquals(Optional.empty(), bare.engine("node"));
+    assertFalse(bare.hasAnyDependencies());
+  }
 }

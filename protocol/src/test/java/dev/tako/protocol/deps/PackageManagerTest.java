@@ -60,4 +60,26 @@ class PackageManagerTest {
     Files.writeString(dir.resolve("package-lock.json"), "");
     assertEquals(PackageManager.NPM, PackageManager.choose(dir).manager());
   }
+
+  @Test
+  void buildInstallsIncludeDevDependenciesFromTheLockfile() throws Exception {
+    assertEquals(List.of("npm", "ci"), with("package-lock.json").buildInstallCommand());
+    assertEquals(List.of("npm", "install"), PackageManager.choose(dir).buildInstallCommand());
+    assertEquals(
+        List.of("pnpm", "install", "--frozen-lockfile"),
+        with("pnpm-lock.yaml").buildInstallCommand());
+    assertEquals(
+        List.of("yarn", "install", "--frozen-lockfile"), with("yarn.lock").buildInstallCommand());
+    assertEquals(
+        List.of("bun", "install", "--frozen-lockfile"), with("bun.lockb").buildInstallCommand());
+  }
+
+  @Test
+  void scriptsRunThroughTheirPackageManager() throws Exception {
+    assertEquals(
+        List.of("npm", "run", "build"), PackageManager.choose(dir).runScriptCommand("build"));
+    assertEquals(List.of("pnpm", "run", "build"), with("pnpm-lock.yaml").runScriptCommand("build"));
+    assertEquals(List.of("yarn", "run", "build"), with("yarn.lock").runScriptCommand("build"));
+    assertEquals(List.of("bun", "run", "build"), with("bun.lock").runScriptCommand("build"));
+  }
 }
