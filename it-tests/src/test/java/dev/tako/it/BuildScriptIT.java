@@ -23,6 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  * dist/, which answers through the proxy; {@code tako status --json} shows the member's node
  * version; an {@code engines.node} the server does not satisfy and a build that fails are both
  * refused before any upload, and the deployed release keeps serving. Needs npm and its registry.
+ * The same playground serves {@code tako run}'s test (one playground, less suite time).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class BuildScriptIT {
@@ -120,5 +121,45 @@ class BuildScriptIT {
         Files.readString(example.resolve("tako.toml"))
             .replace("servers = [\"la\", \"nyc\"]", "servers = [\"la\"]"));
     return to;
+  }
+
+  /**
+   * {@code tako run} on the same playground (its node reached over the embedded SSH server): the
+   * command gets the app's secret and exits with its own code; an app that is not deployed is
+   * refused with exit 1. (The same over OpenSSH, with a PTY: {@link SshAgentIT}.)
+   */
+  @Test
+  void runGetsTheSecretAndPassesTheExitCodeThrough() throws Exception {
+    Path app = Apps.write(tmp.resolve("oneoff"), "oneoff", "o", "", List.of("la"));
+    TakoCli.Result early = tako.run(app, "run", "--", "true");
+    assertEquals(1, early.exit(), early::toString);
+    assertTrue(early.err().contains("no current release"), early::toString);
+
+    Path in = Files.writeString(tmp.resolve("secret.txt"), "xyzzy\n");
+    ProcessBuilder pb =
+        new ProcessBuilder(
+                TakoCli.dist().resolve("bin/tako").toString(), "secrets", "set", "SECRET_X")
+            .directory(app.toFile())
+            .redirectInput(in.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(tmp.resolve("set.txt").toFile());
+    pb.environment().put("TAKO_HOME", tako.home.toString());
+    pb.environment().putAll(tako.env);
+    assertEquals(0, pb.start().waitFor(), () -> read(tmp.resolve("set.txt")));
+    TakoCli.Result deploy = tako.run(app, "deploy", "--json");
+    assertEquals(0, deploy.exit(), deploy::toString);
+
+    TakoCli.Result run =
+        tako.run(app, "run", "--", "sh", "-c", "echo \"$SECRET_X|$TAKO_SERVER\"; exit 3");
+    assertEquals(3, run.exit(), run::toString);
+    assertEquals("xyzzy|la", run.out().trim(), run::toString);
+  }
+
+  private static String read(Path p) {
+    try {
+      return Files.readString(p);
+    } catch (java.io.IOException e) {
+      return e.toString();
+    }
   }
 }
