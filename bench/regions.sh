@@ -3,7 +3,10 @@
 #   1. `tako deploy` of a changed app to four regions (la, nyc, fra, sgp), on loopback and on
 #      `playground up --wan` (round trips of SPEC §11); the goal: --wan adds at most 2 s;
 #   2. on --wan, seconds from `kill -9` of fra's node until la's /v1/status says fra unreachable;
-#   3. `tako status` wall time with fra dead (and with every region up, for comparison).
+#   3. `tako status` wall time with fra dead (and with every region up, for comparison), and the
+#      time of la's own /v1/status (what the node adds; the rest is the CLI's JVM, SSH and tunnel).
+# Also printed: the last deploy's own timings line (connect, of which SSH logins, pack, upload,
+# rollout). On a loaded machine the CLI's fixed costs dominate; note the load average with the run.
 # A benchmark, not a test: it prints figures and asserts nothing.
 #
 # Needs: a built distribution (mvn -o -pl it-tests -am package -DskipTests, or TAKO=path/to/bin/tako),
@@ -59,10 +62,11 @@ deploys() { # deploys LABEL: RUNS timed deploys of a changed app; prints each an
 }
 
 cd "$WORK"
-"$TAKO" playground up --regions "$REGIONS" >/dev/null
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores"
+"$TAKO" playground up --regions "$REGIONS" >/dev/null 2>&1
 deploys loopback
-"$TAKO" playground down >/dev/null
-"$TAKO" playground up --regions "$REGIONS" --wan >/dev/null
+"$TAKO" playground down >/dev/null 2>&1
+"$TAKO" playground up --regions "$REGIONS" --wan >/dev/null 2>&1
 deploys wan
 
 ls_json=$("$TAKO" playground ls --json)
@@ -72,15 +76,20 @@ pid=$(echo "$ls_json" | jq -r --arg d "$DEAD" '.servers[] | select(.name==$d) | 
 member() { curl -s -m 5 -H "Authorization: Bearer $token" "http://127.0.0.1:$api_port/v1/status" |
   jq -r --arg d "$DEAD" '.cluster.members[] | select(.server==$d) | .status'; }
 
-status_walls() { # status_walls: three `tako status` wall times
-  local w=() t i
+status_walls() { # status_walls: three `tako status` wall times, then five of la's /v1/status
+  local w=() a=() t i
   for i in 1 2 3; do t=$(now); "$TAKO" status --json >/dev/null; w+=("$(since "$t")"); done
-  echo "${w[*]}"
+  for i in 1 2 3 4 5; do
+    a+=("$(curl -s -o /dev/null -w '%{time_total}' -m 10 -H "Authorization: Bearer $token" \
+      "http://127.0.0.1:$api_port/v1/status")")
+  done
+  echo "${w[*]} s; la's /v1/status alone: ${a[*]} s"
 }
-echo "tako status with every region up: $(status_walls) s"
+echo "tako status with every region up: $(status_walls)"
 kill -9 "$pid"
 t=$(now)
 until [ "$(member)" = unreachable ]; do sleep 0.1; done
 echo "$DEAD unreachable in la's /v1/status $(since "$t") s after kill -9"
-echo "tako status with $DEAD dead: $(status_walls) s"
-"$TAKO" playground start "$DEAD" >/dev/null
+echo "tako status with $DEAD dead: $(status_walls)"
+"$TAKO" playground start "$DEAD" >/dev/null 2>&1
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -99,6 +99,7 @@ public final class Deployer {
     Map<String, String> failures = new LinkedHashMap<>();
     Map<String, NodeClient> clients =
         connectAll(Servers.entries(inventory, env.servers()), failures);
+    long tSsh = System.nanoTime();
     try {
       UnreachableServers.Plan plan;
       try {
@@ -119,7 +120,10 @@ public final class Deployer {
       }
       String strategy = opts.strategy() != null ? opts.strategy() : env.strategy();
       return UnreachableServers.merge(
-          deploy(opts, cfg, env, targets, clients, coordinator, t0), env.servers(), plan, strategy);
+          deploy(opts, cfg, env, targets, clients, coordinator, t0, tSsh),
+          env.servers(),
+          plan,
+          strategy);
     } finally {
       clients.values().forEach(NodeClient::close);
     }
@@ -132,7 +136,8 @@ public final class Deployer {
       List<ServerEntry> targets,
       Map<String, NodeClient> clients,
       NodeClient coordinator,
-      long t0) {
+      long t0,
+      long tSsh) {
     long tConnected = System.nanoTime();
     String strategy = opts.strategy() != null ? opts.strategy() : env.strategy();
     Path project = opts.configFile().toAbsolutePath().getParent();
@@ -213,8 +218,10 @@ public final class Deployer {
     long tDone = System.nanoTime();
     out.progress(
         String.format(
-            "timings: connect %.1fs, pack %.1fs, upload %.1fs, rollout %.1fs, total %.1fs",
+            "timings: connect %.1fs (ssh %.1fs), pack %.1fs, upload %.1fs, rollout %.1fs, total"
+                + " %.1fs",
             secs(t0, tConnected),
+            secs(t0, tSsh),
             secs(tConnected, tPacked),
             secs(tPacked, tUploaded),
             secs(tUploaded, tDone),
