@@ -41,6 +41,10 @@ import org.junit.jupiter.api.io.TempDir;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class RegionDrillsIT {
   static final List<String> REGIONS = List.of("la", "nyc", "fra");
+  // A deploy's lease outlives its coordinator by lease-ttl (30 s by default); the lock drill needs
+  // the second deploy (JVM, SSH set-up and the 5 s SSH limit, slow on a loaded machine) to come
+  // while the first one's lease is held, not after it lapsed.
+  static final String NODE_CONF = LocalPlayground.FAST_NODE_CONF + "\ntako.lease-ttl = 120s\n";
 
   @TempDir static Path tmp;
   LocalPlayground playground;
@@ -48,7 +52,7 @@ class RegionDrillsIT {
 
   @BeforeAll
   void up() throws Exception {
-    playground = LocalPlayground.up(tmp, REGIONS, LocalPlayground.FAST_NODE_CONF, "--wan");
+    playground = LocalPlayground.up(tmp, REGIONS, NODE_CONF, "--wan");
     tako = playground.tako;
   }
 
@@ -64,6 +68,11 @@ class RegionDrillsIT {
     Path v1 = Apps.write(tmp.resolve("drill-v1"), "drill", "v1", "", REGIONS);
     assertEquals(0, tako.run(v1, "deploy", "--json").exit());
     Api la = api("la");
+    // la knows fra's apps before fra dies (asking refreshes la's view; the background refresh
+    // alone is TrueStatusIT's)
+    await("fra's drill in la's view")
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> serverEntry(la.get("/v1/status"), "drill", "fra") != null);
     long pid = playground.nodePids.get("fra");
     ProcessHandle fra = ProcessHandle.of(pid).orElseThrow();
     fra.destroyForcibly(); // kill -9 of this one pid
