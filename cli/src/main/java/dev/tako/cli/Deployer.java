@@ -34,7 +34,8 @@ import java.util.concurrent.Future;
  * {@code tako deploy}: build and pack locally, upload the artifact to every target over SFTP in
  * parallel (skipping servers that hold it already), then ask one node of the environment to roll it
  * out across the cluster and report each server's result. Nothing on a server changes before every
- * upload has finished.
+ * upload has finished. A server the CLI cannot reach stops the deploy before the build, or with
+ * {@code --skip-unreachable} is left out and reported {@code skipped} ({@link UnreachableServers}).
  */
 public final class Deployer {
   private final TakoHome home;
@@ -47,7 +48,17 @@ public final class Deployer {
 
   /** Options of one deploy. */
   public record Options(
-      Path configFile, String env, String strategy, String canary, boolean waitForLock) {}
+      Path configFile,
+      String env,
+      String strategy,
+      String canary,
+      boolean waitForLock,
+      boolean skipUnreachable) {
+    public Options(
+        Path configFile, String env, String strategy, String canary, boolean waitForLock) {
+      this(configFile, env, strategy, canary, waitForLock, false);
+    }
+  }
 
   /** Loads and validates tako.toml and the environment's servers; exit 2 on any error. */
   public static AppConfig loadConfig(Path configFile) {
@@ -84,18 +95,36 @@ public final class Deployer {
               + ".servers "
               + env.servers());
     }
-    List<ServerEntry> targets = Servers.entries(inventory, env.servers());
-
     // Reach every server and ask about the lock first: a deploy that would be refused (or would
     // fail on an unreachable server) costs no build and no upload.
-    Map<String, NodeClient> clients = connectAll(targets);
+    Map<String, String> failures = new LinkedHashMap<>();
+    Map<String, NodeClient> clients =
+        connectAll(Servers.entries(inventory, env.servers()), failures);
+    long tSsh = System.nanoTime();
     try {
+      UnreachableServers.Plan plan;
+      try {
+        plan =
+            UnreachableServers.plan(env.servers(), failures, opts.skipUnreachable(), opts.canary());
+      } catch (UnreachableServers.Refused r) {
+        out.result(r.refusal());
+        throw r.exit();
+      }
+      plan.skipped()
+          .forEach(
+              (s, why) -> out.progress("  " + s + ": skipped (unreachable)\n      " + why.strip()));
+      List<ServerEntry> targets = Servers.entries(inventory, plan.deployTo());
       NodeClient coordinator = coordinator(targets, clients);
       DeployResult locked = awaitLock(coordinator, cfg.name(), opts.env(), opts.waitForLock());
       if (locked != null) {
         return locked;
       }
-      return deploy(opts, cfg, env, targets, clients, coordinator, t0);
+      String strategy = opts.strategy() != null ? opts.strategy() : env.strategy();
+      return UnreachableServers.merge(
+          deploy(opts, cfg, env, targets, clients, coordinator, t0, tSsh),
+          env.servers(),
+          plan,
+          strategy);
     } finally {
       clients.values().forEach(NodeClient::close);
     }
@@ -108,12 +137,14 @@ public final class Deployer {
       List<ServerEntry> targets,
       Map<String, NodeClient> clients,
       NodeClient coordinator,
-      long t0) {
+      long t0,
+      long tSsh) {
     long tConnected = System.nanoTime();
     String strategy = opts.strategy() != null ? opts.strategy() : env.strategy();
     Path project = opts.configFile().toAbsolutePath().getParent();
     Path work = project.resolve(".tako");
-    EnginesCheck.check(project, cfg, env.servers(), coordinator, out);
+    EnginesCheck.check(
+        project, cfg, targets.stream().map(ServerEntry::name).toList(), coordinator, out);
     Packer.Artifact artifact;
     try {
       Path source = LocalBuild.prepare(project, cfg.build().run(), work, out::progress);
@@ -146,8 +177,9 @@ public final class Deployer {
 
     uploadAll(targets, clients, artifact);
     long tUploaded = System.nanoTime();
-    storeSecrets(coordinator, cfg.name(), opts.env(), project, env.servers());
-    List<String> serverOrder = new ArrayList<>(env.servers());
+    List<String> serverOrder = targets.stream().map(ServerEntry::name).toList();
+    storeSecrets(coordinator, cfg.name(), opts.env(), project, serverOrder);
+    serverOrder = new ArrayList<>(serverOrder);
     if (opts.canary() != null) {
       serverOrder.remove(opts.canary());
       serverOrder.add(0, opts.canary());
@@ -185,8 +217,10 @@ public final class Deployer {
     long tDone = System.nanoTime();
     out.progress(
         String.format(
-            "timings: connect %.1fs, pack %.1fs, upload %.1fs, rollout %.1fs%s, total %.1fs",
+            "timings: connect %.1fs (ssh %.1fs), pack %.1fs, upload %.1fs, rollout %.1fs%s,"
+                + " total %.1fs",
             secs(t0, tConnected),
+            secs(t0, tSsh),
             secs(tConnected, tPacked),
             secs(tPacked, tUploaded),
             secs(tUploaded, tDone),
@@ -309,39 +343,31 @@ public final class Deployer {
     return (to - from) / 1e9;
   }
 
-  /** Connects to every target in parallel; any unreachable target fails the deploy. */
-  private Map<String, NodeClient> connectAll(List<ServerEntry> targets) {
+  /**
+   * Connects to every target in parallel; each one that cannot be reached goes into {@code
+   * failures} with why (the SSH connect gives up after 5 s).
+   */
+  private Map<String, NodeClient> connectAll(
+      List<ServerEntry> targets, Map<String, String> failures) {
     ExecutorService pool = Executors.newFixedThreadPool(Math.min(8, targets.size()));
     Map<String, Future<NodeClient>> futures = new LinkedHashMap<>();
     for (ServerEntry s : targets) {
       futures.put(s.name(), pool.submit(() -> NodeClient.connect(s, home, HostKeyPolicy.STRICT)));
     }
     Map<String, NodeClient> clients = new LinkedHashMap<>();
-    List<String> problems = new ArrayList<>();
-    int unreachable = 0;
     for (var e : futures.entrySet()) {
       try {
         clients.put(e.getKey(), e.getValue().get());
       } catch (java.util.concurrent.ExecutionException ex) {
         Throwable c = ex.getCause();
-        problems.add(c.getMessage());
-        if (c instanceof CliException ce && ce.exitCode() == CliException.UNREACHABLE) {
-          unreachable++;
-        }
+        failures.put(e.getKey(), String.valueOf(c.getMessage()));
       } catch (InterruptedException ex) {
         Thread.currentThread().interrupt();
+        clients.values().forEach(NodeClient::close);
         throw CliException.failed("interrupted");
       }
     }
     pool.shutdown();
-    if (!problems.isEmpty()) {
-      clients.values().forEach(NodeClient::close);
-      int code = unreachable == targets.size() ? CliException.UNREACHABLE : CliException.FAILED;
-      throw new CliException(
-          code,
-          "cannot reach every server of the environment, nothing was changed on any server:\n  "
-              + String.join("\n  ", problems));
-    }
     return clients;
   }
 
@@ -441,21 +467,30 @@ public final class Deployer {
           switch (s.result()) {
             case "switched", "unchanged" -> out.green(s.result());
             case "failed" -> out.red(s.result());
+            case UnreachableServers.SKIPPED -> s.result() + " (unreachable)";
             default -> s.result();
           };
       out.line(String.format("  %-" + width + "s  %s", s.server(), mark));
-      if (s.error() != null) {
+      if (s.error() != null && !UnreachableServers.SKIPPED.equals(s.result())) {
         for (String line : s.error().split("\n")) {
           out.line("      " + line);
         }
       }
     }
     if (result.ok()) {
+      List<String> skipped =
+          result.servers().stream()
+              .filter(s -> UnreachableServers.SKIPPED.equals(s.result()))
+              .map(DeployResult.ServerResult::server)
+              .toList();
       out.line(
           out.bold(
               (result.release() == null
-                  ? "restarted " + app + " with its secrets"
-                  : "deployed " + app + " " + result.release())));
+                      ? "restarted " + app + " with its secrets"
+                      : "deployed " + app + " " + result.release())
+                  + (skipped.isEmpty()
+                      ? ""
+                      : " (" + String.join(", ", skipped) + " skipped: unreachable)")));
       return 0;
     }
     // A diagnostic, so on stderr also with --json (SPEC §2); the JSON on stdout has the details.

@@ -40,20 +40,22 @@ final class LocalPlayground {
   }
 
   static LocalPlayground up(Path tmp, List<String> regions, String nodeConf) throws Exception {
+    return up(tmp, regions, nodeConf, new String[0]);
+  }
+
+  /** As {@link #up(Path, List, String)} with more options of {@code playground up} (--wan). */
+  static LocalPlayground up(Path tmp, List<String> regions, String nodeConf, String... options)
+      throws Exception {
     TakoCli tako =
         new TakoCli(
             Files.createDirectories(tmp.resolve("tako-home")),
             Map.of("TAKO_PLAYGROUND_NODE_CONF", nodeConf));
     LocalPlayground pg = new LocalPlayground(tako, tmp);
-    TakoCli.Result up =
-        tako.run(
-            tmp,
-            Duration.ofMinutes(4),
-            "playground",
-            "up",
-            "--regions",
-            String.join(",", regions),
-            "--json");
+    List<String> args =
+        new ArrayList<>(
+            List.of("playground", "up", "--regions", String.join(",", regions), "--json"));
+    args.addAll(List.of(options));
+    TakoCli.Result up = tako.run(tmp, Duration.ofMinutes(4), args.toArray(String[]::new));
     assertEquals(0, up.exit(), up::toString);
     for (JsonNode s : up.json().get("servers")) {
       assertTrue(s.get("running").asBoolean(), up::toString);

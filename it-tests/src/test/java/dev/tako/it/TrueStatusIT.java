@@ -1,5 +1,7 @@
 package dev.tako.it;
 
+import static dev.tako.it.StatusJson.memberStatus;
+import static dev.tako.it.StatusJson.serverEntry;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -193,27 +195,5 @@ class TrueStatusIT {
         playground.lsEntry(server).get("api_port").asInt(),
         java.nio.file.Files.readString(playground.nodeHomes.get(server).resolve("admin.token"))
             .trim());
-  }
-
-  private static String memberStatus(JsonNode view, String server) {
-    for (JsonNode m : view.get("cluster").get("members")) {
-      if (m.get("server").asText().equals(server)) {
-        return m.get("status").asText();
-      }
-    }
-    return "missing";
-  }
-
-  private static JsonNode serverEntry(JsonNode view, String app, String server) {
-    for (JsonNode a : view.get("apps")) {
-      if (a.get("app").asText().equals(app)) {
-        for (JsonNode s : a.get("servers")) {
-          if (s.get("server").asText().equals(server)) {
-            return s;
-          }
-        }
-      }
-    }
-    return null;
   }
 }

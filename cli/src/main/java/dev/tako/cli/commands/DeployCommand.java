@@ -27,6 +27,13 @@ public final class DeployCommand implements Callable<Integer> {
   @Option(names = "--wait", description = "Wait for another deploy of this app to finish.")
   boolean waitForLock;
 
+  @Option(
+      names = "--skip-unreachable",
+      description =
+          "Deploy to the servers that can be reached and report the others as skipped (without"
+              + " it, an unreachable server stops the deploy before the build).")
+  boolean skipUnreachable;
+
   @Option(names = "--yes", description = "Do not ask for confirmation.")
   boolean yes;
 
@@ -42,7 +49,9 @@ public final class DeployCommand implements Callable<Integer> {
     Output out = new Output(json);
     Deployer deployer = new Deployer(TakoHome.fromEnvironment(), out);
     var result =
-        deployer.deploy(new Deployer.Options(app.config, app.env, strategy, canary, waitForLock));
+        deployer.deploy(
+            new Deployer.Options(
+                app.config, app.env, strategy, canary, waitForLock, skipUnreachable));
     return Deployer.report(result, out, Deployer.loadConfig(app.config).name());
   }
 }

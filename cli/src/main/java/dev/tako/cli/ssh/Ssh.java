@@ -9,6 +9,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import net.schmizz.sshj.DefaultConfig;
 import net.schmizz.sshj.SSHClient;
 import net.schmizz.sshj.transport.TransportException;
@@ -20,12 +24,13 @@ import net.schmizz.sshj.userauth.password.PasswordFinder;
 import net.schmizz.sshj.userauth.password.Resource;
 
 /**
- * Opens authenticated SSH connections with SSHJ: TCP connect (10 s timeout), host key check against
- * the target's known_hosts files under a {@link HostKeyPolicy}, then public-key authentication with
- * the keys of the SSH agent ({@code SSH_AUTH_SOCK}) first, then the target's identity or the user's
- * default keys. An agent that is unreachable is skipped (said with {@code --verbose}). Every
- * failure becomes an {@link SshException} whose message names the server and says what to do;
- * nothing is left open after a failure.
+ * Opens authenticated SSH connections with SSHJ: TCP connect, host key check against the target's
+ * known_hosts files under a {@link HostKeyPolicy}, then public-key authentication with the keys of
+ * the SSH agent ({@code SSH_AUTH_SOCK}) first (an unreachable agent is skipped, said with {@code
+ * --verbose}), then the target's identity or the user's default keys, all within 5 s (SPEC §11: a
+ * server that does not answer by then counts as unreachable, also one whose connection is accepted
+ * and then hangs, as across a network partition). Every failure becomes an {@link SshException}
+ * whose message names the server and says what to do; nothing is left open after a failure.
  */
 public final class Ssh {
 
@@ -35,7 +40,7 @@ public final class Ssh {
   /** Set by {@code --verbose}: {@link #debug} lines go to stderr. */
   public static final String VERBOSE_PROPERTY = "tako.verbose";
 
-  static final int CONNECT_TIMEOUT_MS = 10_000;
+  static final int CONNECT_TIMEOUT_MS = 5_000;
   private static final int KEEP_ALIVE_SECONDS = 30;
   private static final List<String> DEFAULT_KEYS = List.of("id_ed25519", "id_ecdsa", "id_rsa");
 
@@ -57,6 +62,57 @@ public final class Ssh {
     SSHClient client = new SSHClient(new DefaultConfig());
     client.setConnectTimeout(CONNECT_TIMEOUT_MS);
     client.addHostKeyVerifier(verifier);
+    // SSHJ's own waits (server ident, key exchange) are longer than 5 s and do not all end when
+    // the socket is closed, so the login runs on its own thread and the caller stops waiting at
+    // the deadline; the client is closed then and the thread ends with it.
+    CompletableFuture<SshSession> login = new CompletableFuture<>();
+    Thread worker =
+        new Thread(
+            () -> {
+              try {
+                SshSession session = login(client, t, verifier);
+                if (!login.complete(session)) {
+                  session.close(); // too late: the caller counts the server unreachable
+                }
+              } catch (SshException | RuntimeException e) {
+                login.completeExceptionally(e);
+              }
+            },
+            "ssh-connect-" + t.name());
+    worker.setDaemon(true);
+    worker.start();
+    try {
+      return login.get(CONNECT_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      if (!login.cancel(false) && !login.isCompletedExceptionally()) {
+        login.join().close(); // finished just now: the caller counts it unreachable all the same
+      }
+      Thread closer = new Thread(() -> closeQuietly(client), "ssh-close-" + t.name());
+      closer.setDaemon(true);
+      closer.start();
+      throw new SshException(
+          "error: cannot reach "
+              + t.name()
+              + " ("
+              + t.address()
+              + "): no answer within "
+              + CONNECT_TIMEOUT_MS / 1000
+              + " s; check the address and port, and that no firewall drops SSH",
+          e);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof SshException se) {
+        throw se;
+      }
+      throw (RuntimeException) e.getCause();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      closeQuietly(client);
+      throw new SshException("error: interrupted while connecting to " + t.name(), e);
+    }
+  }
+
+  private static SshSession login(SSHClient client, SshTarget t, KnownHostsVerifier verifier)
+      throws SshException {
     boolean ok = false;
     try {
       try {

@@ -147,6 +147,29 @@ class SshTest {
   }
 
   @Test
+  void aServerThatAcceptsAndThenHangsIsUnreachable() throws Exception {
+    // As across a network partition: the connection is accepted, nothing ever comes back.
+    try (ServerSocket hanging = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      SshTarget t =
+          new SshTarget(
+              "fra",
+              "127.0.0.1",
+              hanging.getLocalPort(),
+              "tako",
+              server.clientKey,
+              List.of(),
+              knownHosts);
+      SshException e = assertThrows(SshException.class, () -> Ssh.connect(t, HostKeyPolicy.STRICT));
+      assertEquals(
+          "error: cannot reach fra (127.0.0.1:"
+              + hanging.getLocalPort()
+              + "): no answer within 5 s; check the address and port, and that no firewall drops"
+              + " SSH",
+          e.getMessage());
+    }
+  }
+
+  @Test
   void aKeyTheServerDoesNotAcceptIsReported() throws Exception {
     Path otherKey = dir.resolve("other.key");
     KeyFiles.writePrivateKey(otherKey, KeyFiles.generateRsa().getPrivate());
