@@ -70,7 +70,7 @@ public final class Ssh {
         new Thread(
             () -> {
               try {
-                SshSession session = login(client, t, verifier);
+                SshSession session = login(client, t, verifier, agent);
                 if (!login.complete(session)) {
                   session.close(); // too late: the caller counts the server unreachable
                 }
@@ -111,7 +111,8 @@ public final class Ssh {
     }
   }
 
-  private static SshSession login(SSHClient client, SshTarget t, KnownHostsVerifier verifier)
+  private static SshSession login(
+      SSHClient client, SshTarget t, KnownHostsVerifier verifier, AgentClient agent)
       throws SshException {
     boolean ok = false;
     try {
