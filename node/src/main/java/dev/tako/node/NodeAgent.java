@@ -1,5 +1,7 @@
 package dev.tako.node;
 
+import dev.tako.node.converge.Convergence;
+import dev.tako.node.converge.ConvergenceView;
 import dev.tako.node.deploy.ProcessEnvironment;
 import dev.tako.node.deploy.ReleaseSteps;
 import dev.tako.node.deploy.Rollout;
@@ -22,6 +24,7 @@ import dev.tako.node.tls.CertificateExchange;
 import dev.tako.node.tls.CertificateRelay;
 import dev.tako.node.tls.SharedCertificate;
 import dev.tako.persistence.ArtifactStore;
+import dev.tako.persistence.EnvHead;
 import dev.tako.persistence.NodeLedger;
 import dev.tako.protocol.CborSerializable;
 import dev.tako.protocol.api.DeployRequest;
@@ -231,6 +234,9 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
 
   private record Endpoints(EndpointsChanged change) implements Command {}
 
+  /** What status shows of convergence changed (from the convergence child). */
+  private record Converging(ConvergenceView view) implements Command {}
+
   private final NodeSettings settings;
   private final SupervisorSettings supervisorSettings;
   private final ArtifactStore store;
@@ -242,6 +248,8 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
   private final ActorRef<RoutePublisher.Command> routes;
   private final LeaseDesk leases;
   private final NodeKey nodeKey;
+  private final ActorRef<Convergence.Command> convergence;
+  private ConvergenceView converging = ConvergenceView.NONE;
   private int rollouts;
 
   /**
@@ -329,6 +337,18 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
             blocking,
             processes);
     supervisors.restore(loaded, processes);
+    this.convergence =
+        ctx.spawn(
+            Convergence.create(
+                settings,
+                supervisorSettings,
+                ctx.getSelf(),
+                ledger,
+                ctx.messageAdapter(ConvergenceView.class, Converging::new),
+                store,
+                nodeKey,
+                blocking),
+            "converge");
     acmeHosts.want(AcmeHost.wantedBy(loaded));
   }
 
@@ -344,7 +364,12 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
         .onMessage(Abort.class, on(steps::abort))
         .onMessage(
             RunDeploy.class,
-            on(m -> spawn("rollout", m.request().app(), deploy(m.request(), m.events()))))
+            on(
+                m ->
+                    spawn(
+                        "rollout",
+                        m.request().app(),
+                        deploy(m.request(), m.events(), EnvHead.DEPLOY))))
         // releases
         .onMessage(RunRollback.class, on(this::rollback))
         .onMessage(GetReleases.class, on(this::releases))
@@ -358,7 +383,9 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
         .onMessage(RunSecretsSync.class, on(this::syncSecrets))
         // logs, status, scale
         .onMessage(ReadLogs.class, on(this::readLogs))
-        .onMessage(GetStatus.class, on(m -> supervisors.status(ledger.state(), m.replyTo())))
+        .onMessage(
+            GetStatus.class, on(m -> supervisors.status(ledger.state(), converging, m.replyTo())))
+        .onMessage(Converging.class, on(m -> converging = m.view()))
         .onMessage(SetScale.class, on(this::scale))
         // the proxy and the node's life
         .onMessage(Endpoints.class, on(m -> routes.tell(new RoutePublisher.Changed(m.change()))))
@@ -380,7 +407,10 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
             msg.request(),
             settings.server());
     if (target.error() == null) {
-      spawn("rollback", msg.request().app(), deploy(target.request(), msg.events()));
+      spawn(
+          "rollback",
+          msg.request().app(),
+          deploy(target.request(), msg.events(), EnvHead.ROLLBACK));
       return;
     }
     msg.events()
@@ -405,7 +435,7 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
     spawn(
         "secrets",
         m.request().app(),
-        Rollout.syncSecrets(m.request(), m.events(), settings, supervisorSettings));
+        Rollout.syncSecrets(m.request(), m.events(), settings, supervisorSettings, convergence));
   }
 
   private void storeSecrets(StoreSecrets msg) {
@@ -450,8 +480,9 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
         });
   }
 
-  private Behavior<Rollout.Command> deploy(DeployRequest request, ActorRef<RolloutEvent> events) {
-    return Rollout.create(request, events, null, settings, supervisorSettings);
+  private Behavior<Rollout.Command> deploy(
+      DeployRequest request, ActorRef<RolloutEvent> events, String kind) {
+    return Rollout.create(request, events, null, settings, supervisorSettings, convergence, kind);
   }
 
   private void spawn(String kind, String app, Behavior<Rollout.Command> rollout) {

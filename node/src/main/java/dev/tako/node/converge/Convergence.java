@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Executor;
+import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
@@ -80,7 +81,7 @@ public final class Convergence extends AbstractBehavior<Convergence.Command> {
       String secretsDigest,
       List<String> servers,
       List<String> serving)
-      implements Command {
+      implements Command, NoSerializationVerificationNeeded {
     public Decide {
       servers = List.copyOf(servers);
       serving = List.copyOf(serving);
@@ -116,7 +117,8 @@ public final class Convergence extends AbstractBehavior<Convergence.Command> {
       implements Command, CborSerializable {}
 
   /** A catch-up ended. */
-  record Ended(String key, EnvHead head, String error, boolean again) implements Command {}
+  record Ended(String key, EnvHead head, String error, boolean again)
+      implements Command, NoSerializationVerificationNeeded {}
 
   private enum Tick implements Command {
     INSTANCE
@@ -231,7 +233,8 @@ public final class Convergence extends AbstractBehavior<Convergence.Command> {
         ledger,
         settings.askTimeout(),
         NodeLedger.Get::new,
-        (s, failure) -> failure == null ? new Read(s, then) : new Failed("read the ledger", failure));
+        (s, failure) ->
+            failure == null ? new Read(s, then) : new Failed("read the ledger", failure));
     return this;
   }
 
@@ -301,9 +304,7 @@ public final class Convergence extends AbstractBehavior<Convergence.Command> {
       }
     } else if (secrets == null) {
       secrets =
-          previous != null
-              ? previous.secretsDigest()
-              : state.secretsOf(m.app(), m.env()).digest();
+          previous != null ? previous.secretsDigest() : state.secretsOf(m.app(), m.env()).digest();
     }
     EnvHead head =
         new EnvHead(
@@ -495,9 +496,7 @@ public final class Convergence extends AbstractBehavior<Convergence.Command> {
     m.replyTo()
         .tell(
             new PeerMessages.Holds(
-                settings.server(),
-                holds(m.app(), m.env(), m.release(), m.sha()),
-                ctx.getSelf()));
+                settings.server(), holds(m.app(), m.env(), m.release(), m.sha()), ctx.getSelf()));
   }
 
   private void offer(FetchRelease m) {

@@ -3,6 +3,7 @@ package dev.tako.node.converge;
 import dev.tako.persistence.EnvHead;
 import java.util.Map;
 import java.util.Set;
+import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 
 /**
  * What {@code tako status} shows of convergence on one server: the environment heads it knows and
@@ -11,7 +12,8 @@ import java.util.Set;
  * @param heads the greatest head known per app/env
  * @param catchingUp the app/envs with a catch-up running or waiting to run
  */
-public record ConvergenceView(Map<String, EnvHead> heads, Set<String> catchingUp) {
+public record ConvergenceView(Map<String, EnvHead> heads, Set<String> catchingUp)
+    implements NoSerializationVerificationNeeded {
   public static final ConvergenceView NONE = new ConvergenceView(Map.of(), Set.of());
 
   public ConvergenceView {

@@ -27,8 +27,8 @@ public final class PeerMessages {
       implements CborSerializable {}
 
   /**
-   * A peer's secrets of an app/env, opened by its node key for this node to seal under its own. Over
-   * Artery's mutual TLS only; its toString never shows the values.
+   * A peer's secrets of an app/env, opened by its node key for this node to seal under its own.
+   * Over Artery's mutual TLS only; its toString never shows the values.
    */
   public record SecretsCopy(String server, Map<String, String> values, String digest, String error)
       implements CborSerializable {

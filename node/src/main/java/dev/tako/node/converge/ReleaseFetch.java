@@ -21,8 +21,9 @@ final class ReleaseFetch {
   void run() {
     catchUp.askPeers(
         PeerMessages.Holds.class,
-        r -> new Convergence.HasRelease(
-            head.app(), head.env(), head.release(), head.artifactSha256(), r),
+        r ->
+            new Convergence.HasRelease(
+                head.app(), head.env(), head.release(), head.artifactSha256(), r),
         catchUp.job().settings().askTimeout(),
         holds -> {
           if (!holds.holds()) {

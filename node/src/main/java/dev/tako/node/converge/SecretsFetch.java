@@ -29,7 +29,10 @@ final class SecretsFetch {
           if (copy.error() != null) {
             return false;
           }
-          catchUp.context().getLog().info("fetched the secrets of {} from {}", head.key(), copy.server());
+          catchUp
+              .context()
+              .getLog()
+              .info("fetched the secrets of {} from {}", head.key(), copy.server());
           catchUp.askAgent(
               settings.askTimeout(),
               r ->

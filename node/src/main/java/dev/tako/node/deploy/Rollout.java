@@ -3,6 +3,7 @@ package dev.tako.node.deploy;
 import dev.tako.node.NodeAgent;
 import dev.tako.node.NodeSettings;
 import dev.tako.node.StepResult;
+import dev.tako.node.converge.Convergence;
 import dev.tako.node.leases.Leases;
 import dev.tako.protocol.api.DeployRequest;
 import dev.tako.protocol.api.DeployResult;
@@ -71,6 +72,8 @@ public final class Rollout extends AbstractBehavior<Rollout.Command> {
   private final Map<String, ActorRef<NodeAgent.Command>> agents = new HashMap<>();
   private final Set<String> locked = new HashSet<>();
   private final RolloutOutcome outcome = new RolloutOutcome();
+  private final ActorRef<Convergence.Command> heads;
+  private final String kind;
   private String lockError;
   private final StepRound round;
   private int located;
@@ -91,7 +94,25 @@ public final class Rollout extends AbstractBehavior<Rollout.Command> {
       ActorRef<DeployResult> replyTo,
       NodeSettings settings,
       SupervisorSettings supervisorSettings) {
-    return create(new RolloutJob.Deploy(request), events, replyTo, settings, supervisorSettings);
+    return create(request, events, replyTo, settings, supervisorSettings, null, null);
+  }
+
+  /**
+   * A deploy or rollback that, when it succeeds, makes its release the environment's head.
+   *
+   * @param heads told the decision (null: nobody, as in tests of the rollout alone)
+   * @param kind {@link dev.tako.persistence.EnvHead#DEPLOY} or {@code ROLLBACK}
+   */
+  public static Behavior<Command> create(
+      DeployRequest request,
+      ActorRef<RolloutEvent> events,
+      ActorRef<DeployResult> replyTo,
+      NodeSettings settings,
+      SupervisorSettings supervisorSettings,
+      ActorRef<Convergence.Command> heads,
+      String kind) {
+    return create(
+        new RolloutJob.Deploy(request), events, replyTo, settings, supervisorSettings, heads, kind);
   }
 
   /** {@code tako secrets sync}, see {@link RolloutJob.SecretsSync}. */
@@ -99,8 +120,16 @@ public final class Rollout extends AbstractBehavior<Rollout.Command> {
       SecretsRequest sync,
       ActorRef<RolloutEvent> events,
       NodeSettings settings,
-      SupervisorSettings supervisorSettings) {
-    return create(new RolloutJob.SecretsSync(sync), events, null, settings, supervisorSettings);
+      SupervisorSettings supervisorSettings,
+      ActorRef<Convergence.Command> heads) {
+    return create(
+        new RolloutJob.SecretsSync(sync),
+        events,
+        null,
+        settings,
+        supervisorSettings,
+        heads,
+        dev.tako.persistence.EnvHead.SECRETS);
   }
 
   private static Behavior<Command> create(
@@ -108,7 +137,9 @@ public final class Rollout extends AbstractBehavior<Rollout.Command> {
       ActorRef<RolloutEvent> events,
       ActorRef<DeployResult> replyTo,
       NodeSettings settings,
-      SupervisorSettings supervisorSettings) {
+      SupervisorSettings supervisorSettings,
+      ActorRef<Convergence.Command> heads,
+      String kind) {
     return Behaviors.setup(
         ctx ->
             Behaviors.withTimers(
@@ -123,7 +154,8 @@ public final class Rollout extends AbstractBehavior<Rollout.Command> {
                         replyTo);
                     return Behaviors.stopped();
                   }
-                  return new Rollout(ctx, timers, job, ev, replyTo, settings, supervisorSettings);
+                  return new Rollout(
+                      ctx, timers, job, ev, replyTo, settings, supervisorSettings, heads, kind);
                 }));
   }
 
@@ -134,8 +166,12 @@ public final class Rollout extends AbstractBehavior<Rollout.Command> {
       ActorRef<RolloutEvent> events,
       ActorRef<DeployResult> replyTo,
       NodeSettings settings,
-      SupervisorSettings supervisorSettings) {
+      SupervisorSettings supervisorSettings,
+      ActorRef<Convergence.Command> heads,
+      String kind) {
     super(ctx);
+    this.heads = heads;
+    this.kind = kind;
     this.timers = timers;
     this.job = job;
     this.scope = job.scope();
@@ -397,9 +433,13 @@ public final class Rollout extends AbstractBehavior<Rollout.Command> {
   }
 
   private Behavior<Command> finish() {
-    releaseLeases();
     boolean ok = !outcome.failed();
     List<DeployResult.ServerResult> results = outcome.results(scope.servers());
+    if (ok && heads != null) {
+      // Before the leases go: no server catches up to the old head while the new one travels.
+      heads.tell(decision(results));
+    }
+    releaseLeases();
     getContext()
         .getLog()
         .info(
@@ -413,6 +453,21 @@ public final class Rollout extends AbstractBehavior<Rollout.Command> {
   }
 
   // ---- helpers ----
+
+  /** The environment's new head, see {@link Convergence.Decide}. */
+  private Convergence.Decide decision(List<DeployResult.ServerResult> results) {
+    DeployRequest request = job instanceof RolloutJob.Deploy d ? d.request() : null;
+    String secrets = job instanceof RolloutJob.SecretsSync sync ? sync.request().digest() : null;
+    return new Convergence.Decide(
+        scope.app(),
+        scope.env(),
+        kind,
+        job.release(),
+        request,
+        secrets,
+        scope.servers(),
+        RolloutOutcome.serving(results, request == null));
+  }
 
   private Duration startTimeout() {
     return supervisorSettings
