@@ -48,12 +48,13 @@ final class ArtifactTransfer {
       String sha,
       Materializer mat,
       Executor blocking) {
-    Path target = store.artifact(sha);
+    Path target;
     Path part;
     try {
+      target = store.artifact(sha);
       Files.createDirectories(target.getParent());
       part = target.resolveSibling(sha + ".part-" + UUID.randomUUID());
-    } catch (IOException e) {
+    } catch (IOException | IllegalArgumentException e) {
       return CompletableFuture.failedFuture(e);
     }
     return source

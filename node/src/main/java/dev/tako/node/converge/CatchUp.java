@@ -244,7 +244,7 @@ final class CatchUp extends AbstractBehavior<CatchUp.Command> {
     if (locked) {
       job.agent().tell(new NodeAgent.ReleaseLease(head.app(), head.env(), holder.rolloutId()));
     }
-    job.parent().tell(new Convergence.Ended(head.key(), head, error, again));
+    job.parent().tell(new Convergence.Ended(head.key(), head, error, again, ctx.getSelf()));
     getContext().stop(getContext().getSelf());
   }
 }

@@ -116,8 +116,12 @@ public final class Convergence extends AbstractBehavior<Convergence.Command> {
       String app, String env, String digest, ActorRef<PeerMessages.SecretsCopy> replyTo)
       implements Command, CborSerializable {}
 
-  /** A catch-up ended. */
-  record Ended(String key, EnvHead head, String error, boolean again)
+  /**
+   * A catch-up ended (told by it, or by its watch when it stopped on an exception: then only if it
+   * is still the one running for the key).
+   */
+  record Ended(
+      String key, EnvHead head, String error, boolean again, ActorRef<CatchUp.Command> by)
       implements Command, NoSerializationVerificationNeeded {}
 
   private enum Tick implements Command {
@@ -446,12 +450,18 @@ public final class Convergence extends AbstractBehavior<Convergence.Command> {
             mat,
             blocking,
             ctx.getSelf());
-    running.put(
-        head.key(),
-        ctx.spawn(CatchUp.create(job), "catch-up-" + catchUps + "-" + safe(head.app())));
+    ActorRef<CatchUp.Command> child =
+        ctx.spawn(CatchUp.create(job), "catch-up-" + catchUps + "-" + safe(head.app()));
+    ctx.watchWith(
+        child,
+        new Ended(head.key(), head, "the catch-up stopped unexpectedly (see the log)", false, child));
+    running.put(head.key(), child);
   }
 
   private Behavior<Command> onEnded(Ended m) {
+    if (!m.by().equals(running.get(m.key()))) {
+      return this; // the watch of a catch-up that had already ended
+    }
     running.remove(m.key());
     pending.remove(m.key());
     if (m.error() != null) {
@@ -487,9 +497,13 @@ public final class Convergence extends AbstractBehavior<Convergence.Command> {
   // ---- serving peers ----
 
   private boolean holds(String app, String env, String release, String sha) {
-    return sha != null
-        && state.app(app, env).flatMap(a -> a.release(release)).isPresent()
-        && store.has(sha);
+    try {
+      return sha != null
+          && state.app(app, env).flatMap(a -> a.release(release)).isPresent()
+          && store.has(sha);
+    } catch (IllegalArgumentException e) {
+      return false; // not a SHA-256 (a peer's head is data, not trusted to be well formed)
+    }
   }
 
   private void holds(HasRelease m) {

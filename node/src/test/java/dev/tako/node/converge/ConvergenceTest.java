@@ -200,4 +200,20 @@ class ConvergenceTest {
     assertEquals(head, ledger(again).head(NodeTesting.APP, NodeTesting.ENV));
     b = again;
   }
+
+  @Test
+  void twoSidesThatDecidedAtTheSameGenerationEndOnTheLaterDecision() {
+    String sha = "ab".repeat(32);
+    List<String> servers = List.of(a.server(), b.server());
+    EnvHead left =
+        new EnvHead("split", "prod", "r-left", sha, servers, 3, 1_000, a.server(), "deploy", null);
+    EnvHead right =
+        new EnvHead("split", "prod", "r-right", sha, servers, 3, 2_000, b.server(), "deploy", null);
+    // Each side knows only its own decision, as during a partition; then gossip crosses.
+    convergenceOf(a).tell(new Convergence.Gossip("test", List.of(left), List.of()));
+    convergenceOf(b).tell(new Convergence.Gossip("test", List.of(right), List.of()));
+    for (Node node : List.of(a, b)) {
+      await(WAIT, () -> assertEquals(right, ledger(node).head("split", "prod"), node.server()));
+    }
+  }
 }
