@@ -120,8 +120,7 @@ public final class Convergence extends AbstractBehavior<Convergence.Command> {
    * A catch-up ended (told by it, or by its watch when it stopped on an exception: then only if it
    * is still the one running for the key).
    */
-  record Ended(
-      String key, EnvHead head, String error, boolean again, ActorRef<CatchUp.Command> by)
+  record Ended(String key, EnvHead head, String error, boolean again, ActorRef<CatchUp.Command> by)
       implements Command, NoSerializationVerificationNeeded {}
 
   private enum Tick implements Command {
@@ -454,7 +453,8 @@ public final class Convergence extends AbstractBehavior<Convergence.Command> {
         ctx.spawn(CatchUp.create(job), "catch-up-" + catchUps + "-" + safe(head.app()));
     ctx.watchWith(
         child,
-        new Ended(head.key(), head, "the catch-up stopped unexpectedly (see the log)", false, child));
+        new Ended(
+            head.key(), head, "the catch-up stopped unexpectedly (see the log)", false, child));
     running.put(head.key(), child);
   }
 

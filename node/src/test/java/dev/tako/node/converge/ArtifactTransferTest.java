@@ -17,6 +17,8 @@ import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.serialization.SerializationExtension;
 import org.apache.pekko.stream.Materializer;
+import org.apache.pekko.stream.SourceRef;
+import org.apache.pekko.util.ByteString;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -54,16 +56,19 @@ class ArtifactTransferTest {
     return tmp;
   }
 
+  private SourceRef<ByteString> offer(String sha, Materializer mat) throws Exception {
+    return ArtifactTransfer.offer(new ArtifactStore(from), sha, mat)
+        .toCompletableFuture()
+        .get(5, TimeUnit.SECONDS);
+  }
+
   @Test
   void theBytesArriveWholeAndChecked() throws Exception {
     byte[] bytes = new byte[3 * 1024 * 1024 + 17];
     new Random(7).nextBytes(bytes);
     String sha = stored(bytes);
     Materializer mat = Materializer.matFromSystem(KIT.system());
-    var ref =
-        ArtifactTransfer.offer(new ArtifactStore(from), sha, mat)
-            .toCompletableFuture()
-            .get(5, TimeUnit.SECONDS);
+    var ref = offer(sha, mat);
     ArtifactStore target = new ArtifactStore(to);
     Path got =
         ArtifactTransfer.receive(ref, target, sha, mat, Runnable::run)
@@ -78,10 +83,7 @@ class ArtifactTransferTest {
     String sha = stored("the real artifact".getBytes());
     String other = ArtifactTransfer.sha256(write("another artifact".getBytes()));
     Materializer mat = Materializer.matFromSystem(KIT.system());
-    var ref =
-        ArtifactTransfer.offer(new ArtifactStore(from), sha, mat)
-            .toCompletableFuture()
-            .get(5, TimeUnit.SECONDS);
+    var ref = offer(sha, mat);
     ArtifactStore target = new ArtifactStore(to);
     var failed =
         assertThrows(
@@ -101,10 +103,7 @@ class ArtifactTransferTest {
   void anOfferWithItsStreamRefSurvivesSerialization() throws Exception {
     String sha = stored("bytes".getBytes());
     Materializer mat = Materializer.matFromSystem(KIT.system());
-    var ref =
-        ArtifactTransfer.offer(new ArtifactStore(from), sha, mat)
-            .toCompletableFuture()
-            .get(5, TimeUnit.SECONDS);
+    var ref = offer(sha, mat);
     var request =
         new DeployRequest(
             "web",
