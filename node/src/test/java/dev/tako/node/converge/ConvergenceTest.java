@@ -216,4 +216,41 @@ class ConvergenceTest {
       await(WAIT, () -> assertEquals(right, ledger(node).head("split", "prod"), node.server()));
     }
   }
+
+  @Test
+  void aServerWithoutTheHeadsSecretsFetchesThemFromAPeerBeforeRestarting() throws Exception {
+    String sha = pack(homeA, Map.of("server.js", SERVER_JS));
+    NodeTesting.copyArtifact(homeA, homeB, sha);
+    assertTrue(deploy(request("r1", sha, List.of(a.server(), b.server()))).ok());
+    // Only a got the new secrets (b was cut off during the sync).
+    var stored =
+        nodes.step(
+            a,
+            r ->
+                new NodeAgent.StoreSecrets(
+                    NodeTesting.APP, NodeTesting.ENV, Map.of("API_KEY", "s3cret"), "d1", r));
+    assertTrue(stored.ok(), stored::toString);
+    EnvHead head =
+        new EnvHead(
+            NodeTesting.APP,
+            NodeTesting.ENV,
+            "r1",
+            sha,
+            List.of(a.server(), b.server()),
+            7,
+            System.currentTimeMillis(),
+            a.server(),
+            EnvHead.SECRETS,
+            "d1");
+    convergenceOf(a).tell(new Convergence.Gossip("test", List.of(head), List.of(a.server())));
+
+    await(
+        CATCH_UP,
+        () -> {
+          NodeLedger.State s = ledger(b);
+          assertEquals("d1", s.secretsOf(NodeTesting.APP, NodeTesting.ENV).digest());
+          assertEquals(head, s.appliedHead(NodeTesting.APP, NodeTesting.ENV));
+        });
+    assertEquals("r1", ledger(b).app(NodeTesting.APP, NodeTesting.ENV).orElseThrow().current());
+  }
 }
