@@ -89,7 +89,8 @@ class ConvergenceIT {
               return serves(LATE, "v2", v2);
             });
     long seconds = (System.nanoTime() - rejoined) / 1_000_000_000;
-    System.out.println("ConvergenceIT: " + LATE + " served " + v2 + " " + seconds + " s after rejoining");
+    System.out.println(
+        "ConvergenceIT: " + LATE + " served " + v2 + " " + seconds + " s after rejoining");
     assertTrue(sawCatchingUp.get(), "status never showed " + LATE + " catching-up");
     JsonNode status = tako.run(tmp, "status", "--json").json();
     JsonNode current = appView(status).get("current");
@@ -137,8 +138,7 @@ class ConvergenceIT {
   private String deploySkipping(String body) throws Exception {
     Apps.write(app, "hello", body, "", REGIONS);
     TakoCli.Result deploy =
-        playground.tako.run(
-            app, Duration.ofMinutes(3), "deploy", "--skip-unreachable", "--json");
+        playground.tako.run(app, Duration.ofMinutes(3), "deploy", "--skip-unreachable", "--json");
     assertEquals(0, deploy.exit(), deploy::toString);
     JsonNode result = deploy.json();
     assertTrue(result.get("ok").asBoolean(), deploy::toString);
@@ -155,8 +155,7 @@ class ConvergenceIT {
   /** Whether the server's proxy answers with this body and release. */
   private boolean serves(String server, String body, String release) {
     try {
-      HttpResponse<String> r =
-          Http.get(playground.proxyPorts.get(server), "hello.localhost", "/");
+      HttpResponse<String> r = Http.get(playground.proxyPorts.get(server), "hello.localhost", "/");
       return r.statusCode() == 200 && r.body().startsWith(body + "|" + server + "|" + release);
     } catch (Exception e) {
       return false;
