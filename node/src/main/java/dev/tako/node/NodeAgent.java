@@ -58,6 +58,8 @@ import org.apache.pekko.actor.typed.receptionist.ServiceKey;
  * touched on this actor's thread only. The work itself lives with its feature: release steps in
  * deploy, rollback targets in releases, log reads in logs, the certificate relay in tls, the
  * proxy's routes in routing. After a restart it brings every app back from the ledger by itself.
+ * Its {@link Convergence} child keeps this server on each environment's current release (the head a
+ * rollout decides, gossiped between nodes), using the same release steps as a rollout.
  *
  * <p>Rollouts (one per deploy, coordinated from whichever node the CLI reached) talk to it through
  * the cross-node messages below; every failure they can expect is a {@link StepResult} with ok =

@@ -37,7 +37,9 @@ import org.apache.pekko.actor.typed.receptionist.Receptionist;
  * rollout holds it; renewed while this one lives, so a dead coordinator's leases simply expire),
  * has each server prepare the release (or store the secrets), runs the release command once, then
  * starts and switches the changed servers in the batches of the {@link Strategy}. A start failure
- * stops the batch's new instances; a failure after a switch moves the switched servers back.
+ * stops the batch's new instances; a failure after a switch moves the switched servers back. When
+ * it succeeds (and was given a {@link Convergence}), its release becomes the environment's new
+ * head, told before the leases are given back, so the servers it did not reach catch up to it.
  *
  * <p>Each phase is one method that asks its servers and names the phase that follows. Progress goes
  * to {@code events} as it happens; the final result goes there too (then {@link #END}) and to
