@@ -1,6 +1,5 @@
 package dev.tako.node.converge;
 
-import dev.tako.node.AppEnv;
 import dev.tako.node.NodeAgent;
 import dev.tako.node.NodeSettings;
 import dev.tako.node.converge.ConvergencePolicy.Action;
@@ -13,7 +12,6 @@ import dev.tako.protocol.api.DeployRequest;
 import dev.tako.supervisor.SupervisorSettings;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -142,8 +140,8 @@ public final class Convergence extends AbstractBehavior<Convergence.Command> {
   private final ActorRef<NodeLedger.Command> ledger;
   private final ActorRef<ConvergenceView> view;
   private final ArtifactStore store;
-  private final NodeKey nodeKey;
   private final Executor blocking;
+  private final PeerDesk desk;
   private final Materializer mat;
   private Set<ActorRef<Command>> peers = Set.of();
   private NodeLedger.State state = NodeLedger.State.empty();
@@ -201,9 +199,9 @@ public final class Convergence extends AbstractBehavior<Convergence.Command> {
     this.ledger = ledger;
     this.view = view;
     this.store = store;
-    this.nodeKey = nodeKey;
     this.blocking = blocking;
     this.mat = Materializer.matFromSystem(ctx.getSystem());
+    this.desk = new PeerDesk(settings.server(), store, nodeKey, mat);
     var receptionist = ctx.getSystem().receptionist();
     receptionist.tell(Receptionist.register(KEY, ctx.getSelf()));
     receptionist.tell(
@@ -221,9 +219,9 @@ public final class Convergence extends AbstractBehavior<Convergence.Command> {
         .onMessage(Failed.class, this::onFailed)
         .onMessage(Decide.class, m -> read(() -> decide(m)))
         .onMessage(Gossip.class, this::onGossip)
-        .onMessage(HasRelease.class, m -> read(() -> holds(m)))
-        .onMessage(FetchRelease.class, m -> read(() -> offer(m)))
-        .onMessage(FetchSecrets.class, m -> read(() -> secrets(m)))
+        .onMessage(HasRelease.class, m -> read(() -> desk.holds(state, m, ctx.getSelf())))
+        .onMessage(FetchRelease.class, m -> read(() -> desk.offer(state, m)))
+        .onMessage(FetchSecrets.class, m -> read(() -> desk.secrets(state, m)))
         .onMessage(Ended.class, this::onEnded)
         .build();
   }
@@ -494,84 +492,7 @@ public final class Convergence extends AbstractBehavior<Convergence.Command> {
     view.tell(new ConvergenceView(state.heads(), catchingUp));
   }
 
-  // ---- serving peers ----
-
-  private boolean holds(String app, String env, String release, String sha) {
-    try {
-      return sha != null
-          && state.app(app, env).flatMap(a -> a.release(release)).isPresent()
-          && store.has(sha);
-    } catch (IllegalArgumentException e) {
-      return false; // not a SHA-256 (a peer's head is data, not trusted to be well formed)
-    }
-  }
-
-  private void holds(HasRelease m) {
-    m.replyTo()
-        .tell(
-            new PeerMessages.Holds(
-                settings.server(), holds(m.app(), m.env(), m.release(), m.sha()), ctx.getSelf()));
-  }
-
-  private void offer(FetchRelease m) {
-    if (!holds(m.app(), m.env(), m.release(), m.sha())) {
-      m.replyTo()
-          .tell(
-              new PeerMessages.ArtifactOffer(
-                  settings.server(), null, null, "release " + m.release() + " is not here"));
-      return;
-    }
-    DeployRequest request =
-        state.app(m.app(), m.env()).flatMap(a -> a.release(m.release())).orElseThrow().request();
-    ctx.pipeToSelf(
-        ArtifactTransfer.offer(store, m.sha(), mat),
-        (ref, failure) ->
-            new Step(
-                () ->
-                    m.replyTo()
-                        .tell(
-                            new PeerMessages.ArtifactOffer(
-                                settings.server(),
-                                failure == null ? request : null,
-                                ref,
-                                failure == null ? null : "cannot read the artifact: " + failure))));
-  }
-
-  private void secrets(FetchSecrets m) {
-    NodeLedger.Secrets held = state.secretsOf(m.app(), m.env());
-    String error = null;
-    Map<String, String> values = Map.of();
-    if (m.digest() == null || !m.digest().equals(held.digest())) {
-      error = "server " + settings.server() + " holds other secrets";
-    } else {
-      try {
-        values = nodeKey.open(m.app(), m.env(), held.sealed());
-      } catch (dev.tako.protocol.crypto.SecretException | RuntimeException e) {
-        error = "cannot open the secrets here: " + e.getMessage();
-      }
-    }
-    m.replyTo().tell(new PeerMessages.SecretsCopy(settings.server(), values, m.digest(), error));
-  }
-
   private static String safe(String name) {
     return name.replaceAll("[^A-Za-z0-9-]", "-");
-  }
-
-  /** The app/env key of a head. */
-  static AppEnv appEnv(EnvHead head) {
-    return new AppEnv(head.app(), head.env());
-  }
-
-  /** Heads by app/env key, for tests. */
-  static Map<String, EnvHead> byKey(List<EnvHead> heads) {
-    Map<String, EnvHead> out = new HashMap<>();
-    heads.forEach(h -> out.merge(h.key(), h, EnvHead::max));
-    return out;
-  }
-
-  private static List<String> sorted(Set<String> s) {
-    List<String> out = new ArrayList<>(s);
-    out.sort(null);
-    return out;
   }
 }

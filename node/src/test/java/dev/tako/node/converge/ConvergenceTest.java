@@ -108,15 +108,21 @@ class ConvergenceTest {
             });
   }
 
+  /** The node's convergence actor, once registered (after the agent loaded its ledger). */
   private ActorRef<Convergence.Command> convergenceOf(Node node) {
     TestProbe<Receptionist.Listing> probe = testKit.createTestProbe(Receptionist.Listing.class);
-    testKit.system().receptionist().tell(Receptionist.find(Convergence.KEY, probe.ref()));
-    Set<ActorRef<Convergence.Command>> all =
-        probe.receiveMessage(WAIT).getServiceInstances(Convergence.KEY);
-    return all.stream()
-        .filter(r -> r.path().toString().contains("agent-" + node.server() + "-"))
-        .findFirst()
-        .orElseThrow();
+    return probe.awaitAssert(
+        WAIT,
+        Duration.ofMillis(50),
+        () -> {
+          testKit.system().receptionist().tell(Receptionist.find(Convergence.KEY, probe.ref()));
+          Set<ActorRef<Convergence.Command>> all =
+              probe.receiveMessage(WAIT).getServiceInstances(Convergence.KEY);
+          return all.stream()
+              .filter(r -> r.path().toString().contains("agent-" + node.server() + "-"))
+              .findFirst()
+              .orElseThrow(() -> new AssertionError("no convergence actor of " + node.server()));
+        });
   }
 
   @Test
