@@ -12,6 +12,7 @@ import dev.tako.protocol.api.DeployRequest;
 import dev.tako.supervisor.SupervisorSettings;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -67,7 +68,7 @@ public final class Convergence extends AbstractBehavior<Convergence.Command> {
    * @param release the release (null for a secrets sync: the head's release stays)
    * @param request the deploy request (null for a secrets sync)
    * @param secretsDigest the new secrets (secrets sync only, else null: unchanged)
-   * @param servers the environment's servers
+   * @param servers the rollout's servers (the head keeps those the previous head had besides)
    * @param serving the servers that serve the release at the end of the rollout
    */
   public record Decide(
@@ -313,7 +314,7 @@ public final class Convergence extends AbstractBehavior<Convergence.Command> {
             m.env(),
             release,
             sha,
-            m.servers(),
+            environment(m.servers(), previous),
             (previous == null ? 0 : previous.generation()) + 1,
             System.currentTimeMillis(),
             settings.server(),
@@ -322,6 +323,19 @@ public final class Convergence extends AbstractBehavior<Convergence.Command> {
     Gossip announce = new Gossip(settings.server(), List.of(head), m.serving());
     onGossip(announce);
     peers.forEach(p -> p.tell(announce));
+  }
+
+  /**
+   * The servers of the new head: the rollout's, then those of the previous head it left out. A
+   * {@code deploy --skip-unreachable} rolls out to the reachable servers only, and the skipped ones
+   * must still catch up; so a server leaves the head only with the whole app/env.
+   */
+  static List<String> environment(List<String> rollout, EnvHead previous) {
+    List<String> out = new ArrayList<>(rollout);
+    if (previous != null) {
+      previous.servers().stream().filter(s -> !out.contains(s)).forEach(out::add);
+    }
+    return out;
   }
 
   private Behavior<Command> onGossip(Gossip m) {

@@ -92,4 +92,13 @@ class ConvergencePolicyTest {
     assertEquals(Duration.ofSeconds(60), ConvergencePolicy.backoff(5));
     assertEquals(Duration.ofSeconds(60), ConvergencePolicy.backoff(50));
   }
+
+  @Test
+  void aHeadKeepsTheServersARolloutSkipped() {
+    EnvHead previous = head("r1", 1, EnvHead.DEPLOY, null);
+    assertEquals(List.of("la", "nyc"), Convergence.environment(List.of("la"), previous));
+    assertEquals(
+        List.of("la", "fra", "nyc"), Convergence.environment(List.of("la", "fra"), previous));
+    assertEquals(List.of("la"), Convergence.environment(List.of("la"), null));
+  }
 }
