@@ -305,8 +305,10 @@ public final class Convergence extends AbstractBehavior<Convergence.Command> {
         sha = here.get().release().artifactSha256();
       }
     } else if (secrets == null) {
-      secrets =
-          previous != null ? previous.secretsDigest() : state.secretsOf(m.app(), m.env()).digest();
+      // The CLI stores the project's secrets on the servers it deploys to, this one among them
+      // (it coordinates): the set held here is the one the release runs with.
+      String here = state.secretsOf(m.app(), m.env()).digest();
+      secrets = here != null ? here : previous != null ? previous.secretsDigest() : null;
     }
     EnvHead head =
         new EnvHead(
