@@ -123,7 +123,10 @@ public final class AppSupervisors {
   }
 
   /** This server's apps: the ledger's current releases with their supervisors' instances. */
-  void status(NodeLedger.State state, ActorRef<ServerStatus> replyTo) {
+  void status(
+      NodeLedger.State state,
+      dev.tako.node.converge.ConvergenceView converging,
+      ActorRef<ServerStatus> replyTo) {
     ctx.spawnAnonymous(
         Gather.create(
             Map.copyOf(supervisors),
@@ -131,7 +134,9 @@ public final class AppSupervisors {
             AppSupervisor.GetStatus::new,
             settings.askTimeout(),
             answers ->
-                replyTo.tell(ServerStatusReport.build(settings, state, answers, Instant.now()))));
+                replyTo.tell(
+                    ServerStatusReport.build(
+                        settings, state, answers, Instant.now(), converging))));
   }
 
   /** Every supervisor stops its instances; answers when all did (or their time is up). */

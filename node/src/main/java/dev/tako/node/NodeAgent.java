@@ -1,5 +1,7 @@
 package dev.tako.node;
 
+import dev.tako.node.converge.Convergence;
+import dev.tako.node.converge.ConvergenceView;
 import dev.tako.node.delete.AppDeletion;
 import dev.tako.node.deploy.ProcessEnvironment;
 import dev.tako.node.deploy.ReleaseSteps;
@@ -23,6 +25,7 @@ import dev.tako.node.tls.CertificateExchange;
 import dev.tako.node.tls.CertificateRelay;
 import dev.tako.node.tls.SharedCertificate;
 import dev.tako.persistence.ArtifactStore;
+import dev.tako.persistence.EnvHead;
 import dev.tako.persistence.NodeLedger;
 import dev.tako.protocol.CborSerializable;
 import dev.tako.protocol.api.DeployRequest;
@@ -56,6 +59,8 @@ import org.apache.pekko.actor.typed.receptionist.ServiceKey;
  * touched on this actor's thread only. The work itself lives with its feature: release steps in
  * deploy, rollback targets in releases, log reads in logs, the certificate relay in tls, the
  * proxy's routes in routing. After a restart it brings every app back from the ledger by itself.
+ * Its {@link Convergence} child keeps this server on each environment's current release (the head a
+ * rollout decides, gossiped between nodes), using the same release steps as a rollout.
  *
  * <p>Rollouts (one per deploy, coordinated from whichever node the CLI reached) talk to it through
  * the cross-node messages below; every failure they can expect is a {@link StepResult} with ok =
@@ -252,6 +257,9 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
 
   private record Endpoints(EndpointsChanged change) implements Command {}
 
+  /** What status shows of convergence changed (from the convergence child). */
+  private record Converging(ConvergenceView view) implements Command {}
+
   private final NodeSettings settings;
   private final SupervisorSettings supervisorSettings;
   private final ArtifactStore store;
@@ -265,6 +273,8 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
   private final NodeKey nodeKey;
   private final AppDeletion deletion;
   private final ProcessEnvironment processes;
+  private final ActorRef<Convergence.Command> convergence;
+  private ConvergenceView converging = ConvergenceView.NONE;
   private int rollouts;
 
   /**
@@ -355,6 +365,18 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
     this.deletion =
         new AppDeletion(ctx, settings.server(), this.ledger, supervisors, store, blocking);
     supervisors.restore(loaded, processes);
+    this.convergence =
+        ctx.spawn(
+            Convergence.create(
+                settings,
+                supervisorSettings,
+                ctx.getSelf(),
+                ledger,
+                ctx.messageAdapter(ConvergenceView.class, Converging::new),
+                store,
+                nodeKey,
+                blocking),
+            "converge");
     acmeHosts.want(AcmeHost.wantedBy(loaded));
   }
 
@@ -370,7 +392,12 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
         .onMessage(Abort.class, on(steps::abort))
         .onMessage(
             RunDeploy.class,
-            on(m -> spawn("rollout", m.request().app(), deploy(m.request(), m.events()))))
+            on(
+                m ->
+                    spawn(
+                        "rollout",
+                        m.request().app(),
+                        deploy(m.request(), m.events(), EnvHead.DEPLOY))))
         // releases
         .onMessage(RunRollback.class, on(this::rollback))
         .onMessage(GetReleases.class, on(this::releases))
@@ -398,7 +425,9 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
         .onMessage(DeleteApp.class, on(deletion::delete))
         // logs, status, scale
         .onMessage(ReadLogs.class, on(this::readLogs))
-        .onMessage(GetStatus.class, on(m -> supervisors.status(ledger.state(), m.replyTo())))
+        .onMessage(
+            GetStatus.class, on(m -> supervisors.status(ledger.state(), converging, m.replyTo())))
+        .onMessage(Converging.class, on(m -> converging = m.view()))
         .onMessage(SetScale.class, on(this::scale))
         // the proxy and the node's life
         .onMessage(Endpoints.class, on(m -> routes.tell(new RoutePublisher.Changed(m.change()))))
@@ -420,7 +449,10 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
             msg.request(),
             settings.server());
     if (target.error() == null) {
-      spawn("rollback", msg.request().app(), deploy(target.request(), msg.events()));
+      spawn(
+          "rollback",
+          msg.request().app(),
+          deploy(target.request(), msg.events(), EnvHead.ROLLBACK));
       return;
     }
     msg.events()
@@ -445,7 +477,7 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
     spawn(
         "secrets",
         m.request().app(),
-        Rollout.syncSecrets(m.request(), m.events(), settings, supervisorSettings));
+        Rollout.syncSecrets(m.request(), m.events(), settings, supervisorSettings, convergence));
   }
 
   private void storeSecrets(StoreSecrets msg) {
@@ -490,8 +522,9 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
         });
   }
 
-  private Behavior<Rollout.Command> deploy(DeployRequest request, ActorRef<RolloutEvent> events) {
-    return Rollout.create(request, events, null, settings, supervisorSettings);
+  private Behavior<Rollout.Command> deploy(
+      DeployRequest request, ActorRef<RolloutEvent> events, String kind) {
+    return Rollout.create(request, events, null, settings, supervisorSettings, convergence, kind);
   }
 
   private void spawn(String kind, String app, Behavior<Rollout.Command> rollout) {

@@ -26,7 +26,9 @@ import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
  * The node's durable record, one per server ({@code tako-node-ledger-<server>}): per app/env the
  * releases this server holds (newest last, the last {@value #KEEP_RELEASES} kept, never the current
  * one nor the one before it), which release is current, and the desired instance count set by
- * {@code tako scale}. Only the NodeAgent writes to it.
+ * {@code tako scale}; and per app/env the environment's head ({@link EnvHead}: the release the
+ * whole environment converges to) and the head this server last applied, so a restarted node knows
+ * both. Only the NodeAgent and its convergence child write to it.
  *
  * <p>Expected failures (activating an unknown release, scaling an unknown app) are error replies
  * and change nothing. A journal failure stops the behavior (Pekko's persistence semantics); its
@@ -81,6 +83,30 @@ public final class NodeLedger
       ActorRef<Done> replyTo)
       implements Command {}
 
+  /**
+   * Keeps each head that is greater ({@link EnvHead#ORDER}) than the one known for its app/env;
+   * replies with the heads that changed (none: nothing new).
+   */
+  public record RecordHeads(List<EnvHead> heads, ActorRef<HeadsChanged> replyTo)
+      implements Command {
+    public RecordHeads {
+      heads = List.copyOf(heads);
+    }
+  }
+
+  /** The answer to {@link RecordHeads}: the heads that were greater than those known. */
+  public record HeadsChanged(List<EnvHead> changed) implements CborSerializable {
+    public HeadsChanged {
+      changed = List.copyOf(changed);
+    }
+  }
+
+  /**
+   * Notes that this server now serves {@code head} (it caught up to it, or a rollout left it
+   * there); kept only when greater than the head applied before, so convergence never goes back.
+   */
+  public record MarkApplied(EnvHead head, ActorRef<Done> replyTo) implements Command {}
+
   /** What the journal holds; each event names its app/env and carries all it changes. */
   public interface Event extends CborSerializable {}
 
@@ -116,6 +142,14 @@ public final class NodeLedger
       sealed = sealed == null ? Map.of() : Map.copyOf(sealed);
     }
   }
+
+  /** A greater head of an app/env became known here (decided here or gossiped). */
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  public record HeadRecorded(@JsonProperty("head") EnvHead head) implements Event {}
+
+  /** This server serves the head's release (with its secrets). */
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  public record HeadApplied(@JsonProperty("head") EnvHead head) implements Event {}
 
   /**
    * An app/env's secrets, sealed under the node key.
@@ -256,19 +290,51 @@ public final class NodeLedger
    * Everything the ledger holds, keyed by {@code "app/env"}.
    *
    * @param apps keyed by {@link #key(String, String)}
+   * @param heads the greatest head known per app/env (cluster-wide, also of apps not here)
+   * @param applied the greatest head this server served, per app/env
    */
   @JsonIgnoreProperties(ignoreUnknown = true)
   public record State(
       @JsonProperty("apps") Map<String, AppState> apps,
-      @JsonProperty("secrets") Map<String, Secrets> secrets)
+      @JsonProperty("secrets") Map<String, Secrets> secrets,
+      @JsonProperty("heads") Map<String, EnvHead> heads,
+      @JsonProperty("applied") Map<String, EnvHead> applied)
       implements CborSerializable {
     public State {
       apps = apps == null ? Map.of() : Map.copyOf(apps);
       secrets = secrets == null ? Map.of() : Map.copyOf(secrets);
+      heads = heads == null ? Map.of() : Map.copyOf(heads);
+      applied = applied == null ? Map.of() : Map.copyOf(applied);
+    }
+
+    public State(Map<String, AppState> apps, Map<String, Secrets> secrets) {
+      this(apps, secrets, Map.of(), Map.of());
     }
 
     public State(Map<String, AppState> apps) {
       this(apps, Map.of());
+    }
+
+    /** The greatest head known for an app/env, or null. */
+    public EnvHead head(String app, String env) {
+      return heads.get(key(app, env));
+    }
+
+    /** The greatest head this server served for an app/env, or null. */
+    public EnvHead appliedHead(String app, String env) {
+      return applied.get(key(app, env));
+    }
+
+    State withHead(EnvHead head) {
+      Map<String, EnvHead> next = new HashMap<>(heads);
+      next.merge(head.key(), head, EnvHead::max);
+      return new State(apps, secrets, next, applied);
+    }
+
+    State withApplied(EnvHead head) {
+      Map<String, EnvHead> next = new HashMap<>(applied);
+      next.merge(head.key(), head, EnvHead::max);
+      return new State(apps, secrets, heads, next);
     }
 
     public static State empty() {
@@ -283,7 +349,7 @@ public final class NodeLedger
     State withSecrets(String app, String env, Secrets s) {
       Map<String, Secrets> next = new HashMap<>(secrets);
       next.put(key(app, env), s);
-      return new State(apps, next);
+      return new State(apps, next, heads, applied);
     }
 
     public static String key(String app, String env) {
@@ -297,7 +363,7 @@ public final class NodeLedger
     State with(AppState appState) {
       Map<String, AppState> next = new HashMap<>(apps);
       next.put(key(appState.app(), appState.env()), appState);
-      return new State(next, secrets);
+      return new State(next, secrets, heads, applied);
     }
 
     State without(String app, String env) {
@@ -305,7 +371,7 @@ public final class NodeLedger
       next.remove(key(app, env));
       Map<String, Secrets> nextSecrets = new HashMap<>(secrets);
       nextSecrets.remove(key(app, env));
-      return new State(next, nextSecrets);
+      return new State(next, nextSecrets, heads, applied);
     }
   }
 
@@ -338,6 +404,15 @@ public final class NodeLedger
         .onCommand(SetDesired.class, this::onSetDesired)
         .onCommand(RemoveApp.class, this::onRemoveApp)
         .onCommand(Get.class, (state, cmd) -> Effect().reply(cmd.replyTo(), state))
+        .onCommand(RecordHeads.class, this::onRecordHeads)
+        .onCommand(
+            MarkApplied.class,
+            (state, cmd) ->
+                cmd.head().greaterThan(state.appliedHead(cmd.head().app(), cmd.head().env()))
+                    ? Effect()
+                        .persist(new HeadApplied(cmd.head()))
+                        .thenReply(cmd.replyTo(), st -> Done.getInstance())
+                    : Effect().reply(cmd.replyTo(), Done.getInstance()))
         .onCommand(
             SetSecrets.class,
             (state, cmd) ->
@@ -353,6 +428,23 @@ public final class NodeLedger
                                 cmd.digest()))
                         .thenReply(cmd.replyTo(), st -> Done.getInstance()))
         .build();
+  }
+
+  private Effect<Event, State> onRecordHeads(State state, RecordHeads cmd) {
+    Map<String, EnvHead> greater = new HashMap<>();
+    for (EnvHead head : cmd.heads()) {
+      EnvHead known = EnvHead.max(state.heads().get(head.key()), greater.get(head.key()));
+      if (head.greaterThan(known)) {
+        greater.put(head.key(), head);
+      }
+    }
+    List<EnvHead> changed = List.copyOf(greater.values());
+    if (changed.isEmpty()) {
+      return Effect().reply(cmd.replyTo(), new HeadsChanged(List.of()));
+    }
+    return Effect()
+        .persist(changed.stream().<Event>map(HeadRecorded::new).toList())
+        .thenReply(cmd.replyTo(), st -> new HeadsChanged(changed));
   }
 
   private Effect<Event, State> onRecordRelease(State state, RecordRelease cmd) {
@@ -443,6 +535,8 @@ public final class NodeLedger
                     .map(a -> state.with(a.withDesired(e.desired())))
                     .orElse(state))
         .onEvent(AppRemoved.class, (state, e) -> state.without(e.app(), e.env()))
+        .onEvent(HeadRecorded.class, (state, e) -> state.withHead(e.head()))
+        .onEvent(HeadApplied.class, (state, e) -> state.withApplied(e.head()))
         .build();
   }
 

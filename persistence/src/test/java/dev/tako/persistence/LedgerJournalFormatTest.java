@@ -82,9 +82,27 @@ class LedgerJournalFormatTest {
             .with(
                 new NodeLedger.AppState(
                     "web", "prod", List.of(release("web", "prod", "r1", 2)), "r1", 3))
-            .withSecrets("web", "prod", new NodeLedger.Secrets(Map.of(), "d"));
+            .withSecrets("web", "prod", new NodeLedger.Secrets(Map.of(), "d"))
+            .withHead(EnvHeadTest.head("r1", 1, 10, "la"))
+            .withApplied(EnvHeadTest.head("r1", 1, 10, "la"));
     JsonNode snapshot = tree(state);
-    assertEquals(List.of("apps", "secrets"), names(snapshot));
+    assertEquals(List.of("apps", "secrets", "heads", "applied"), names(snapshot));
+    assertEquals(
+        List.of(
+            "app",
+            "env",
+            "release",
+            "artifactSha256",
+            "servers",
+            "generation",
+            "decidedAtMillis",
+            "decidedBy",
+            "kind",
+            "secretsDigest"),
+        names(snapshot.get("heads").get("web/prod")));
+    assertEquals(
+        List.of("head"),
+        names(tree(new NodeLedger.HeadRecorded(EnvHeadTest.head("r1", 1, 10, "la")))));
     assertEquals(
         List.of("app", "env", "releases", "current", "desired"),
         names(snapshot.get("apps").get("web/prod")));

@@ -159,4 +159,33 @@ class NodeLedgerTest {
     assertEquals("r1", app("web", "staging").current());
     assertEquals(2, ledger.getState().apps().size());
   }
+
+  private List<EnvHead> recordHeads(EnvHead... heads) {
+    return ledger
+        .<NodeLedger.HeadsChanged>runCommand(r -> new NodeLedger.RecordHeads(List.of(heads), r))
+        .reply()
+        .changed();
+  }
+
+  @Test
+  void keepsTheGreaterHeadAndTheAppliedOneAcrossARestart() {
+    EnvHead first = EnvHeadTest.head("r1", 1, 10, "la");
+    EnvHead second = EnvHeadTest.head("r2", 2, 5, "nyc");
+    assertEquals(List.of(first), recordHeads(first));
+    assertEquals(List.of(second), recordHeads(first, second));
+    assertEquals(List.of(), recordHeads(first), "an older head changes nothing");
+    var older =
+        ledger.<NodeLedger.HeadsChanged>runCommand(
+            r -> new NodeLedger.RecordHeads(List.of(first), r));
+    assertTrue(older.hasNoEvents());
+    assertEquals(second, ledger.getState().head("web", "prod"));
+
+    ledger.<Done>runCommand(r -> new NodeLedger.MarkApplied(second, r));
+    var back = ledger.<Done>runCommand(r -> new NodeLedger.MarkApplied(first, r));
+    assertTrue(back.hasNoEvents(), "applied never goes back");
+    assertEquals(second, ledger.getState().appliedHead("web", "prod"));
+
+    State before = ledger.getState();
+    assertEquals(before, ledger.restart().state());
+  }
 }

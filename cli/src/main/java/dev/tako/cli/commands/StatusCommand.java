@@ -133,6 +133,16 @@ public final class StatusCommand implements Callable<Integer> {
     for (StatusView.AppView a : view.apps()) {
       out.line("");
       out.line(out.bold(a.app()) + " (" + a.env() + ")  routes: " + String.join(", ", a.routes()));
+      if (a.current() != null) {
+        out.line(
+            String.format(
+                "  current: %s (%s, generation %d, decided by %s at %s)",
+                a.current().release(),
+                a.current().kind(),
+                a.current().generation(),
+                a.current().decidedBy(),
+                a.current().decidedAt()));
+      }
       out.line(
           String.format(
               "  %-10s %-12s %-8s %-10s %s", "SERVER", "RELEASE", "DESIRED", "READY", "URL"));
@@ -146,7 +156,8 @@ public final class StatusCommand implements Callable<Integer> {
                 s.desired(),
                 ready + "/" + s.instances().size(),
                 s.url(),
-                s.stale() ? "  (stale: last known state, server did not answer)" : ""));
+                (s.stale() ? "  (stale: last known state, server did not answer)" : "")
+                    + (s.state() != null ? "  (" + s.state() + ")" : "")));
         for (StatusView.InstanceView i : s.instances()) {
           out.line(
               String.format(

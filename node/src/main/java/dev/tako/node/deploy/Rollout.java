@@ -3,6 +3,7 @@ package dev.tako.node.deploy;
 import dev.tako.node.NodeAgent;
 import dev.tako.node.NodeSettings;
 import dev.tako.node.StepResult;
+import dev.tako.node.converge.Convergence;
 import dev.tako.node.leases.Leases;
 import dev.tako.protocol.api.DeployRequest;
 import dev.tako.protocol.api.DeployResult;
@@ -36,7 +37,9 @@ import org.apache.pekko.actor.typed.receptionist.Receptionist;
  * rollout holds it; renewed while this one lives, so a dead coordinator's leases simply expire),
  * has each server prepare the release (or store the secrets), runs the release command once, then
  * starts and switches the changed servers in the batches of the {@link Strategy}. A start failure
- * stops the batch's new instances; a failure after a switch moves the switched servers back.
+ * stops the batch's new instances; a failure after a switch moves the switched servers back. When
+ * it succeeds (and was given a {@link Convergence}), its release becomes the environment's new
+ * head, told before the leases are given back, so the servers it did not reach catch up to it.
  *
  * <p>Each phase is one method that asks its servers and names the phase that follows. Progress goes
  * to {@code events} as it happens; the final result goes there too (then {@link #END}) and to
@@ -71,6 +74,8 @@ public final class Rollout extends AbstractBehavior<Rollout.Command> {
   private final Map<String, ActorRef<NodeAgent.Command>> agents = new HashMap<>();
   private final Set<String> locked = new HashSet<>();
   private final RolloutOutcome outcome = new RolloutOutcome();
+  private final ActorRef<Convergence.Command> heads;
+  private final String kind;
   private String lockError;
   private final StepRound round;
   private int located;
@@ -91,7 +96,25 @@ public final class Rollout extends AbstractBehavior<Rollout.Command> {
       ActorRef<DeployResult> replyTo,
       NodeSettings settings,
       SupervisorSettings supervisorSettings) {
-    return create(new RolloutJob.Deploy(request), events, replyTo, settings, supervisorSettings);
+    return create(request, events, replyTo, settings, supervisorSettings, null, null);
+  }
+
+  /**
+   * A deploy or rollback that, when it succeeds, makes its release the environment's head.
+   *
+   * @param heads told the decision (null: nobody, as in tests of the rollout alone)
+   * @param kind {@link dev.tako.persistence.EnvHead#DEPLOY} or {@code ROLLBACK}
+   */
+  public static Behavior<Command> create(
+      DeployRequest request,
+      ActorRef<RolloutEvent> events,
+      ActorRef<DeployResult> replyTo,
+      NodeSettings settings,
+      SupervisorSettings supervisorSettings,
+      ActorRef<Convergence.Command> heads,
+      String kind) {
+    return create(
+        new RolloutJob.Deploy(request), events, replyTo, settings, supervisorSettings, heads, kind);
   }
 
   /** {@code tako secrets sync}, see {@link RolloutJob.SecretsSync}. */
@@ -99,8 +122,16 @@ public final class Rollout extends AbstractBehavior<Rollout.Command> {
       SecretsRequest sync,
       ActorRef<RolloutEvent> events,
       NodeSettings settings,
-      SupervisorSettings supervisorSettings) {
-    return create(new RolloutJob.SecretsSync(sync), events, null, settings, supervisorSettings);
+      SupervisorSettings supervisorSettings,
+      ActorRef<Convergence.Command> heads) {
+    return create(
+        new RolloutJob.SecretsSync(sync),
+        events,
+        null,
+        settings,
+        supervisorSettings,
+        heads,
+        dev.tako.persistence.EnvHead.SECRETS);
   }
 
   private static Behavior<Command> create(
@@ -108,7 +139,9 @@ public final class Rollout extends AbstractBehavior<Rollout.Command> {
       ActorRef<RolloutEvent> events,
       ActorRef<DeployResult> replyTo,
       NodeSettings settings,
-      SupervisorSettings supervisorSettings) {
+      SupervisorSettings supervisorSettings,
+      ActorRef<Convergence.Command> heads,
+      String kind) {
     return Behaviors.setup(
         ctx ->
             Behaviors.withTimers(
@@ -123,7 +156,8 @@ public final class Rollout extends AbstractBehavior<Rollout.Command> {
                         replyTo);
                     return Behaviors.stopped();
                   }
-                  return new Rollout(ctx, timers, job, ev, replyTo, settings, supervisorSettings);
+                  return new Rollout(
+                      ctx, timers, job, ev, replyTo, settings, supervisorSettings, heads, kind);
                 }));
   }
 
@@ -134,8 +168,12 @@ public final class Rollout extends AbstractBehavior<Rollout.Command> {
       ActorRef<RolloutEvent> events,
       ActorRef<DeployResult> replyTo,
       NodeSettings settings,
-      SupervisorSettings supervisorSettings) {
+      SupervisorSettings supervisorSettings,
+      ActorRef<Convergence.Command> heads,
+      String kind) {
     super(ctx);
+    this.heads = heads;
+    this.kind = kind;
     this.timers = timers;
     this.job = job;
     this.scope = job.scope();
@@ -397,9 +435,13 @@ public final class Rollout extends AbstractBehavior<Rollout.Command> {
   }
 
   private Behavior<Command> finish() {
-    releaseLeases();
     boolean ok = !outcome.failed();
     List<DeployResult.ServerResult> results = outcome.results(scope.servers());
+    if (ok && heads != null) {
+      // Before the leases go: no server catches up to the old head while the new one travels.
+      heads.tell(decision(results));
+    }
+    releaseLeases();
     getContext()
         .getLog()
         .info(
@@ -413,6 +455,21 @@ public final class Rollout extends AbstractBehavior<Rollout.Command> {
   }
 
   // ---- helpers ----
+
+  /** The environment's new head, see {@link Convergence.Decide}. */
+  private Convergence.Decide decision(List<DeployResult.ServerResult> results) {
+    DeployRequest request = job instanceof RolloutJob.Deploy d ? d.request() : null;
+    String secrets = job instanceof RolloutJob.SecretsSync sync ? sync.request().digest() : null;
+    return new Convergence.Decide(
+        scope.app(),
+        scope.env(),
+        kind,
+        job.release(),
+        request,
+        secrets,
+        scope.servers(),
+        RolloutOutcome.serving(results, request == null));
+  }
 
   private Duration startTimeout() {
     return supervisorSettings

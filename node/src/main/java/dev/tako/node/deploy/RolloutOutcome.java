@@ -98,4 +98,21 @@ final class RolloutOutcome {
     }
     return out;
   }
+
+  /**
+   * The servers that serve the rollout's release at its end (switched, or had it already): those
+   * the environment's new head need not catch up. After a secrets sync, every server that stored
+   * the secrets (restarted or not, as the user chose; not those a {@code --skip-unreachable} left
+   * out).
+   */
+  static List<String> serving(List<DeployResult.ServerResult> results, boolean secretsSync) {
+    return results.stream()
+        .filter(
+            r ->
+                secretsSync
+                    ? !r.result().equals("failed") && !r.result().equals("skipped")
+                    : r.result().equals("switched") || r.result().equals("unchanged"))
+        .map(DeployResult.ServerResult::server)
+        .toList();
+  }
 }

@@ -1,6 +1,8 @@
 package dev.tako.node.status;
 
+import dev.tako.persistence.EnvHead;
 import dev.tako.protocol.api.StatusView;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -12,7 +14,8 @@ import java.util.TreeMap;
  * answer: a server that answered is shown as it answered; one that did not (unreachable, not asked,
  * too slow) with the apps of its last known state, each server entry marked stale; a server never
  * known is shown without apps. Servers that are no members any more (stopped, left) but were known
- * keep their last apps, stale, after the members.
+ * keep their last apps, stale, after the members. Each app's {@code current} is the greatest
+ * environment head any server reported ({@link EnvHead#ORDER}).
  */
 public final class StatusMerge {
   private StatusMerge() {}
@@ -23,6 +26,7 @@ public final class StatusMerge {
       Map<String, ServerStatus> lastKnown) {
     Map<String, StatusView.AppView> apps = new TreeMap<>();
     Map<String, List<StatusView.ServerAppView>> byApp = new HashMap<>();
+    Map<String, EnvHead> heads = new HashMap<>();
     List<String> servers = new ArrayList<>();
     members.forEach(m -> servers.add(m.server()));
     lastKnown.keySet().stream().filter(k -> !servers.contains(k)).sorted().forEach(servers::add);
@@ -39,11 +43,21 @@ public final class StatusMerge {
       for (ServerStatus.AppOnServer a : s.apps()) {
         String key = a.app() + "/" + a.env();
         apps.putIfAbsent(key, new StatusView.AppView(a.app(), a.env(), a.routes(), List.of()));
+        if (a.head() != null) {
+          heads.merge(key, a.head(), EnvHead::max);
+        }
         StatusView.ServerAppView v = a.view();
         if (stale) {
           v =
               new StatusView.ServerAppView(
-                  v.server(), v.region(), v.release(), v.desired(), v.url(), true, v.instances());
+                  v.server(),
+                  v.region(),
+                  v.release(),
+                  v.desired(),
+                  v.url(),
+                  true,
+                  v.instances(),
+                  v.state());
         }
         byApp.computeIfAbsent(key, k -> new ArrayList<>()).add(v);
       }
@@ -53,7 +67,11 @@ public final class StatusMerge {
         (key, a) ->
             out.add(
                 new StatusView.AppView(
-                    a.app(), a.env(), a.routes(), byApp.getOrDefault(key, List.of()))));
+                    a.app(),
+                    a.env(),
+                    a.routes(),
+                    byApp.getOrDefault(key, List.of()),
+                    current(heads.get(key)))));
     return new StatusView(new StatusView.Cluster(withRuntimes(members, answered, lastKnown)), out);
   }
 
@@ -68,5 +86,18 @@ public final class StatusMerge {
       out.add(s == null || s.runtimes() == null ? m : m.withRuntimes(s.runtimes()));
     }
     return out;
+  }
+
+  /** The greatest head any server reported: the environment's current release, and who won. */
+  static StatusView.Current current(EnvHead head) {
+    if (head == null) {
+      return null;
+    }
+    return new StatusView.Current(
+        head.release(),
+        head.generation(),
+        head.kind(),
+        head.decidedBy(),
+        Instant.ofEpochMilli(head.decidedAtMillis()).toString());
   }
 }

@@ -48,4 +48,17 @@ class RolloutOutcomeTest {
     o.revertStarted("a");
     assertEquals(List.of("a"), o.readyToSwitchBack());
   }
+
+  @Test
+  void theServersThatServeTheReleaseNeedNoCatchUp() {
+    List<ServerResult> results =
+        List.of(
+            new ServerResult("a", "unchanged", null),
+            new ServerResult("b", "switched", null),
+            new ServerResult("c", "not-switched", null),
+            new ServerResult("d", "skipped", null),
+            new ServerResult("e", "failed", "boom"));
+    assertEquals(List.of("a", "b"), RolloutOutcome.serving(results, false));
+    assertEquals(List.of("a", "b", "c"), RolloutOutcome.serving(results, true));
+  }
 }

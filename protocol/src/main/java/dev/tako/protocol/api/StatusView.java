@@ -38,18 +38,47 @@ public record StatusView(Cluster cluster, List<AppView> apps) implements CborSer
     }
   }
 
-  public record AppView(String app, String env, List<String> routes, List<ServerAppView> servers)
+  /**
+   * One app/env across its servers.
+   *
+   * @param current the environment's current release cluster-wide and which decision made it (the
+   *     one every server converges to; after a partition, the one that won), or null when unknown
+   */
+  public record AppView(
+      String app,
+      String env,
+      List<String> routes,
+      List<ServerAppView> servers,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Current current)
       implements CborSerializable {
     public AppView {
       routes = List.copyOf(routes);
       servers = List.copyOf(servers);
     }
+
+    public AppView(String app, String env, List<String> routes, List<ServerAppView> servers) {
+      this(app, env, routes, servers, null);
+    }
   }
+
+  /**
+   * The environment's current release (its head) and the decision that made it current.
+   *
+   * @param kind deploy | rollback | secrets
+   * @param generation higher wins; at equal generation the later {@code decidedAt}
+   * @param decidedBy the server that coordinated the decision
+   * @param decidedAt ISO-8601 instant, by that server's clock
+   */
+  public record Current(
+      String release, long generation, String kind, String decidedBy, String decidedAt)
+      implements CborSerializable {}
 
   /**
    * One app on one server.
    *
    * @param stale true when the server is unreachable and this is its last known state
+   * @param state {@value #CATCHING_UP} while the server does not yet serve the environment's
+   *     current release and is fetching, starting or switching to it; null otherwise
    */
   public record ServerAppView(
       String server,
@@ -58,10 +87,24 @@ public record StatusView(Cluster cluster, List<AppView> apps) implements CborSer
       int desired,
       String url,
       @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean stale,
-      List<InstanceView> instances)
+      List<InstanceView> instances,
+      @JsonInclude(JsonInclude.Include.NON_NULL) String state)
       implements CborSerializable {
+    public static final String CATCHING_UP = "catching-up";
+
     public ServerAppView {
       instances = List.copyOf(instances);
+    }
+
+    public ServerAppView(
+        String server,
+        String region,
+        String release,
+        int desired,
+        String url,
+        boolean stale,
+        List<InstanceView> instances) {
+      this(server, region, release, desired, url, stale, instances, null);
     }
   }
 
