@@ -58,7 +58,7 @@ public final class ManagementRoutes extends ApiDirectives {
             new LockRoutes(clusterView).route(),
             new LogsRoutes(new ClusterLogs(clusterView)).route(),
             new ScaleRoutes(clusterView).route(),
-            new DeleteRoutes(clusterView, settings.deployTimeout()).route(),
+            new DeleteRoutes(clusterView, settings.deployTimeout(), agent).route(),
             new RunRoutes(system, settings, clusterView).route());
   }
 

@@ -187,6 +187,15 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
   public record DeleteApp(String app, String env, boolean purgeData, ActorRef<StepResult> replyTo)
       implements Command, CborSerializable {}
 
+  /**
+   * A {@code tako delete} coordinated here ended: the environment's head becomes "deleted", so a
+   * server that was unreachable removes the app when it is back. Local only (from the API edge).
+   *
+   * @param removed the servers that no longer have the app
+   */
+  public record Deleted(String app, String env, List<String> servers, List<String> removed)
+      implements Command, NoSerializationVerificationNeeded {}
+
   // ---- logs, status, scale ----
 
   /**
@@ -423,6 +432,20 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
         .onMessage(GetSecretsDigest.class, on(this::secretsDigest))
         .onMessage(RunSecretsSync.class, on(this::syncSecrets))
         .onMessage(DeleteApp.class, on(deletion::delete))
+        .onMessage(
+            Deleted.class,
+            on(
+                m ->
+                    convergence.tell(
+                        new Convergence.Decide(
+                            m.app(),
+                            m.env(),
+                            EnvHead.DELETED,
+                            null,
+                            null,
+                            null,
+                            m.servers(),
+                            m.removed()))))
         // logs, status, scale
         .onMessage(ReadLogs.class, on(this::readLogs))
         .onMessage(

@@ -28,7 +28,7 @@ import java.util.Objects;
  * @param generation one more than the highest generation its coordinator knew for the app/env
  * @param decidedAtMillis the coordinator's clock when the rollout succeeded
  * @param decidedBy the coordinating server
- * @param kind {@link #DEPLOY}, {@link #ROLLBACK} or {@link #SECRETS}
+ * @param kind {@link #DEPLOY}, {@link #ROLLBACK}, {@link #SECRETS} or {@link #DELETED}
  * @param secretsDigest the digest of the secret set the release runs with (null: no secrets known)
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
@@ -48,6 +48,17 @@ public record EnvHead(
   public static final String DEPLOY = "deploy";
   public static final String ROLLBACK = "rollback";
   public static final String SECRETS = "secrets";
+
+  /**
+   * {@code tako delete}: the app/env is gone from the environment; a server that still has it (it
+   * was unreachable during the delete) removes it when it is back. The release is the one it had.
+   */
+  public static final String DELETED = "deleted";
+
+  /** Whether this head removes the app/env (see {@link #DELETED}). */
+  public boolean deleted() {
+    return DELETED.equals(kind);
+  }
 
   /** Higher generation, then later decision, then greater coordinator name. */
   public static final Comparator<EnvHead> ORDER =

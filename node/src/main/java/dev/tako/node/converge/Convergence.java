@@ -2,6 +2,7 @@ package dev.tako.node.converge;
 
 import dev.tako.node.NodeAgent;
 import dev.tako.node.NodeSettings;
+import dev.tako.node.StepResult;
 import dev.tako.node.converge.ConvergencePolicy.Action;
 import dev.tako.node.secrets.NodeKey;
 import dev.tako.persistence.ArtifactStore;
@@ -289,7 +290,12 @@ public final class Convergence extends AbstractBehavior<Convergence.Command> {
     String release = m.release();
     String sha = m.request() != null ? m.request().artifactSha256() : null;
     String secrets = m.secretsDigest();
-    if (m.request() == null) {
+    if (EnvHead.DELETED.equals(m.kind())) {
+      // tako delete: the head keeps the release it had, so older heads stay below it.
+      release = previous != null ? previous.release() : "-";
+      sha = previous != null ? previous.artifactSha256() : null;
+      secrets = null;
+    } else if (m.request() == null) {
       // A secrets sync: the release stays the head's (or the one served here without a head).
       if (previous != null) {
         release = previous.release();
@@ -355,7 +361,7 @@ public final class Convergence extends AbstractBehavior<Convergence.Command> {
   private void markAppliedIfServing(EnvHead head) {
     String current =
         state.app(head.app(), head.env()).map(NodeLedger.AppState::current).orElse(null);
-    if (head.release().equals(current)) {
+    if (head.deleted() ? current == null : head.release().equals(current)) {
       markApplied(head);
     }
   }
@@ -448,6 +454,10 @@ public final class Convergence extends AbstractBehavior<Convergence.Command> {
   }
 
   private void start(EnvHead head, Action action, NodeLedger.ReleaseRecord recorded) {
+    if (action == Action.DELETE) {
+      delete(head);
+      return;
+    }
     ctx.getLog().info("catching up {}/{}: {} to {}", head.app(), head.env(), action, head);
     catchUps++;
     var job =
@@ -470,6 +480,39 @@ public final class Convergence extends AbstractBehavior<Convergence.Command> {
         new Ended(
             head.key(), head, "the catch-up stopped unexpectedly (see the log)", false, child));
     running.put(head.key(), child);
+  }
+
+  /**
+   * The app/env was deleted while this server was away: the NodeAgent removes it as {@code tako
+   * delete} does (its data kept), then the head counts as applied. Not asked again while it runs.
+   */
+  private void delete(EnvHead head) {
+    ctx.getLog()
+        .info(
+            "{}/{} was deleted while this server was away: removing it here",
+            head.app(),
+            head.env());
+    notBefore.put(head.key(), Instant.now().plus(Duration.ofMinutes(2)));
+    ctx.ask(
+        StepResult.class,
+        agent,
+        Duration.ofMinutes(2),
+        r -> new NodeAgent.DeleteApp(head.app(), head.env(), false, r),
+        (result, failure) ->
+            new Step(
+                () -> {
+                  if (failure == null && result.ok()) {
+                    notBefore.remove(head.key());
+                    markApplied(head);
+                  } else {
+                    ctx.getLog()
+                        .warn(
+                            "removing deleted {}/{} failed, retrying later: {}",
+                            head.app(),
+                            head.env(),
+                            failure != null ? failure.getMessage() : result.error());
+                  }
+                }));
   }
 
   private Behavior<Command> onEnded(Ended m) {

@@ -31,7 +31,9 @@ public final class ConvergencePolicy {
     /** The head's release is recorded here: start, health-check and switch to it. */
     SWITCH_LOCAL,
     /** The head's release is not here: fetch its artifact from a peer, prepare, then switch. */
-    FETCH_RELEASE
+    FETCH_RELEASE,
+    /** The app/env was deleted while this server was away and it still has it: remove it here. */
+    DELETE
   }
 
   /**
@@ -50,6 +52,9 @@ public final class ConvergencePolicy {
     }
     if (local.applied() != null && !head.greaterThan(local.applied())) {
       return Action.NONE;
+    }
+    if (head.deleted()) {
+      return local.current() != null || local.recorded() ? Action.DELETE : Action.MARK_APPLIED;
     }
     boolean secretsOk =
         head.secretsDigest() == null || head.secretsDigest().equals(local.secretsDigest());

@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.stream.Collectors;
+import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.server.Route;
 
@@ -27,13 +28,15 @@ import org.apache.pekko.http.javadsl.server.Route;
 public final class DeleteRoutes extends ApiDirectives {
   private final ClusterView view;
   private final Duration timeout;
+  private final ActorRef<NodeAgent.Command> agent;
 
   /**
    * @param timeout how long one server may take (its drain and stop included)
    */
-  public DeleteRoutes(ClusterView view, Duration timeout) {
+  public DeleteRoutes(ClusterView view, Duration timeout, ActorRef<NodeAgent.Command> agent) {
     this.view = view;
     this.timeout = timeout;
+    this.agent = agent;
   }
 
   public Route route() {
@@ -85,6 +88,17 @@ public final class DeleteRoutes extends ApiDirectives {
                       .map(ServerResult::server)
                       .toList();
               boolean ok = results.stream().noneMatch(r -> r.result().equals("failed"));
+              // The cluster remembers the deletion: servers that were away remove the app later.
+              agent.tell(
+                  new NodeAgent.Deleted(
+                      req.app(),
+                      req.env(),
+                      req.servers(),
+                      results.stream()
+                          .filter(r -> !r.result().equals("unreachable"))
+                          .filter(r -> !r.result().equals("failed"))
+                          .map(ServerResult::server)
+                          .toList()));
               return new DeleteResult(ok, results, gone);
             });
   }
@@ -93,6 +107,6 @@ public final class DeleteRoutes extends ApiDirectives {
     return new ServerResult(
         server,
         "unreachable",
-        "not reachable in the cluster now; its copy of the app stays until it is deleted there");
+        "not reachable in the cluster now; it removes the app by itself once it is back");
   }
 }

@@ -30,6 +30,21 @@ class ConvergencePolicyTest {
   }
 
   @Test
+  void aDeletedHeadRemovesTheAppWhereItIsStillAndIsOnlyNotedElsewhere() {
+    EnvHead deleted = head("r2", 3, EnvHead.DELETED, null);
+    EnvHead deployed = head("r2", 2, EnvHead.DEPLOY, "d1");
+    // It was away during tako delete and still serves r2 (with secrets the head no longer names).
+    assertEquals(Action.DELETE, decide(deleted, new Local("r2", true, "d1", deployed)));
+    // Deleted already, or never had it.
+    assertEquals(Action.MARK_APPLIED, decide(deleted, new Local(null, false, null, deployed)));
+    // Applied already: nothing (never backwards); a later deploy makes the app live again.
+    assertEquals(Action.NONE, decide(deleted, new Local(null, false, null, deleted)));
+    assertEquals(
+        Action.FETCH_RELEASE,
+        decide(head("r3", 4, EnvHead.DEPLOY, null), new Local(null, false, null, deleted)));
+  }
+
+  @Test
   void nothingForAnotherEnvironmentsServerOrWithoutAHead() {
     EnvHead h = head("r2", 2, EnvHead.DEPLOY, null);
     assertEquals(
