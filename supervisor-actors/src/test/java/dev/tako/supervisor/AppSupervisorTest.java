@@ -354,18 +354,24 @@ class AppSupervisorTest {
     }
   }
 
-  @Test
-  void aDrainingInstanceStopsWhenItsLastRequestEndsWithoutPolling() throws Exception {
-    HeldRequests proxy = new HeldRequests();
-    ActorRef<AppSupervisor.Command> sup = supervisor(settings("drain-timeout = 30s"), proxy);
+  /** Runs r1, holds a request to its instance, switches to r2; returns r1's (draining) instance. */
+  private AppSupervisor.InstanceStatus replaceWithARequestInFlight(
+      ActorRef<AppSupervisor.Command> sup, HeldRequests proxy) throws IOException {
     startCandidate(sup, spec(root, "r1", SupervisorTesting.SERVER), 1);
     promote(sup);
     AppSupervisor.InstanceStatus old = status(sup).instances().get(0);
     proxy.port.set(old.port());
     proxy.held.set(1);
-
     startCandidate(sup, spec(root, "r2", SupervisorTesting.SERVER), 1);
     promote(sup);
+    return old;
+  }
+
+  @Test
+  void aDrainingInstanceStopsWhenItsLastRequestEndsWithoutPolling() throws Exception {
+    HeldRequests proxy = new HeldRequests();
+    ActorRef<AppSupervisor.Command> sup = supervisor(settings("drain-timeout = 30s"), proxy);
+    AppSupervisor.InstanceStatus old = replaceWithARequestInFlight(sup, proxy);
     // The drain delay (100 ms) is long over; the old instance waits for its request.
     Thread.sleep(1000);
     assertTrue(alive(old.pid()), "a request is still in flight to the old instance");
@@ -387,14 +393,7 @@ class AppSupervisorTest {
   void aDrainingInstanceStopsAtTheDrainTimeoutWhateverIsInFlight() throws Exception {
     HeldRequests proxy = new HeldRequests();
     ActorRef<AppSupervisor.Command> sup = supervisor(settings("drain-timeout = 500ms"), proxy);
-    startCandidate(sup, spec(root, "r1", SupervisorTesting.SERVER), 1);
-    promote(sup);
-    AppSupervisor.InstanceStatus old = status(sup).instances().get(0);
-    proxy.port.set(old.port());
-    proxy.held.set(1);
-
-    startCandidate(sup, spec(root, "r2", SupervisorTesting.SERVER), 1);
-    promote(sup);
+    AppSupervisor.InstanceStatus old = replaceWithARequestInFlight(sup, proxy);
     awaitStatus(sup, s -> s.instances().stream().allMatch(i -> i.release().equals("r2")));
     assertFalse(alive(old.pid()));
     stopAll(sup);
