@@ -12,6 +12,20 @@ import java.nio.file.Path;
 public final class Dist {
   private Dist() {}
 
+  /**
+   * JVM flags for a node that idles small, shared with the playground's nodes (README "Resource
+   * use"): no perf-data file sampled every 50 ms (jcmd still works by pid); after a burst the
+   * serial collector gives back heap it no longer needs instead of keeping the burst's peak.
+   */
+  public static final String NODE_IDLE_OPTS =
+      "-XX:-UsePerfData -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30";
+
+  /**
+   * glibc's malloc arenas (up to 8 per core, one per busy thread) hold tens of MB the JVM never
+   * counts; two are enough for a node's native allocations.
+   */
+  public static final String NODE_MALLOC_ARENA_MAX = "2";
+
   public static Path home() {
     String env = System.getenv("TAKO_DIST");
     if (env != null && !env.isBlank()) {

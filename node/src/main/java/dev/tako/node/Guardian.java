@@ -149,6 +149,11 @@ public final class Guardian {
                   public long lastActiveNanos(int port) {
                     return snapshots.inFlight().lastActiveNanos("127.0.0.1", port);
                   }
+
+                  @Override
+                  public void whenIdle(int port, Runnable idle) {
+                    snapshots.inFlight().whenIdle("127.0.0.1", port, idle);
+                  }
                 },
                 nodeCertificates,
                 nodeCertificates),

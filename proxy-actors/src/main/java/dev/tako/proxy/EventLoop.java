@@ -372,7 +372,9 @@ final class EventLoop implements Runnable {
       while (running) {
         long deadline =
             parked.isEmpty() || nextParkedCheck - nextSweep > 0 ? nextSweep : nextParkedCheck;
-        long wait = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+        // Rounded up: rounded down, the last millisecond before each sweep was a selectNow spin
+        // (about 0.4 % of a core per idle loop).
+        long wait = Math.max(0, deadline - System.nanoTime() + 999_999) / 1_000_000;
         if (!tasks.isEmpty() || wait <= 0) {
           selector.selectNow(this::dispatch);
         } else {

@@ -1,6 +1,7 @@
 package dev.tako.proxy;
 
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -8,12 +9,26 @@ import java.util.concurrent.atomic.AtomicInteger;
  * loops, and when each upstream last started or finished one: a draining app instance is stopped
  * once its count is 0 (DESIGN.md: drain until in-flight requests finish), and an instance of an app
  * scaled to zero once it has been idle for the app's idle timeout. Lock-free: one counter per
- * upstream, created on first use.
+ * upstream, created on first use. {@link #whenIdle} signals the end of the last request (a drain
+ * waits for it without polling).
  */
 public final class InFlightCounts {
   private static final class Counter {
     final AtomicInteger count = new AtomicInteger();
     volatile long lastActive = System.nanoTime();
+    // Run once each when the count drops to 0; whoever polls one out runs it.
+    final ConcurrentLinkedQueue<Runnable> whenIdle = new ConcurrentLinkedQueue<>();
+
+    void runWhenIdle() {
+      Runnable r;
+      while ((r = whenIdle.poll()) != null) {
+        try {
+          r.run();
+        } catch (RuntimeException e) {
+          // a listener's failure must not break the event loop that ended a request
+        }
+      }
+    }
   }
 
   private final ConcurrentHashMap<Upstream, Counter> counts = new ConcurrentHashMap<>();
@@ -28,8 +43,26 @@ public final class InFlightCounts {
   void ended(Upstream u, long now) {
     Counter c = counts.get(u);
     if (c != null) {
-      c.count.decrementAndGet();
+      int left = c.count.decrementAndGet();
       c.lastActive = now;
+      if (left <= 0 && !c.whenIdle.isEmpty()) {
+        c.runWhenIdle();
+      }
+    }
+  }
+
+  /**
+   * Runs {@code idle} once, on an event loop or the caller's thread, when no request is in flight
+   * to the upstream: at once if none is now, else when the last one ends. It must be cheap and
+   * never block.
+   */
+  public void whenIdle(String host, int port, Runnable idle) {
+    Counter c = counts.computeIfAbsent(new Upstream(host, port), k -> new Counter());
+    c.whenIdle.add(idle);
+    // Added before reading the count, as ended() counts down before looking for listeners: one of
+    // the two always sees the other, so no signal is lost.
+    if (c.count.get() <= 0) {
+      c.runWhenIdle();
     }
   }
 

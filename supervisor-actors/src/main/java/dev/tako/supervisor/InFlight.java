@@ -18,4 +18,17 @@ public interface InFlight {
   default long lastActiveNanos(int port) {
     return Long.MIN_VALUE;
   }
+
+  /**
+   * Runs {@code idle} once, on any thread, when no request is in flight to 127.0.0.1:port: at once
+   * if none is now, else when the last one ends. A draining instance is stopped on this signal
+   * instead of polling {@link #count}. This default suits counts that never change (it runs {@code
+   * idle} at once or never); the proxy's adapter signals from its event loop, so {@code idle} must
+   * be cheap and never block (an actor's tell).
+   */
+  default void whenIdle(int port, Runnable idle) {
+    if (count(port) <= 0) {
+      idle.run();
+    }
+  }
 }

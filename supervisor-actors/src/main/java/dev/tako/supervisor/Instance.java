@@ -8,6 +8,7 @@ import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -109,6 +110,7 @@ public final class Instance {
   private final ActorRef<Event> parent;
   private final InstanceFiles files;
   private final Executor blocking;
+  private final Duration schedulerTick;
   private Process process; // set once launched; read by PostStop to never leave a process behind
   private List<LogPump> pumps = List.of();
 
@@ -123,6 +125,25 @@ public final class Instance {
             Behaviors.withTimers(
                 timers ->
                     new Instance(context, timers, id, spec, settings, probe, parent).launch()));
+  }
+
+  /**
+   * The next probe of a starting instance. The scheduler ticks coarsely (tako-node.conf: a node
+   * idles cheaply); an interval below its tick, as a cold start's, would wait for the next tick, so
+   * it goes through the JDK's delayed executor instead (exact, and idle without a tick). That tick
+   * cannot be cancelled: one arriving after the start is one extra probe, or dropped.
+   */
+  private void probeAfter(Duration interval) {
+    if (interval.compareTo(schedulerTick) >= 0) {
+      timers.startSingleTimer(PROBE, ProbeTick.INSTANCE, interval);
+    } else {
+      timers.cancel(PROBE);
+      context.pipeToSelf(
+          CompletableFuture.runAsync(
+              () -> {},
+              CompletableFuture.delayedExecutor(interval.toNanos(), TimeUnit.NANOSECONDS)),
+          (ok, error) -> ProbeTick.INSTANCE);
+    }
   }
 
   /** A short random instance id: 8 hex digits. */
@@ -147,6 +168,8 @@ public final class Instance {
     this.parent = parent;
     this.files = new InstanceFiles(spec, id);
     this.blocking = context.getSystem().dispatchers().lookup(DispatcherSelector.blocking());
+    this.schedulerTick =
+        context.getSystem().settings().config().getDuration("pekko.scheduler.tick-duration");
   }
 
   private Behavior<Command> launch() {
@@ -232,7 +255,7 @@ public final class Instance {
             ProbeDone.class,
             msg -> {
               HealthProbe.Outcome outcome = msg.outcome();
-              timers.startSingleTimer(PROBE, ProbeTick.INSTANCE, settings.startingProbeInterval());
+              probeAfter(settings.startingProbeInterval());
               if (outcome.healthy()) {
                 if (!stabilizing) {
                   timers.startSingleTimer(

@@ -48,4 +48,10 @@ final class ReplacementPolicy {
   static boolean stopDraining(int inFlight, Instant since, Instant now, Duration drainTimeout) {
     return inFlight <= 0 || Duration.between(since, now).compareTo(drainTimeout) >= 0;
   }
+
+  /** How long a drain that began at {@code since} may still wait for its requests (never < 0). */
+  static Duration untilDrainTimeout(Instant since, Instant now, Duration drainTimeout) {
+    Duration left = drainTimeout.minus(Duration.between(since, now));
+    return left.isNegative() ? Duration.ZERO : left;
+  }
 }

@@ -140,15 +140,22 @@ final class Slots {
     }
   }
 
-  /** A draining slot's delay elapsed: Stop once no request is in flight, or at the timeout. */
+  /**
+   * A draining slot's delay elapsed, or the proxy saw its last request end: Stop once no request is
+   * in flight, or at the timeout. While requests are in flight nothing polls: the proxy's {@link
+   * InFlight#whenIdle} signal or the timeout's timer comes back here.
+   */
   void drainElapsed(Slot s) {
     Instant now = Instant.now();
     int requests = s.port() > 0 ? inFlight.count(s.port()) : 0;
-    if (ReplacementPolicy.stopDraining(
-        requests, s.drainingSince(now), now, settings.drainTimeout())) {
+    Instant since = s.drainingSince(now);
+    if (ReplacementPolicy.stopDraining(requests, since, now, settings.drainTimeout())) {
       sendStop(s);
     } else {
-      drainLater(s, Duration.ofMillis(50));
+      drainLater(s, ReplacementPolicy.untilDrainTimeout(since, now, settings.drainTimeout()));
+      ActorRef<AppSupervisor.Command> self = context.getSelf();
+      AppSupervisor.DrainElapsed idle = new AppSupervisor.DrainElapsed(s.id());
+      inFlight.whenIdle(s.port(), () -> self.tell(idle));
     }
   }
 

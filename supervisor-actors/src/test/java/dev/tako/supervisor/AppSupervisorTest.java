@@ -26,6 +26,8 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
 import org.apache.pekko.Done;
@@ -64,9 +66,15 @@ class AppSupervisorTest {
   }
 
   private ActorRef<AppSupervisor.Command> supervisor(SupervisorSettings settings) {
+    return supervisor(settings, InFlight.NONE);
+  }
+
+  private ActorRef<AppSupervisor.Command> supervisor(
+      SupervisorSettings settings, InFlight inFlight) {
     listener = testKit.createTestProbe(EndpointsChanged.class);
     ActorRef<AppSupervisor.Command> sup =
-        testKit.spawn(AppSupervisor.create("hello", "production", settings, listener.ref()));
+        testKit.spawn(
+            AppSupervisor.create("hello", "production", settings, listener.ref(), inFlight));
     supervisors.add(sup);
     return sup;
   }
@@ -314,6 +322,80 @@ class AppSupervisorTest {
     assertFalse(alive(oldPid));
     JsonNode body = new ObjectMapper().readTree(get(second.endpoints().get(0).port(), "/"));
     assertEquals("r2", body.get("release").asText());
+    stopAll(sup);
+  }
+
+  /** The proxy's side of {@link InFlight} for one port: requests held, then all ended at once. */
+  private static final class HeldRequests implements InFlight {
+    final AtomicInteger port = new AtomicInteger();
+    final AtomicInteger held = new AtomicInteger();
+    final AtomicInteger countCalls = new AtomicInteger();
+    final List<Runnable> whenIdle = new CopyOnWriteArrayList<>();
+
+    @Override
+    public int count(int p) {
+      countCalls.incrementAndGet();
+      return p == port.get() ? held.get() : 0;
+    }
+
+    @Override
+    public void whenIdle(int p, Runnable idle) {
+      if (count(p) <= 0) {
+        idle.run();
+      } else {
+        whenIdle.add(idle);
+      }
+    }
+
+    void endAll() {
+      held.set(0);
+      whenIdle.forEach(Runnable::run);
+      whenIdle.clear();
+    }
+  }
+
+  /** Runs r1, holds a request to its instance, switches to r2; returns r1's (draining) instance. */
+  private AppSupervisor.InstanceStatus replaceWithARequestInFlight(
+      ActorRef<AppSupervisor.Command> sup, HeldRequests proxy) throws IOException {
+    startCandidate(sup, spec(root, "r1", SupervisorTesting.SERVER), 1);
+    promote(sup);
+    AppSupervisor.InstanceStatus old = status(sup).instances().get(0);
+    proxy.port.set(old.port());
+    proxy.held.set(1);
+    startCandidate(sup, spec(root, "r2", SupervisorTesting.SERVER), 1);
+    promote(sup);
+    return old;
+  }
+
+  @Test
+  void aDrainingInstanceStopsWhenItsLastRequestEndsWithoutPolling() throws Exception {
+    HeldRequests proxy = new HeldRequests();
+    ActorRef<AppSupervisor.Command> sup = supervisor(settings("drain-timeout = 30s"), proxy);
+    AppSupervisor.InstanceStatus old = replaceWithARequestInFlight(sup, proxy);
+    // The drain delay (100 ms) is long over; the old instance waits for its request.
+    Thread.sleep(1000);
+    assertTrue(alive(old.pid()), "a request is still in flight to the old instance");
+    assertTrue(
+        status(sup).instances().stream()
+            .anyMatch(i -> i.release().equals("r1") && i.state() == InstanceState.DRAINING));
+    assertTrue(
+        proxy.countCalls.get() <= 2,
+        "the drain asks the proxy once and waits for its signal, it does not poll: "
+            + proxy.countCalls.get());
+
+    proxy.endAll();
+    awaitStatus(sup, s -> s.instances().stream().allMatch(i -> i.release().equals("r2")));
+    assertFalse(alive(old.pid()));
+    stopAll(sup);
+  }
+
+  @Test
+  void aDrainingInstanceStopsAtTheDrainTimeoutWhateverIsInFlight() throws Exception {
+    HeldRequests proxy = new HeldRequests();
+    ActorRef<AppSupervisor.Command> sup = supervisor(settings("drain-timeout = 500ms"), proxy);
+    AppSupervisor.InstanceStatus old = replaceWithARequestInFlight(sup, proxy);
+    awaitStatus(sup, s -> s.instances().stream().allMatch(i -> i.release().equals("r2")));
+    assertFalse(alive(old.pid()));
     stopAll(sup);
   }
 

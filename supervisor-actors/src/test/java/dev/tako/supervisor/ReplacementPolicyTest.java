@@ -48,4 +48,16 @@ class ReplacementPolicyTest {
     assertFalse(ReplacementPolicy.stopDraining(2, since, since.plusSeconds(29), timeout));
     assertTrue(ReplacementPolicy.stopDraining(2, since, since.plusSeconds(30), timeout));
   }
+
+  @Test
+  void aDrainWaitsForItsRequestsAtMostUntilTheTimeout() {
+    Instant since = Instant.parse("2026-01-01T00:00:00Z");
+    Duration timeout = Duration.ofSeconds(30);
+    assertEquals(timeout, ReplacementPolicy.untilDrainTimeout(since, since, timeout));
+    assertEquals(
+        Duration.ofSeconds(1),
+        ReplacementPolicy.untilDrainTimeout(since, since.plusSeconds(29), timeout));
+    assertEquals(
+        Duration.ZERO, ReplacementPolicy.untilDrainTimeout(since, since.plusSeconds(31), timeout));
+  }
 }

@@ -106,14 +106,22 @@ public final class NodeInstaller {
 
   /** The JVM flags of an installed node. */
   static final String NODE_JAVA_OPTS =
-      "-Xms32m -Xmx256m -Xmn48m -XX:+UseSerialGC -Xss512k -XX:ReservedCodeCacheSize=48m";
+      "-Xms32m -Xmx256m -Xmn48m -XX:+UseSerialGC -Xss512k -XX:ReservedCodeCacheSize=48m "
+          + Dist.NODE_IDLE_OPTS;
 
   private void start(SshSession ssh, ServerEntry entry) throws SshException {
     String h = entry.home();
     // Memory: the proxy stays under 300 MB RSS at 1000 HTTPS connections with these (BENCH.md
     // method, bench/proxy-vs-nginx.sh uses the same flags).
     String javaCmd =
-        "java " + NODE_JAVA_OPTS + " -cp '" + h + "/dist/lib/*' dev.tako.node.Main " + h;
+        "env MALLOC_ARENA_MAX="
+            + Dist.NODE_MALLOC_ARENA_MAX
+            + " java "
+            + NODE_JAVA_OPTS
+            + " -cp '"
+            + h
+            + "/dist/lib/*' dev.tako.node.Main "
+            + h;
     ExecResult systemd =
         ssh.exec("test -d /run/systemd/system && command -v systemctl", Duration.ofSeconds(10));
     String unit = "tako-node-" + entry.name();

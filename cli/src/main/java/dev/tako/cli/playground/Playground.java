@@ -219,7 +219,9 @@ public final class Playground {
     cmd.add(Dist.java());
     String opts = System.getenv("TAKO_NODE_JAVA_OPTS");
     if (opts == null || opts.isBlank()) {
-      opts = "-Xms32m -Xmx192m -XX:+UseSerialGC -Xss512k -XX:ReservedCodeCacheSize=48m";
+      opts =
+          "-Xms16m -Xmx192m -XX:+UseSerialGC -Xss512k -XX:ReservedCodeCacheSize=48m "
+              + Dist.NODE_IDLE_OPTS;
     }
     cmd.addAll(List.of(opts.trim().split("\\s+")));
     cmd.add("-cp");
@@ -227,6 +229,7 @@ public final class Playground {
     cmd.add("dev.tako.node.Main");
     cmd.add(nodeHome.toString());
     ProcessBuilder pb = new ProcessBuilder(cmd);
+    pb.environment().putIfAbsent("MALLOC_ARENA_MAX", Dist.NODE_MALLOC_ARENA_MAX);
     pb.redirectErrorStream(true);
     pb.redirectOutput(ProcessBuilder.Redirect.appendTo(nodeHome.resolve("node.log").toFile()));
     pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
