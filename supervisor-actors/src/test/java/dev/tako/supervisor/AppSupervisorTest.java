@@ -526,11 +526,29 @@ class AppSupervisorTest {
   void retireWithdrawsTheEndpointsFirstAndStopsOnceNoRequestIsInFlight() throws Exception {
     java.util.concurrent.atomic.AtomicInteger busy =
         new java.util.concurrent.atomic.AtomicInteger(1);
+    List<Runnable> onIdle = new java.util.concurrent.CopyOnWriteArrayList<>();
+    // As the proxy's counts do: a request in flight to every instance until busy drops to 0, then
+    // the idle signal.
+    InFlight inFlight =
+        new InFlight() {
+          @Override
+          public int count(int port) {
+            return busy.get();
+          }
+
+          @Override
+          public void whenIdle(int port, Runnable idle) {
+            if (busy.get() <= 0) {
+              idle.run();
+            } else {
+              onIdle.add(idle);
+            }
+          }
+        };
     listener = testKit.createTestProbe(EndpointsChanged.class);
     ActorRef<AppSupervisor.Command> sup =
         testKit.spawn(
-            AppSupervisor.create(
-                "hello", "production", settings(), listener.ref(), port -> busy.get()));
+            AppSupervisor.create("hello", "production", settings(), listener.ref(), inFlight));
     supervisors.add(sup);
     sup.tell(new AppSupervisor.Restore(spec(root, "r1", SupervisorTesting.SERVER), 2));
     awaitEndpoints(m -> m.endpoints().size() == 2);
@@ -544,6 +562,7 @@ class AppSupervisorTest {
     pids.forEach(pid -> assertTrue(alive(pid), "process " + pid + " stopped while busy"));
 
     busy.set(0);
+    onIdle.forEach(Runnable::run);
     done.expectMessage(WAIT, Done.getInstance());
     done.expectTerminated(sup, WAIT);
     pids.forEach(pid -> assertFalse(alive(pid), "process " + pid + " survived Retire"));
