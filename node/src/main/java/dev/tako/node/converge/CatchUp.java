@@ -5,6 +5,7 @@ import dev.tako.node.NodeSettings;
 import dev.tako.node.StepResult;
 import dev.tako.node.converge.ConvergencePolicy.Action;
 import dev.tako.node.leases.Leases;
+import dev.tako.node.peer.PeerClient;
 import dev.tako.persistence.ArtifactStore;
 import dev.tako.persistence.EnvHead;
 import dev.tako.protocol.api.DeployRequest;
@@ -25,7 +26,6 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
-import org.apache.pekko.stream.Materializer;
 
 /**
  * One catch-up of one app/env to its head, on this server, with the steps a rollout uses: take the
@@ -59,7 +59,7 @@ final class CatchUp extends AbstractBehavior<CatchUp.Command> {
       SupervisorSettings supervisorSettings,
       ActorRef<NodeAgent.Command> agent,
       ArtifactStore store,
-      Materializer mat,
+      PeerClient peerClient,
       Executor blocking,
       ActorRef<Convergence.Command> parent) {}
 

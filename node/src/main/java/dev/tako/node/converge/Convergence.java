@@ -4,6 +4,9 @@ import dev.tako.node.NodeAgent;
 import dev.tako.node.NodeSettings;
 import dev.tako.node.StepResult;
 import dev.tako.node.converge.ConvergencePolicy.Action;
+import dev.tako.node.peer.PeerAddress;
+import dev.tako.node.peer.PeerClient;
+import dev.tako.node.peer.PeerSettings;
 import dev.tako.node.secrets.NodeKey;
 import dev.tako.persistence.ArtifactStore;
 import dev.tako.persistence.EnvHead;
@@ -30,7 +33,6 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.apache.pekko.actor.typed.receptionist.ServiceKey;
-import org.apache.pekko.stream.Materializer;
 
 /**
  * This node's part in keeping every environment on its one current release ({@link EnvHead}). A
@@ -144,7 +146,7 @@ public final class Convergence extends AbstractBehavior<Convergence.Command> {
   private final ArtifactStore store;
   private final Executor blocking;
   private final PeerDesk desk;
-  private final Materializer mat;
+  private final PeerClient peerClient;
   private Set<ActorRef<Command>> peers = Set.of();
   private NodeLedger.State state = NodeLedger.State.empty();
   private final Map<String, String> seen = new HashMap<>();
@@ -202,8 +204,15 @@ public final class Convergence extends AbstractBehavior<Convergence.Command> {
     this.view = view;
     this.store = store;
     this.blocking = blocking;
-    this.mat = Materializer.matFromSystem(ctx.getSystem());
-    this.desk = new PeerDesk(settings.server(), store, nodeKey, mat);
+    var config = ctx.getSystem().settings().config();
+    PeerSettings peer = PeerSettings.fromConfig(config);
+    this.peerClient = new PeerClient(peer, settings.home().resolve("tls"));
+    this.desk =
+        new PeerDesk(
+            settings.server(),
+            store,
+            nodeKey,
+            new PeerAddress(config.getString("tako.cluster.host"), peer.advertisedPort()));
     var receptionist = ctx.getSystem().receptionist();
     receptionist.tell(Receptionist.register(KEY, ctx.getSelf()));
     receptionist.tell(
@@ -470,7 +479,7 @@ public final class Convergence extends AbstractBehavior<Convergence.Command> {
             supervisorSettings,
             agent,
             store,
-            mat,
+            peerClient,
             blocking,
             ctx.getSelf());
     ActorRef<CatchUp.Command> child =

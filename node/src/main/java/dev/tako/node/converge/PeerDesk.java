@@ -1,5 +1,6 @@
 package dev.tako.node.converge;
 
+import dev.tako.node.peer.PeerAddress;
 import dev.tako.node.secrets.NodeKey;
 import dev.tako.persistence.ArtifactStore;
 import dev.tako.persistence.NodeLedger;
@@ -7,26 +8,28 @@ import dev.tako.protocol.api.DeployRequest;
 import dev.tako.protocol.crypto.SecretException;
 import java.util.Map;
 import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.stream.Materializer;
 
 /**
  * What this node's {@link Convergence} answers other nodes that catch up: whether it holds a
- * release, the release's artifact as a stream ref with its recorded deploy request, and its secrets
- * of an app/env opened by its node key (only the set the asker names by digest). Answers from the
- * ledger state the actor last read; a request it cannot serve is answered with the reason, never
- * left unanswered.
+ * release, the release's recorded deploy request with where its node-to-node listener serves the
+ * artifact, and its secrets of an app/env opened by its node key (only the set the asker names by
+ * digest). Answers from the ledger state the actor last read; a request it cannot serve is answered
+ * with the reason, never left unanswered.
  */
 final class PeerDesk {
   private final String server;
   private final ArtifactStore store;
   private final NodeKey nodeKey;
-  private final Materializer mat;
+  private final PeerAddress listener;
 
-  PeerDesk(String server, ArtifactStore store, NodeKey nodeKey, Materializer mat) {
+  /**
+   * @param listener where peers reach this node's node-to-node listener
+   */
+  PeerDesk(String server, ArtifactStore store, NodeKey nodeKey, PeerAddress listener) {
     this.server = server;
     this.store = store;
     this.nodeKey = nodeKey;
-    this.mat = mat;
+    this.listener = listener;
   }
 
   void holds(NodeLedger.State state, Convergence.HasRelease m, ActorRef<Convergence.Command> self) {
@@ -46,15 +49,7 @@ final class PeerDesk {
     }
     DeployRequest request =
         state.app(m.app(), m.env()).flatMap(a -> a.release(m.release())).orElseThrow().request();
-    ArtifactTransfer.offer(store, m.sha(), mat)
-        .whenComplete(
-            (ref, failure) ->
-                m.replyTo()
-                    .tell(
-                        failure == null
-                            ? new PeerMessages.ArtifactOffer(server, request, ref, null)
-                            : new PeerMessages.ArtifactOffer(
-                                server, null, null, "cannot read the artifact: " + failure)));
+    m.replyTo().tell(new PeerMessages.ArtifactOffer(server, request, listener.toString(), null));
   }
 
   void secrets(NodeLedger.State state, Convergence.FetchSecrets m) {

@@ -4,12 +4,11 @@ import dev.tako.protocol.CborSerializable;
 import dev.tako.protocol.api.DeployRequest;
 import java.util.Map;
 import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.stream.SourceRef;
-import org.apache.pekko.util.ByteString;
 
 /**
  * The answers one node's {@link Convergence} gives another's (the requests are its commands). They
- * travel over Artery, that is the cluster's mutual TLS: never through the CLI or the laptop.
+ * travel over Artery, that is the cluster's mutual TLS: never through the CLI or the laptop. An
+ * artifact's bytes go over the node-to-node listener ({@code dev.tako.node.peer}) instead.
  */
 public final class PeerMessages {
   private PeerMessages() {}
@@ -19,11 +18,11 @@ public final class PeerMessages {
       implements CborSerializable {}
 
   /**
-   * A release offered by a peer: its recorded deploy request and its artifact's bytes, or an error
-   * (it no longer has it).
+   * A release offered by a peer: its recorded deploy request and where its node-to-node listener
+   * serves the artifact's bytes ({@code host:port}; large bytes never travel in Artery messages),
+   * or an error (it no longer has it).
    */
-  public record ArtifactOffer(
-      String server, DeployRequest request, SourceRef<ByteString> source, String error)
+  public record ArtifactOffer(String server, DeployRequest request, String fetchFrom, String error)
       implements CborSerializable {}
 
   /**

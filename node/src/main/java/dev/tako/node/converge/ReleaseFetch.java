@@ -1,13 +1,19 @@
 package dev.tako.node.converge;
 
+import dev.tako.node.peer.PeerAddress;
+import dev.tako.node.peer.PeerClient;
 import dev.tako.persistence.EnvHead;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.concurrent.CompletableFuture;
 import org.apache.pekko.actor.typed.ActorRef;
 
 /**
  * The part of a {@link CatchUp} that brings a release this server does not hold: asks the peers in
- * turn which holds it, takes the first offer, pulls the artifact ({@link ArtifactTransfer}, SHA-256
- * checked) and hands the peer's recorded deploy request to the prepare step. Ends the catch-up with
- * the reason when no peer holds it or the transfer fails.
+ * turn which holds it, takes the first offer, pulls the artifact from that peer's node-to-node
+ * listener ({@link PeerClient}, mutual TLS, SHA-256 checked, never through Artery messages) and
+ * hands the peer's recorded deploy request to the prepare step. Ends the catch-up with the reason
+ * when no peer holds it or the transfer fails.
  */
 final class ReleaseFetch {
   private final CatchUp catchUp;
@@ -64,13 +70,32 @@ final class ReleaseFetch {
       return;
     }
     var job = catchUp.job();
-    catchUp.context().getLog().info("fetching release {} from {}", head.release(), server);
+    PeerAddress from;
+    try {
+      from = PeerAddress.parse(offer.fetchFrom());
+    } catch (IllegalArgumentException e) {
+      catchUp.end(
+          "fetching release " + head.release() + " from " + server + ": " + e.getMessage(), false);
+      return;
+    }
+    catchUp
+        .context()
+        .getLog()
+        .info("fetching release {} from {} ({})", head.release(), server, from);
+    String sha = head.artifactSha256();
     catchUp
         .context()
         .pipeToSelf(
-            ArtifactTransfer.receive(
-                offer.source(), job.store(), head.artifactSha256(), job.mat(), job.blocking()),
-            (path, f) ->
+            CompletableFuture.supplyAsync(
+                () -> {
+                  try {
+                    return job.peerClient().fetchArtifact(from, sha, job.store().artifact(sha));
+                  } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                  }
+                },
+                job.blocking()),
+            (size, f) ->
                 catchUp.next(
                     () -> {
                       if (f != null) {

@@ -13,6 +13,9 @@ import dev.tako.node.NodeAgent;
 import dev.tako.node.NodeTesting;
 import dev.tako.node.TestNodes;
 import dev.tako.node.TestNodes.Node;
+import dev.tako.node.peer.PeerListener;
+import dev.tako.node.peer.PeerSettings;
+import dev.tako.node.peer.PeerTesting;
 import dev.tako.persistence.ArtifactStore;
 import dev.tako.persistence.EnvHead;
 import dev.tako.persistence.NodeLedger;
@@ -26,6 +29,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
@@ -34,6 +38,7 @@ import org.apache.pekko.actor.testkit.typed.javadsl.TestKitJUnit5Extension;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.apache.pekko.http.javadsl.ServerBinding;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -42,16 +47,22 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Two NodeAgents in one actor system (every message serialized on send, so the stream ref of an
- * artifact goes through the cluster's Jackson serialization): a deploy decides the head both know;
- * a server that missed a head learns it by gossip, fetches the release from its peer, switches, and
- * still knows the head after a restart.
+ * Two NodeAgents in one actor system (every message serialized on send): a deploy decides the head
+ * both know; a server that missed a head learns it by gossip, fetches the release from its peer's
+ * node-to-node listener (mutual TLS, SHA-256 checked), switches, and still knows the head after a
+ * restart.
  */
 @ExtendWith(TestKitJUnit5Extension.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ConvergenceTest {
   private static final Duration CATCH_UP = Duration.ofSeconds(60);
-  private final Config config = NodeTesting.localConfig(NodeTesting.tempDir("converge-snapshots"));
+
+  /** Both agents share the actor system's config: the node-to-node listener below serves a. */
+  private final int peerPort = freePort();
+
+  private final Config config =
+      com.typesafe.config.ConfigFactory.parseString("tako.peer.port = " + peerPort)
+          .withFallback(NodeTesting.localConfig(NodeTesting.tempDir("converge-snapshots")));
 
   @JUnit5TestKit
   public final ActorTestKit testKit = new JUnit5TestKitBuilder().withCustomConfig(config).build();
@@ -64,15 +75,37 @@ class ConvergenceTest {
   private Node a;
   private Node b;
 
+  private final Path caDir = NodeTesting.tempDir("converge-ca");
+  private ServerBinding listener;
+
   @BeforeEach
-  void startTwoServers() {
+  void startTwoServers() throws Exception {
+    // Both servers have certificates of one cluster CA; a's node-to-node listener serves its
+    // artifacts to b (large bytes never go through Artery messages).
+    var ca = PeerTesting.ca(caDir.resolve("ca"));
+    PeerTesting.issue(ca, homeA.resolve("tls"));
+    PeerTesting.issue(ca, homeB.resolve("tls"));
     a = nodes.start(TestNodes.uniqueServer("a"), homeA);
     b = nodes.start(TestNodes.uniqueServer("b"), homeB);
+    listener =
+        PeerListener.bind(
+                testKit.system(), PeerSettings.fromConfig(config), homeA, new ArtifactStore(homeA))
+            .toCompletableFuture()
+            .get(20, TimeUnit.SECONDS);
   }
 
   @AfterEach
-  void stopEverything() {
+  void stopEverything() throws Exception {
     nodes.stopAll();
+    listener.unbind().toCompletableFuture().get(20, TimeUnit.SECONDS);
+  }
+
+  private static int freePort() {
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+      return s.getLocalPort();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   private DeployResult deploy(DeployRequest request) {

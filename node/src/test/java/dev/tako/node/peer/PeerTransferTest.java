@@ -6,29 +6,20 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tako.persistence.ArtifactStore;
-import dev.tako.protocol.tls.CaCertificates;
 import dev.tako.protocol.tls.CaFiles;
-import dev.tako.protocol.tls.PemFiles;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyPair;
-import java.security.KeyPairGenerator;
 import java.security.MessageDigest;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.HexFormat;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.http.javadsl.ServerBinding;
-import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
-import org.bouncycastle.asn1.x509.Extension;
-import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -42,15 +33,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class PeerTransferTest {
-  private static final CaFiles.Kind KIND =
-      new CaFiles.Kind(
-          "a test cluster CA",
-          "RSA",
-          2048,
-          "SHA256withRSA",
-          Duration.ofDays(30),
-          "CN=Test cluster CA %s",
-          dir -> "remove " + dir);
 
   private final ActorTestKit testKit = ActorTestKit.create();
   @TempDir static Path dir;
@@ -61,12 +43,12 @@ class PeerTransferTest {
 
   @BeforeAll
   void listen() throws Exception {
-    CaFiles.Ca ca = CaFiles.loadOrCreate(dir.resolve("ca"), KIND, Clock.systemUTC());
+    CaFiles.Ca ca = PeerTesting.ca(dir.resolve("ca"));
     serverHome = dir.resolve("server");
-    issue(ca, serverHome.resolve("tls"));
-    issue(ca, dir.resolve("client/tls"));
-    CaFiles.Ca other = CaFiles.loadOrCreate(dir.resolve("other-ca"), KIND, Clock.systemUTC());
-    issue(other, dir.resolve("rogue/tls"));
+    PeerTesting.issue(ca, serverHome.resolve("tls"));
+    PeerTesting.issue(ca, dir.resolve("client/tls"));
+    CaFiles.Ca other = PeerTesting.ca(dir.resolve("other-ca"));
+    PeerTesting.issue(other, dir.resolve("rogue/tls"));
     store = new ArtifactStore(serverHome);
     int port;
     try (ServerSocket s = new ServerSocket(0)) {
@@ -160,29 +142,5 @@ class PeerTransferTest {
 
   private static String sha256(byte[] content) throws Exception {
     return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content));
-  }
-
-  /** A node's tls directory as the CLI writes it: node.key, node.crt, ca.crt. */
-  private static void issue(CaFiles.Ca ca, Path tls) throws Exception {
-    Files.createDirectories(tls);
-    KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
-    g.initialize(2048);
-    KeyPair key = g.generateKeyPair();
-    var b =
-        CaCertificates.leaf(
-            ca.certificate(),
-            "tako-node",
-            key.getPublic(),
-            Instant.now().minusSeconds(3600),
-            Instant.now().plus(Duration.ofDays(1)));
-    b.addExtension(
-        Extension.extendedKeyUsage,
-        false,
-        new ExtendedKeyUsage(
-            new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth}));
-    var cert = CaCertificates.sign(b, ca.key(), "SHA256withRSA");
-    PemFiles.writePrivateKey(tls.resolve("node.key"), key.getPrivate());
-    Files.writeString(tls.resolve("node.crt"), PemFiles.certificatePem(cert));
-    Files.writeString(tls.resolve("ca.crt"), PemFiles.certificatePem(ca.certificate()));
   }
 }
