@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tako.protocol.config.Inventory;
+import dev.tako.protocol.config.ServerEntry;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -30,7 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
  * while a deploy skipped it serves the environment's current release within 60 s of {@code
  * playground start} returning, shown as {@code catching-up} meanwhile; a region cut off by {@code
  * playground partition} during a deploy serves that deploy's release within 60 s of {@code heal}
- * returning. Needs {@code tako deploy --skip-unreachable} (SPEC §11).
+ * returning; two sides of a partition that both deployed end, after healing, on the later decision
+ * everywhere, and status names it. Needs {@code tako deploy --skip-unreachable} (SPEC §11).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -135,6 +138,87 @@ class ConvergenceIT {
     JsonNode current = appView(status).get("current");
     assertEquals(v3, current.get("release").asText(), status::toString);
     assertTrue(current.get("generation").asLong() >= 3, status::toString);
+  }
+
+  @Test
+  @Order(3)
+  void twoSidesThatBothDeployedDuringAPartitionEndOnTheLaterDecision() throws Exception {
+    TakoCli tako = playground.tako;
+    TakoCli.Result cut = tako.run(tmp, "playground", "partition", LATE);
+    assertEquals(0, cut.exit(), cut::toString);
+    String v4;
+    String v5;
+    try {
+      // la's side (where the CLI is) deploys v4 to la and nyc ...
+      v4 = deploySkipping("v4");
+      // ... and, later, someone on fra's side deploys v5 to fra alone: through fra's own SSH port
+      // (not the relay, which is cut), from a Tako home whose fra entry points there.
+      Path fraApp = Apps.write(tmp.resolve("hello-fra"), "hello", "v5", "", List.of(LATE));
+      TakoCli.Result other = fraSideCli().run(fraApp, Duration.ofMinutes(3), "deploy", "--json");
+      assertEquals(0, other.exit(), other::toString);
+      v5 = other.json().get("release").asText();
+    } finally {
+      TakoCli.Result heal = tako.run(tmp, Duration.ofMinutes(2), "playground", "heal");
+      assertEquals(0, heal.exit(), heal::toString);
+    }
+    // Both decided the same generation without knowing of each other: the later decision (fra's)
+    // wins everywhere, la and nyc fetching v5 from fra.
+    await("every server serving " + v5 + " (not " + v4 + ")")
+        .pollInterval(Duration.ofMillis(500))
+        .atMost(CATCH_UP)
+        .until(() -> REGIONS.stream().allMatch(server -> serves(server, "v5", v5)));
+    JsonNode status = tako.run(tmp, "status", "--json").json();
+    JsonNode current = appView(status).get("current");
+    assertEquals(v5, current.get("release").asText(), status::toString);
+    assertEquals(LATE, current.get("decided_by").asText(), status::toString);
+  }
+
+  /**
+   * A second Tako home, as a laptop on fra's side of the cut would have: the same inventory and
+   * keys, but fra reached at its node's own SSH port on 127.0.0.1 instead of through its relay.
+   */
+  private TakoCli fraSideCli() throws Exception {
+    Path home = Files.createDirectories(tmp.resolve("fra-side-home"));
+    Path main = playground.tako.home;
+    JsonNode fra = null;
+    for (JsonNode n :
+        JSON.readTree(main.resolve("playground/playground.json").toFile()).get("servers")) {
+      if (n.get("name").asText().equals(LATE)) {
+        fra = n;
+      }
+    }
+    assertNotNull(fra, "no " + LATE + " in playground.json");
+    int sshPort = fra.get("ssh_port").asInt();
+    String relay = "[" + fra.get("address").asText() + "]:" + fra.get("ssh_relay_port").asInt();
+    Inventory inventory = Inventory.load(main.resolve("config.toml"));
+    ServerEntry entry = inventory.get(LATE).orElseThrow();
+    inventory
+        .with(
+            new ServerEntry(
+                entry.name(),
+                "127.0.0.1",
+                sshPort,
+                entry.user(),
+                entry.region(),
+                entry.home(),
+                entry.apiPort(),
+                entry.httpPort(),
+                entry.httpsPort(),
+                entry.identity()))
+        .save(home.resolve("config.toml"));
+    StringBuilder known = new StringBuilder();
+    for (String line : Files.readAllLines(main.resolve("known_hosts"))) {
+      if (line.startsWith(relay + " ")) {
+        known
+            .append("[127.0.0.1]:")
+            .append(sshPort)
+            .append(line.substring(relay.length()))
+            .append('\n');
+      }
+    }
+    assertTrue(known.length() > 0, "no host key of " + relay + " in known_hosts");
+    Files.writeString(home.resolve("known_hosts"), known.toString());
+    return new TakoCli(home, playground.tako.env);
   }
 
   /** Deploys the app answering {@code body} to the reachable servers; the late one is skipped. */

@@ -80,24 +80,53 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
 
   /**
    * Verify and extract the uploaded artifact, record the release. Replies unchanged when current.
+   *
+   * @param rolloutId the rollout (or catch-up) that holds this app/env's deploy lock and sends the
+   *     step; the step is refused when another one holds the lock here now (a partition longer than
+   *     the lease let it lapse and someone else took it). Null: not checked.
    */
-  public record Prepare(DeployRequest request, ActorRef<StepResult> replyTo)
-      implements Command, CborSerializable {}
-
-  /** Run tako.toml's {@code release} command once here, with the release's environment. */
-  public record RunReleaseCommand(
-      String app, String env, String release, ActorRef<StepResult> replyTo)
-      implements Command, CborSerializable {}
+  public record Prepare(DeployRequest request, ActorRef<StepResult> replyTo, String rolloutId)
+      implements Command, CborSerializable {
+    public Prepare(DeployRequest request, ActorRef<StepResult> replyTo) {
+      this(request, replyTo, null);
+    }
+  }
 
   /**
-   * Start the release's instances beside the current ones; reply when all are ready or one failed.
+   * Run tako.toml's {@code release} command once here, with the release's environment (the lock is
+   * checked as for {@link Prepare}).
    */
-  public record StartRelease(String app, String env, String release, ActorRef<StepResult> replyTo)
-      implements Command, CborSerializable {}
+  public record RunReleaseCommand(
+      String app, String env, String release, ActorRef<StepResult> replyTo, String rolloutId)
+      implements Command, CborSerializable {
+    public RunReleaseCommand(String app, String env, String release, ActorRef<StepResult> replyTo) {
+      this(app, env, release, replyTo, null);
+    }
+  }
 
-  /** Route traffic to the started release and drain the old one. */
-  public record Switch(String app, String env, String release, ActorRef<StepResult> replyTo)
-      implements Command, CborSerializable {}
+  /**
+   * Start the release's instances beside the current ones; reply when all are ready or one failed
+   * (the lock is checked as for {@link Prepare}).
+   */
+  public record StartRelease(
+      String app, String env, String release, ActorRef<StepResult> replyTo, String rolloutId)
+      implements Command, CborSerializable {
+    public StartRelease(String app, String env, String release, ActorRef<StepResult> replyTo) {
+      this(app, env, release, replyTo, null);
+    }
+  }
+
+  /**
+   * Route traffic to the started release and drain the old one (the lock is checked as for {@link
+   * Prepare}).
+   */
+  public record Switch(
+      String app, String env, String release, ActorRef<StepResult> replyTo, String rolloutId)
+      implements Command, CborSerializable {
+    public Switch(String app, String env, String release, ActorRef<StepResult> replyTo) {
+      this(app, env, release, replyTo, null);
+    }
+  }
 
   /** Stop the started, not switched, instances of a release. */
   public record Abort(String app, String env, String release, ActorRef<StepResult> replyTo)
@@ -394,10 +423,32 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
     return newReceiveBuilder()
         .onMessage(Continue.class, on(m -> m.step().run()))
         // deploy
-        .onMessage(Prepare.class, on(steps::prepare))
-        .onMessage(RunReleaseCommand.class, on(steps::runReleaseCommand))
-        .onMessage(StartRelease.class, on(steps::start))
-        .onMessage(Switch.class, on(steps::switchTo))
+        .onMessage(
+            Prepare.class,
+            on(
+                m ->
+                    fenced(
+                        m.request().app(),
+                        m.request().env(),
+                        m.rolloutId(),
+                        m.replyTo(),
+                        () -> steps.prepare(m))))
+        .onMessage(
+            RunReleaseCommand.class,
+            on(
+                m ->
+                    fenced(
+                        m.app(),
+                        m.env(),
+                        m.rolloutId(),
+                        m.replyTo(),
+                        () -> steps.runReleaseCommand(m))))
+        .onMessage(
+            StartRelease.class,
+            on(m -> fenced(m.app(), m.env(), m.rolloutId(), m.replyTo(), () -> steps.start(m))))
+        .onMessage(
+            Switch.class,
+            on(m -> fenced(m.app(), m.env(), m.rolloutId(), m.replyTo(), () -> steps.switchTo(m))))
         .onMessage(Abort.class, on(steps::abort))
         .onMessage(
             RunDeploy.class,
@@ -462,6 +513,17 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
         .onMessage(FetchCertificate.class, on(relay::requested))
         .onMessage(StoreCertificate.class, on(relay::receive))
         .build();
+  }
+
+  /** Runs a rollout's step unless another rollout holds the app/env's deploy lock here now. */
+  private void fenced(
+      String app, String env, String rolloutId, ActorRef<StepResult> replyTo, Runnable step) {
+    StepResult refused = leases.fence(app, env, rolloutId);
+    if (refused != null) {
+      replyTo.tell(refused);
+    } else {
+      step.run();
+    }
   }
 
   /** A rollback is a deploy of a recorded release, see {@link RollbackTarget}. */

@@ -358,6 +358,33 @@ class NodeAgentTest {
   }
 
   @Test
+  void aStepOfARolloutThatLostTheLockToAnotherIsRefused(@TempDir Path home) throws Exception {
+    Node node = start(home);
+    String server = node.server();
+    String sha = pack(home, Map.of("server.js", SERVER_JS));
+    DeployRequest req = request("r1", sha, List.of(server));
+    var other = new dev.tako.node.leases.Leases.Holder("other", "fra", "bob@laptop", "now");
+    // Another rollout took the lock here (the first one's lease lapsed during a partition).
+    assertOk(step(node, r -> new NodeAgent.AcquireLease(APP, ENV, other, 60_000, r)));
+
+    StepResult prepare = step(node, r -> new NodeAgent.Prepare(req, r, "first"));
+    assertFalse(prepare.ok(), prepare::toString);
+    assertTrue(prepare.error().contains("lost the lock"), prepare.error());
+    assertTrue(prepare.error().contains("bob@laptop"), prepare.error());
+    StepResult start = step(node, r -> new NodeAgent.StartRelease(APP, ENV, "r1", r, "first"));
+    assertFalse(start.ok(), start::toString);
+    StepResult switched = step(node, r -> new NodeAgent.Switch(APP, ENV, "r1", r, "first"));
+    assertFalse(switched.ok(), switched::toString);
+    assertTrue(TestNodes.target(node).isEmpty(), "nothing of the refused rollout runs");
+
+    // The holder's own steps run.
+    assertOk(step(node, r -> new NodeAgent.Prepare(req, r, "other")));
+    assertOk(step(node, r -> new NodeAgent.StartRelease(APP, ENV, "r1", r, "other")));
+    assertOk(step(node, r -> new NodeAgent.Switch(APP, ENV, "r1", r, "other")));
+    nodes.awaitUpstream(node);
+  }
+
+  @Test
   void aRestartedAgentRestoresItsAppsFromTheLedger(@TempDir Path home) throws Exception {
     Node first = start(home);
     String server = first.server();

@@ -138,7 +138,7 @@ final class CatchUp extends AbstractBehavior<CatchUp.Command> {
   void prepare(DeployRequest request) {
     askAgent(
         job.settings().installTimeout().plusMinutes(5),
-        r -> new NodeAgent.Prepare(request, r),
+        r -> new NodeAgent.Prepare(request, r, holder.rolloutId()),
         ok -> startRelease());
   }
 
@@ -151,11 +151,15 @@ final class CatchUp extends AbstractBehavior<CatchUp.Command> {
             .plusSeconds(30);
     askAgent(
         timeout,
-        r -> new NodeAgent.StartRelease(head.app(), head.env(), head.release(), r),
+        r ->
+            new NodeAgent.StartRelease(
+                head.app(), head.env(), head.release(), r, holder.rolloutId()),
         ok ->
             askAgent(
                 job.settings().askTimeout().multipliedBy(3),
-                r -> new NodeAgent.Switch(head.app(), head.env(), head.release(), r),
+                r ->
+                    new NodeAgent.Switch(
+                        head.app(), head.env(), head.release(), r, holder.rolloutId()),
                 switched -> end(null, false)));
   }
 

@@ -320,7 +320,7 @@ public final class Rollout extends AbstractBehavior<Rollout.Command> {
         Phase.PREPARE,
         scope.servers(),
         settings.installTimeout().plusMinutes(5),
-        (server, r) -> new NodeAgent.Prepare(request, r),
+        (server, r) -> new NodeAgent.Prepare(request, r, holder.rolloutId()),
         (server, r) -> {
           if (r.detail() != null) {
             progress(server, r.detail(), null);
@@ -350,7 +350,9 @@ public final class Rollout extends AbstractBehavior<Rollout.Command> {
         Phase.RELEASE_COMMAND,
         List.of(first),
         settings.releaseCommandTimeout().plusSeconds(15),
-        (server, r) -> new NodeAgent.RunReleaseCommand(scope.app(), scope.env(), job.release(), r),
+        (server, r) ->
+            new NodeAgent.RunReleaseCommand(
+                scope.app(), scope.env(), job.release(), r, holder.rolloutId()),
         (server, r) -> progress(server, "release command done", null),
         () -> outcome.failed() ? finish() : start());
   }
@@ -371,7 +373,9 @@ public final class Rollout extends AbstractBehavior<Rollout.Command> {
         Phase.START,
         servers,
         startTimeout(),
-        (server, r) -> new NodeAgent.StartRelease(scope.app(), scope.env(), target(server), r),
+        (server, r) ->
+            new NodeAgent.StartRelease(
+                scope.app(), scope.env(), target(server), r, holder.rolloutId()),
         (server, r) -> progress(server, "healthy", null),
         () -> switchBatch(servers));
   }
@@ -381,7 +385,8 @@ public final class Rollout extends AbstractBehavior<Rollout.Command> {
         Phase.SWITCH,
         servers,
         settings.askTimeout().multipliedBy(3),
-        (server, r) -> new NodeAgent.Switch(scope.app(), scope.env(), target(server), r),
+        (server, r) ->
+            new NodeAgent.Switch(scope.app(), scope.env(), target(server), r, holder.rolloutId()),
         (server, r) -> {
           outcome.switched(server);
           progress(server, "switched", null);
@@ -410,7 +415,8 @@ public final class Rollout extends AbstractBehavior<Rollout.Command> {
         outcome.revertable(),
         startTimeout(),
         (server, r) ->
-            new NodeAgent.StartRelease(scope.app(), scope.env(), outcome.previous(server), r),
+            new NodeAgent.StartRelease(
+                scope.app(), scope.env(), outcome.previous(server), r, holder.rolloutId()),
         (server, r) -> outcome.revertStarted(server),
         this::switchBack);
   }
@@ -420,7 +426,9 @@ public final class Rollout extends AbstractBehavior<Rollout.Command> {
         Phase.REVERT_SWITCH,
         outcome.readyToSwitchBack(),
         settings.askTimeout().multipliedBy(3),
-        (server, r) -> new NodeAgent.Switch(scope.app(), scope.env(), outcome.previous(server), r),
+        (server, r) ->
+            new NodeAgent.Switch(
+                scope.app(), scope.env(), outcome.previous(server), r, holder.rolloutId()),
         (server, r) -> {
           outcome.rolledBack(server);
           progress(server, "rolled-back", outcome.previous(server));

@@ -2,6 +2,7 @@ package dev.tako.node.leases;
 
 import dev.tako.node.AppEnv;
 import dev.tako.node.NodeAgent;
+import dev.tako.node.StepResult;
 import java.time.Duration;
 import java.time.Instant;
 
@@ -31,6 +32,27 @@ public final class LeaseDesk {
   public void query(NodeAgent.GetLease m) {
     m.replyTo()
         .tell(Leases.answer(leases.holder(new AppEnv(m.app(), m.env()), Instant.now()), server));
+  }
+
+  /**
+   * Null when a step of {@code rolloutId} may run here (it holds the lock, the lock is free, or the
+   * step is unchecked), else the refusal naming who holds the lock now.
+   */
+  public StepResult fence(String app, String env, String rolloutId) {
+    if (rolloutId == null) {
+      return null;
+    }
+    var now = leases.holder(new AppEnv(app, env), Instant.now());
+    if (now.isEmpty() || now.get().rolloutId().equals(rolloutId)) {
+      return null;
+    }
+    return StepResult.failed(
+        server,
+        "this deploy lost the lock on "
+            + server
+            + " (it was cut off longer than the lock's lease): "
+            + now.get().describe()
+            + " holds it now; nothing was changed here by this step");
   }
 
   public void release(NodeAgent.ReleaseLease m) {
