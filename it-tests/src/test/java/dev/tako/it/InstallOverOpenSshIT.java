@@ -2,7 +2,6 @@ package dev.tako.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
@@ -13,7 +12,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -27,48 +25,16 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class InstallOverOpenSshIT {
   @TempDir static Path tmp;
-  static Process sshd;
+  static OpenSshd sshd;
   static int sshPort;
   static Path nodeHome;
   static TakoCli tako;
 
   @BeforeAll
   static void startSshd() throws Exception {
-    assumeTrue(
-        Files.isExecutable(Path.of("/usr/sbin/sshd")),
-        "OpenSSH sshd is installed (.ci/run installs it)");
-    assumeTrue("root".equals(System.getProperty("user.name")), "sshd logins need root here");
-    run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", tmp.resolve("host_key").toString());
-    run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", tmp.resolve("client_key").toString());
-    Files.copy(tmp.resolve("client_key.pub"), tmp.resolve("authorized_keys"));
-    sshPort = PlaygroundIT.freePort();
-    Path config = tmp.resolve("sshd_config");
-    Files.writeString(
-        config,
-        String.join(
-            "\n",
-            "Port " + sshPort,
-            "ListenAddress 127.0.0.1",
-            "HostKey " + tmp.resolve("host_key"),
-            "PidFile " + tmp.resolve("sshd.pid"),
-            "AuthorizedKeysFile " + tmp.resolve("authorized_keys"),
-            "PasswordAuthentication no",
-            "KbdInteractiveAuthentication no",
-            "PermitRootLogin prohibit-password",
-            "UsePAM no",
-            "StrictModes no",
-            "AllowTcpForwarding local",
-            "Subsystem sftp internal-sftp",
-            ""));
-    Files.createDirectories(Path.of("/run/sshd"));
-    sshd =
-        new ProcessBuilder("/usr/sbin/sshd", "-D", "-e", "-f", config.toString())
-            .redirectErrorStream(true)
-            .redirectOutput(tmp.resolve("sshd.log").toFile())
-            .start();
-    Awaitility.await()
-        .atMost(Duration.ofSeconds(20))
-        .until(() -> Files.readString(tmp.resolve("sshd.log")).contains("Server listening"));
+    sshd = OpenSshd.start(tmp); // skipped where OpenSSH is not installed or not root
+    sshd.authorizedKey(tmp.resolve("client_key"), "ed25519");
+    sshPort = sshd.port;
     nodeHome = tmp.resolve("opt-tako");
     tako = new TakoCli(Files.createDirectories(tmp.resolve("tako-home")), Map.of());
   }
@@ -89,15 +55,12 @@ class InstallOverOpenSshIT {
               });
     }
     if (sshd != null) {
-      sshd.destroy();
-      sshd.waitFor(10, TimeUnit.SECONDS);
+      sshd.close();
     }
   }
 
   private static void run(String... cmd) throws IOException, InterruptedException {
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes());
-    assertEquals(0, p.waitFor(), String.join(" ", cmd) + ": " + out);
+    OpenSshd.run(java.util.Map.of(), cmd);
   }
 
   @Test
