@@ -148,7 +148,16 @@ class RegionDrillsIT {
           .atMost(Duration.ofMinutes(2))
           .until(() -> deploy.stderr().contains("running the release command") || !deploy.alive());
       assertEquals(0, tako.run(tmp, "playground", "partition", "nyc").exit());
-      Thread.sleep(4_000); // the partition lasts this long: a scenario, not a wait for a condition
+      // The partition lasts until the cluster has noticed it (la's view: nyc unreachable).
+      await("la seeing nyc cut off")
+          .atMost(Duration.ofSeconds(30))
+          .pollInterval(Duration.ofMillis(500))
+          .until(
+              () ->
+                  "unreachable"
+                      .equals(
+                          StatusJson.memberStatus(
+                              tako.run(tmp, "status", "--json").json(), "nyc")));
       assertEquals(0, tako.run(tmp, "playground", "heal").exit());
       result = deploy.await(Duration.ofMinutes(3));
     }

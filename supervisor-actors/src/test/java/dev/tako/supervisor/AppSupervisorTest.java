@@ -332,9 +332,13 @@ class AppSupervisorTest {
     final AtomicInteger countCalls = new AtomicInteger();
     final List<Runnable> whenIdle = new CopyOnWriteArrayList<>();
 
+    /** Told the port of every question to the proxy, so a test can see it is not polled. */
+    final TestProbe<Integer> asked = testKit.createTestProbe(Integer.class);
+
     @Override
     public int count(int p) {
       countCalls.incrementAndGet();
+      asked.ref().tell(p);
       return p == port.get() ? held.get() : 0;
     }
 
@@ -372,8 +376,16 @@ class AppSupervisorTest {
     HeldRequests proxy = new HeldRequests();
     ActorRef<AppSupervisor.Command> sup = supervisor(settings("drain-timeout = 30s"), proxy);
     AppSupervisor.InstanceStatus old = replaceWithARequestInFlight(sup, proxy);
-    // The drain delay (100 ms) is long over; the old instance waits for its request.
-    Thread.sleep(1000);
+    // Once the drain delay (100 ms) is over, the drain waits for the proxy's idle signal, and no
+    // question reaches the proxy for a second: nothing polls.
+    proxy.asked.awaitAssert(
+        WAIT,
+        () -> {
+          assertFalse(proxy.whenIdle.isEmpty(), "the drain waits for the idle signal");
+          return null;
+        });
+    proxy.asked.receiveSeveralMessages(proxy.countCalls.get()); // the questions asked so far
+    proxy.asked.expectNoMessage(Duration.ofSeconds(1));
     assertTrue(alive(old.pid()), "a request is still in flight to the old instance");
     assertTrue(
         status(sup).instances().stream()
