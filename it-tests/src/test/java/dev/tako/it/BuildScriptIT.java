@@ -135,17 +135,8 @@ class BuildScriptIT {
     assertEquals(1, early.exit(), early::toString);
     assertTrue(early.err().contains("no current release"), early::toString);
 
-    Path in = Files.writeString(tmp.resolve("secret.txt"), "xyzzy\n");
-    ProcessBuilder pb =
-        new ProcessBuilder(
-                TakoCli.dist().resolve("bin/tako").toString(), "secrets", "set", "SECRET_X")
-            .directory(app.toFile())
-            .redirectInput(in.toFile())
-            .redirectErrorStream(true)
-            .redirectOutput(tmp.resolve("set.txt").toFile());
-    pb.environment().put("TAKO_HOME", tako.home.toString());
-    pb.environment().putAll(tako.env);
-    assertEquals(0, pb.start().waitFor(), () -> read(tmp.resolve("set.txt")));
+    TakoCli.Result set = tako.runWithStdin(app, "xyzzy\n", "secrets", "set", "SECRET_X");
+    assertEquals(0, set.exit(), set::toString);
     TakoCli.Result deploy = tako.run(app, "deploy", "--json");
     assertEquals(0, deploy.exit(), deploy::toString);
 
@@ -153,13 +144,5 @@ class BuildScriptIT {
         tako.run(app, "run", "--", "sh", "-c", "echo \"$SECRET_X|$TAKO_SERVER\"; exit 3");
     assertEquals(3, run.exit(), run::toString);
     assertEquals("xyzzy|la", run.out().trim(), run::toString);
-  }
-
-  private static String read(Path p) {
-    try {
-      return Files.readString(p);
-    } catch (java.io.IOException e) {
-      return e.toString();
-    }
   }
 }

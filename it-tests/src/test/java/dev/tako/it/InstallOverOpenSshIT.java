@@ -11,7 +11,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -41,19 +40,7 @@ class InstallOverOpenSshIT {
 
   @AfterAll
   static void stop() throws Exception {
-    if (nodeHome != null && Files.exists(nodeHome.resolve("node.pid"))) {
-      long pid = Long.parseLong(Files.readString(nodeHome.resolve("node.pid")).trim());
-      ProcessHandle.of(pid)
-          .ifPresent(
-              h -> {
-                h.destroy();
-                try {
-                  h.onExit().get(40, TimeUnit.SECONDS);
-                } catch (Exception e) {
-                  h.destroyForcibly();
-                }
-              });
-    }
+    OpenSshd.stopInstalledNode(nodeHome);
     if (sshd != null) {
       sshd.close();
     }

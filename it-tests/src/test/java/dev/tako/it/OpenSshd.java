@@ -129,6 +129,24 @@ final class OpenSshd implements AutoCloseable {
     assertEquals(0, p.waitFor(), String.join(" ", cmd) + ": " + out);
   }
 
+  /** Stops the node {@code tako servers add --install} started in {@code nodeHome}, by its pid. */
+  static void stopInstalledNode(Path nodeHome) throws IOException {
+    if (nodeHome == null || !Files.exists(nodeHome.resolve("node.pid"))) {
+      return;
+    }
+    long pid = Long.parseLong(Files.readString(nodeHome.resolve("node.pid")).trim());
+    ProcessHandle.of(pid)
+        .ifPresent(
+            h -> {
+              h.destroy();
+              try {
+                h.onExit().get(40, TimeUnit.SECONDS);
+              } catch (Exception e) {
+                h.destroyForcibly();
+              }
+            });
+  }
+
   @Override
   public void close() throws InterruptedException {
     stop(process);

@@ -51,20 +51,7 @@ class SecretsIT {
   }
 
   TakoCli.Result withStdin(Path cwd, String stdin, String... args) throws Exception {
-    Path in = Files.writeString(tmp.resolve("stdin.txt"), stdin);
-    List<String> cmd = new ArrayList<>();
-    cmd.add(TakoCli.dist().resolve("bin/tako").toString());
-    cmd.addAll(List.of(args));
-    ProcessBuilder pb = new ProcessBuilder(cmd).directory(cwd.toFile());
-    pb.environment().put("TAKO_HOME", tako.home.toString());
-    pb.environment().putAll(tako.env);
-    pb.redirectInput(in.toFile());
-    Path out = tmp.resolve("out.txt");
-    Path err = tmp.resolve("err.txt");
-    pb.redirectOutput(out.toFile());
-    pb.redirectError(err.toFile());
-    int exit = pb.start().waitFor();
-    return new TakoCli.Result(exit, Files.readString(out), Files.readString(err));
+    return tako.runWithStdin(cwd, stdin, args);
   }
 
   @Test

@@ -7,7 +7,6 @@ import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -51,19 +50,7 @@ class SshAgentIT {
 
   @AfterAll
   static void stop() throws Exception {
-    if (nodeHome != null && Files.exists(nodeHome.resolve("node.pid"))) {
-      long pid = Long.parseLong(Files.readString(nodeHome.resolve("node.pid")).trim());
-      ProcessHandle.of(pid)
-          .ifPresent(
-              h -> {
-                h.destroy();
-                try {
-                  h.onExit().get(40, TimeUnit.SECONDS);
-                } catch (Exception e) {
-                  h.destroyForcibly();
-                }
-              });
-    }
+    OpenSshd.stopInstalledNode(nodeHome);
     OpenSshd.stop(edAgent);
     OpenSshd.stop(rsaAgent);
     if (sshd != null) {
@@ -173,19 +160,6 @@ class SshAgentIT {
   }
 
   private static TakoCli.Result withStdin(Path cwd, String stdin, String... args) throws Exception {
-    Path in = Files.writeString(tmp.resolve("stdin.txt"), stdin);
-    List<String> cmd = new ArrayList<>();
-    cmd.add(TakoCli.dist().resolve("bin/tako").toString());
-    cmd.addAll(List.of(args));
-    ProcessBuilder pb = new ProcessBuilder(cmd).directory(cwd.toFile());
-    pb.environment().put("TAKO_HOME", tako.home.toString());
-    pb.environment().putAll(tako.env);
-    pb.redirectInput(in.toFile());
-    Path out = tmp.resolve("out.txt");
-    Path err = tmp.resolve("err.txt");
-    pb.redirectOutput(out.toFile());
-    pb.redirectError(err.toFile());
-    int exit = pb.start().waitFor();
-    return new TakoCli.Result(exit, Files.readString(out), Files.readString(err));
+    return tako.runWithStdin(cwd, stdin, args);
   }
 }

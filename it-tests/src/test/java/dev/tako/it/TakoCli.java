@@ -49,6 +49,17 @@ final class TakoCli {
   }
 
   Result run(Path cwd, Duration timeout, String... args) throws IOException, InterruptedException {
+    return run(cwd, timeout, null, args);
+  }
+
+  /** As {@link #run(Path, String...)}, with {@code stdin} as the command's standard input. */
+  Result runWithStdin(Path cwd, String stdin, String... args)
+      throws IOException, InterruptedException {
+    return run(cwd, Duration.ofMinutes(5), stdin, args);
+  }
+
+  private Result run(Path cwd, Duration timeout, String stdin, String... args)
+      throws IOException, InterruptedException {
     List<String> cmd = new ArrayList<>();
     cmd.add(dist().resolve("bin/tako").toString());
     cmd.addAll(List.of(args));
@@ -60,7 +71,13 @@ final class TakoCli {
     Path err = Files.createTempFile("tako-err", ".txt");
     pb.redirectOutput(out.toFile());
     pb.redirectError(err.toFile());
-    pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+    Path in = null;
+    if (stdin == null) {
+      pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+    } else {
+      in = Files.writeString(Files.createTempFile("tako-in", ".txt"), stdin);
+      pb.redirectInput(in.toFile());
+    }
     Process p = pb.start();
     if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
       p.destroyForcibly();
@@ -76,6 +93,9 @@ final class TakoCli {
     Result r = new Result(p.exitValue(), Files.readString(out), Files.readString(err));
     Files.delete(out);
     Files.delete(err);
+    if (in != null) {
+      Files.delete(in);
+    }
     return r;
   }
 
