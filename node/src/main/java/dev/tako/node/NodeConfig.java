@@ -3,8 +3,6 @@ package dev.tako.node;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
-import dev.tako.node.peer.PeerAddress;
-import dev.tako.node.peer.PeerSettings;
 import dev.tako.persistence.LedgerJournal;
 import dev.tako.protocol.config.NodeConf;
 import java.nio.file.Files;
@@ -54,11 +52,7 @@ public final class NodeConfig {
                 "pekko.cluster.multi-data-center.self-data-center",
                 ConfigValueFactory.fromAnyRef(region))
             .withValue(
-                "pekko.cluster.roles",
-                ConfigValueFactory.fromIterable(
-                    List.of(
-                        serverRole(server),
-                        PeerAddress.role(PeerSettings.fromConfig(base).advertisedPort()))))
+                "pekko.cluster.roles", ConfigValueFactory.fromIterable(List.of(serverRole(server))))
             // Each member's own version, for tako status.
             .withValue(
                 "pekko.cluster.app-version",

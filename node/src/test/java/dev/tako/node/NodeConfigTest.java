@@ -44,9 +44,7 @@ class NodeConfigTest {
     assertEquals("127.0.0.2", config.getString("pekko.remote.artery.canonical.hostname"));
     assertEquals(25521, config.getInt("pekko.remote.artery.canonical.port"));
     assertEquals("us-west", config.getString("pekko.cluster.multi-data-center.self-data-center"));
-    // The node-to-node listener's port (cluster port + 1 unless node.conf says) is advertised.
-    assertEquals(
-        List.of("server-la", "peer-port-25522"), config.getStringList("pekko.cluster.roles"));
+    assertEquals(List.of("server-la"), config.getStringList("pekko.cluster.roles"));
     assertEquals(
         List.of("pekko://tako@10.0.0.1:25520", "pekko://tako@10.0.0.2:25522"),
         config.getStringList("pekko.cluster.seed-nodes"));
