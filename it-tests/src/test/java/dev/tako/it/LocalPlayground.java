@@ -55,18 +55,31 @@ final class LocalPlayground {
         new ArrayList<>(
             List.of("playground", "up", "--regions", String.join(",", regions), "--json"));
     args.addAll(List.of(options));
-    TakoCli.Result up = tako.run(tmp, Duration.ofMinutes(4), args.toArray(String[]::new));
-    assertEquals(0, up.exit(), up::toString);
-    for (JsonNode s : up.json().get("servers")) {
-      assertTrue(s.get("running").asBoolean(), up::toString);
-      String name = s.get("name").asText();
-      pg.proxyPorts.put(name, s.get("proxy_port").asInt());
-      pg.httpsPorts.put(name, s.get("https_port").asInt());
-      pg.nodePids.put(name, s.get("pid").asLong());
-      pg.nodeHomes.put(name, Path.of(s.get("home").asText()));
+    try {
+      TakoCli.Result up = tako.run(tmp, Duration.ofMinutes(4), args.toArray(String[]::new));
+      assertEquals(0, up.exit(), up::toString);
+      for (JsonNode s : up.json().get("servers")) {
+        assertTrue(s.get("running").asBoolean(), up::toString);
+        String name = s.get("name").asText();
+        pg.proxyPorts.put(name, s.get("proxy_port").asInt());
+        pg.httpsPorts.put(name, s.get("https_port").asInt());
+        pg.nodePids.put(name, s.get("pid").asLong());
+        pg.nodeHomes.put(name, Path.of(s.get("home").asText()));
+      }
+      assertEquals(new HashSet<>(regions), pg.proxyPorts.keySet());
+      return pg;
+    } catch (Throwable failed) {
+      // The test class's @AfterAll has no playground to stop: whatever was started goes now.
+      try {
+        TakoCli.Result down = tako.run(tmp, Duration.ofMinutes(2), "playground", "down");
+        if (down.exit() != 0) {
+          failed.addSuppressed(new AssertionError("playground down after a failed up: " + down));
+        }
+      } catch (Throwable downFailed) {
+        failed.addSuppressed(downFailed);
+      }
+      throw failed;
     }
-    assertEquals(new HashSet<>(regions), pg.proxyPorts.keySet());
-    return pg;
   }
 
   /** Stops everything; no node or app process may outlive it. */
