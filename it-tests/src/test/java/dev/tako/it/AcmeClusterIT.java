@@ -116,7 +116,7 @@ class AcmeClusterIT {
     // la restarts without its copy: it gets it from nyc, no new order anywhere.
     long laLogBefore = Files.size(home(OTHER).resolve("node.log"));
     assertEquals(0, tako.run(tmp, "playground", "stop", OTHER).exit());
-    deleteTree(home(OTHER).resolve("certs/" + HOST));
+    LocalPlayground.deleteTree(home(OTHER).resolve("certs/" + HOST));
     TakoCli.Result start = tako.run(tmp, "playground", "start", OTHER);
     assertEquals(0, start.exit(), start::toString);
     playground.nodePids.put(OTHER, pid(OTHER));
@@ -180,13 +180,5 @@ class AcmeClusterIT {
       }
     }
     throw new AssertionError("no server " + server + " in\n" + ls);
-  }
-
-  static void deleteTree(Path dir) throws Exception {
-    try (var files = Files.walk(dir)) {
-      for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
-        Files.delete(p);
-      }
-    }
   }
 }

@@ -11,10 +11,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -26,6 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The same playground serves {@code tako run}'s test (one playground, less suite time).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@ExtendWith(SharedPlaygrounds.class)
 class BuildScriptIT {
   static final String HOST = "ts.localhost";
 
@@ -35,13 +36,8 @@ class BuildScriptIT {
 
   @BeforeAll
   void up() throws Exception {
-    playground = LocalPlayground.up(tmp, List.of("la"));
+    playground = SharedPlaygrounds.of(List.of("la"));
     tako = playground.tako;
-  }
-
-  @AfterAll
-  void down() throws Exception {
-    playground.down();
   }
 
   @Test

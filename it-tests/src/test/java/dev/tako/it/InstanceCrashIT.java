@@ -12,10 +12,10 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -24,6 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  * after {@code scale 3} each answer.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@ExtendWith(SharedPlaygrounds.class)
 class InstanceCrashIT {
   static final List<String> REGIONS = List.of("la");
 
@@ -32,12 +33,7 @@ class InstanceCrashIT {
 
   @BeforeAll
   void up() throws Exception {
-    playground = LocalPlayground.up(tmp, REGIONS);
-  }
-
-  @AfterAll
-  void down() throws Exception {
-    playground.down();
+    playground = SharedPlaygrounds.of(REGIONS);
   }
 
   @Test
@@ -113,7 +109,7 @@ class InstanceCrashIT {
             () -> {
               pids.clear();
               JsonNode s = tako.run(app, "status", "--json").json();
-              for (JsonNode i : s.get("apps").get(0).get("servers").get(0).get("instances")) {
+              for (JsonNode i : StatusJson.serverEntry(s, "crash", "la").get("instances")) {
                 if (i.get("state").asText().equals("ready")) {
                   pids.add(i.get("pid").asLong());
                 }

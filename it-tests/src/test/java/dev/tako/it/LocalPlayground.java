@@ -120,6 +120,15 @@ final class LocalPlayground {
     throw new AssertionError("no server " + server + " in\n" + ls);
   }
 
+  /** Deletes {@code dir} and everything under it. */
+  static void deleteTree(Path dir) throws Exception {
+    try (var files = Files.walk(dir)) {
+      for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
+  }
+
   static boolean alive(long pid) {
     return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
   }

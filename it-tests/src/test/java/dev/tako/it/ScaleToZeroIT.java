@@ -25,10 +25,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -39,6 +39,7 @@ import org.junit.jupiter.api.io.TempDir;
  * start-to-healthy time, both polled the same way.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@ExtendWith(SharedPlaygrounds.class)
 class ScaleToZeroIT {
   static final String HOST = "cold.localhost";
 
@@ -56,20 +57,10 @@ class ScaleToZeroIT {
 
   @BeforeAll
   void up() throws Exception {
-    pg =
-        LocalPlayground.up(
-            tmp,
-            List.of("la"),
-            "tako.supervisor { stability-window = 300ms, drain-delay = 300ms, term-grace = 3s,"
-                + " idle-check-interval = 200ms }");
+    pg = SharedPlaygrounds.of(List.of("la"));
     tako = pg.tako;
     proxyPort = pg.proxyPorts.get("la");
     dir = writeApp(tmp.resolve("cold"));
-  }
-
-  @AfterAll
-  void down() throws Exception {
-    pg.down();
   }
 
   /** Answers its pid on every path, 200 on /healthz; idle_timeout = "2s". */
@@ -174,7 +165,7 @@ class ScaleToZeroIT {
   private JsonNode server() throws Exception {
     TakoCli.Result status = tako.run(dir, "status", "--json");
     assertEquals(0, status.exit(), status::toString);
-    return status.json().get("apps").get(0).get("servers").get(0);
+    return StatusJson.serverEntry(status.json(), "cold", "la");
   }
 
   /** Awaits status showing desired 0 and no instance. */

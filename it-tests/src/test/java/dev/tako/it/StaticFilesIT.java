@@ -21,10 +21,10 @@ import java.util.List;
 import java.util.Random;
 import java.util.zip.GZIPInputStream;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -33,6 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
  * refused, and an app scaled to zero serves its files without waking.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@ExtendWith(SharedPlaygrounds.class)
 class StaticFilesIT {
   static final String HOST = "assets.localhost";
 
@@ -51,7 +52,7 @@ class StaticFilesIT {
 
   @BeforeAll
   void up() throws Exception {
-    pg = LocalPlayground.up(tmp, List.of("la"));
+    pg = SharedPlaygrounds.of(List.of("la"));
     tako = pg.tako;
     proxyPort = pg.proxyPorts.get("la");
     dir = Files.createDirectories(tmp.resolve("assets"));
@@ -73,11 +74,6 @@ class StaticFilesIT {
     logo = new byte[30_000];
     new Random(3).nextBytes(logo);
     Files.write(pub.resolve("logo.png"), logo);
-  }
-
-  @AfterAll
-  void down() throws Exception {
-    pg.down();
   }
 
   private HttpResponse<byte[]> get(String path, String... headers) throws Exception {
@@ -106,7 +102,7 @@ class StaticFilesIT {
   private JsonNode server() throws Exception {
     TakoCli.Result status = tako.run(dir, "status", "--json");
     assertEquals(0, status.exit(), status::toString);
-    return status.json().get("apps").get(0).get("servers").get(0);
+    return StatusJson.serverEntry(status.json(), "assets", "la");
   }
 
   @Test
