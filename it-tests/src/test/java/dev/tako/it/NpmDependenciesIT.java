@@ -13,13 +13,13 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -31,6 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@ExtendWith(SharedPlaygrounds.class)
 class NpmDependenciesIT {
   static final List<String> REGIONS = List.of("la", "nyc");
   static final String HOST = "express.localhost";
@@ -41,13 +42,8 @@ class NpmDependenciesIT {
 
   @BeforeAll
   void up() throws Exception {
-    playground = LocalPlayground.up(tmp, REGIONS);
+    playground = SharedPlaygrounds.of(REGIONS);
     tako = playground.tako;
-  }
-
-  @AfterAll
-  void down() throws Exception {
-    playground.down();
   }
 
   @Test

@@ -15,10 +15,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -28,6 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  * restarts the app with the new value everywhere without a failed request.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@ExtendWith(SharedPlaygrounds.class)
 class SecretsIT {
   static final List<String> REGIONS = List.of("la", "nyc");
   static final String FIRST = "first-secret-8f3a91";
@@ -40,14 +41,9 @@ class SecretsIT {
 
   @BeforeAll
   void up() throws Exception {
-    playground = LocalPlayground.up(tmp, REGIONS);
+    playground = SharedPlaygrounds.of(REGIONS);
     tako = playground.tako;
     proxyPorts = playground.proxyPorts;
-  }
-
-  @AfterAll
-  void down() throws Exception {
-    playground.down();
   }
 
   TakoCli.Result withStdin(Path cwd, String stdin, String... args) throws Exception {
