@@ -6,6 +6,7 @@ import dev.tako.cli.Output;
 import dev.tako.cli.Servers;
 import dev.tako.cli.TakoHome;
 import dev.tako.cli.install.NodeInstaller;
+import dev.tako.cli.install.NodeRemoval;
 import dev.tako.cli.ssh.HostKeyPolicy;
 import dev.tako.protocol.config.Inventory;
 import dev.tako.protocol.config.NodeConf;
@@ -211,10 +212,19 @@ public final class ServersCommand implements Runnable {
   @Command(
       name = "rm",
       mixinStandardHelpOptions = true,
-      description = "Remove a server from the inventory (and from the cluster, when reachable).")
+      description =
+          "Remove a server: its node leaves the cluster (stopping its apps) and the server leaves"
+              + " the inventory; with --uninstall also remove the node from the server.")
   static final class Rm implements Callable<Integer> {
     @Parameters(paramLabel = "NAME")
     String name;
+
+    @Option(
+        names = "--uninstall",
+        description =
+            "Also stop the node's service and app processes and delete its home on the server"
+                + " (over SSH).")
+    boolean uninstall;
 
     @Override
     public Integer call() {
@@ -227,17 +237,19 @@ public final class ServersCommand implements Runnable {
                 + "\"; known: "
                 + String.join(", ", inventory.servers().keySet()));
       }
+      ServerEntry entry = inventory.get(name).get();
       Output out = new Output(false);
-      List<ServerEntry> others = new ArrayList<>(inventory.servers().values());
-      others.removeIf(s -> s.name().equals(name));
-      others.add(inventory.get(name).get());
-      try (NodeClient c = NodeClient.connectAny(others, home, out)) {
-        c.post("/v1/leave", Map.of("server", name), Map.class, Duration.ofSeconds(10));
-      } catch (CliException e) {
-        out.progress("warning: could not take " + name + " out of the cluster: " + e.getMessage());
+      NodeRemoval removal = new NodeRemoval(home, out);
+      if (uninstall) {
+        // A node stopped by its service leaves the cluster by itself (a graceful Leave on SIGTERM);
+        // the leave below then only confirms it, or downs what is left of it.
+        removal.uninstall(entry);
+      }
+      if (removal.leave(inventory, name)) {
+        out.progress("  " + name + " is out of the cluster");
       }
       inventory.without(name).save(home.inventory());
-      out.line("removed server " + name);
+      out.line("removed server " + name + (uninstall ? " (node uninstalled)" : ""));
       return 0;
     }
   }

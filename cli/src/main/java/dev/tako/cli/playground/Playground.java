@@ -333,6 +333,27 @@ public final class Playground {
     out.progress("  stopped node " + n.name());
   }
 
+  /**
+   * {@code tako servers rm --uninstall} of a playground server: its node is stopped (by pid; it
+   * stops its apps), its home deleted and it is no longer part of the playground.
+   */
+  public void remove(String name) {
+    PlaygroundState state = state();
+    PlaygroundState.Node n =
+        state.node(name).orElseThrow(() -> CliException.usage("no playground node named " + name));
+    stopProcess(n);
+    if (n.running()) {
+      throw CliException.failed(
+          "the playground node " + name + " (pid " + n.pid() + ") did not stop");
+    }
+    try {
+      dev.tako.cli.pack.Packer.deleteTree(Path.of(n.home()));
+    } catch (IOException e) {
+      throw CliException.failed("cannot delete " + n.home() + ": " + e.getMessage());
+    }
+    save(state.without(name));
+  }
+
   public void start(String name) throws IOException {
     PlaygroundState state = state();
     PlaygroundState.Node n =
