@@ -31,7 +31,8 @@ import picocli.CommandLine.Parameters;
       ServersCommand.Add.class,
       ServersCommand.Ls.class,
       ServersCommand.Rm.class,
-      ServersCommand.RotateCerts.class
+      ServersCommand.RotateCerts.class,
+      ServersCommand.Upgrade.class
     })
 public final class ServersCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -255,6 +256,46 @@ public final class ServersCommand implements Runnable {
   }
 
   @Command(
+      name = "upgrade",
+      mixinStandardHelpOptions = true,
+      description =
+          "Put this tako's node on the servers and restart their nodes, one server at a time,"
+              + " each back in the cluster before the next.")
+  static final class Upgrade implements Callable<Integer> {
+    @Parameters(
+        paramLabel = "NAME",
+        arity = "0..*",
+        description = "Only these servers (default: all).")
+    List<String> names;
+
+    @Option(
+        names = "--timeout",
+        defaultValue = "120",
+        description = "Seconds to wait for each node to be back (default: ${DEFAULT-VALUE}).")
+    int timeoutSeconds;
+
+    @Override
+    public Integer call() {
+      TakoHome home = TakoHome.fromEnvironment();
+      Inventory inventory = Servers.load(home);
+      List<ServerEntry> targets = targets(inventory, names, "upgrade");
+      Output out = new Output(false);
+      var upgrade =
+          new dev.tako.cli.install.NodeUpgrade(home, out, Duration.ofSeconds(timeoutSeconds));
+      for (ServerEntry s : targets) {
+        out.progress("upgrading " + s.name() + "...");
+        var done = upgrade.upgrade(inventory, s);
+        out.line(
+            String.format(
+                "  %s: %s -> %s, back in the cluster after %.1f s",
+                s.name(), done.from(), done.to(), done.took().toMillis() / 1000.0));
+      }
+      out.line("upgraded " + targets.size() + " server(s)");
+      return 0;
+    }
+  }
+
+  @Command(
       name = "rotate-certs",
       mixinStandardHelpOptions = true,
       description =
@@ -271,14 +312,7 @@ public final class ServersCommand implements Runnable {
     public Integer call() throws Exception {
       TakoHome home = TakoHome.fromEnvironment();
       Inventory inventory = Servers.load(home);
-      List<ServerEntry> targets =
-          names == null || names.isEmpty()
-              ? new ArrayList<>(inventory.servers().values())
-              : Servers.entries(inventory, names);
-      if (targets.isEmpty()) {
-        throw CliException.usage(
-            "no servers to rotate (add one with: tako servers add NAME --host HOST)");
-      }
+      List<ServerEntry> targets = targets(inventory, names, "rotate");
       var ca = dev.tako.cli.tls.ClusterCa.loadOrCreate(home.clusterCa());
       Output out = new Output(false);
       List<String> failed = new ArrayList<>();
@@ -307,5 +341,18 @@ public final class ServersCommand implements Runnable {
     private static byte[] bytes(String s) {
       return s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
     }
+  }
+
+  /** The named servers, or all without names; none at all is a usage error. */
+  static List<ServerEntry> targets(Inventory inventory, List<String> names, String verb) {
+    List<ServerEntry> targets =
+        names == null || names.isEmpty()
+            ? new ArrayList<>(inventory.servers().values())
+            : Servers.entries(inventory, names);
+    if (targets.isEmpty()) {
+      throw CliException.usage(
+          "no servers to " + verb + " (add one with: tako servers add NAME --host HOST)");
+    }
+    return targets;
   }
 }

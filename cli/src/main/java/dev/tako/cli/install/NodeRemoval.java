@@ -78,7 +78,7 @@ public final class NodeRemoval {
       if (!listed) {
         return true;
       }
-      pause();
+      NodeInstaller.pause(Duration.ofMillis(300));
     }
     return false;
   }
@@ -154,14 +154,5 @@ public final class NodeRemoval {
             + " i=$((i+1)); done; done",
         "[ -n \"$pids\" ] && kill -9 $pids 2>/dev/null",
         "rm -rf \"$H\" && echo \"node stopped, its apps stopped, $H removed\"");
-  }
-
-  private static void pause() {
-    try {
-      Thread.sleep(300);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw CliException.failed("interrupted");
-    }
   }
 }

@@ -351,7 +351,21 @@ public final class Playground {
     } catch (IOException e) {
       throw CliException.failed("cannot delete " + n.home() + ": " + e.getMessage());
     }
+    try {
+      forgetHostKey(n);
+    } catch (IOException e) {
+      throw CliException.failed("cannot update " + home.knownHosts() + ": " + e.getMessage());
+    }
     save(state.without(name));
+  }
+
+  private void forgetHostKey(PlaygroundState.Node n) throws IOException {
+    boolean relayed = n.address() != null; // wan-playground: older playgrounds had none
+    KnownHosts.replace(
+        home.knownHosts(),
+        relayed ? n.address() : "127.0.0.1",
+        relayed ? n.sshRelayPort() : n.sshPort(),
+        null);
   }
 
   public void start(String name) throws IOException {
@@ -381,12 +395,7 @@ public final class Playground {
     Inventory inventory = Servers.load(home);
     for (PlaygroundState.Node n : state.servers()) {
       inventory = inventory.without(n.name());
-      boolean relayed = n.address() != null; // wan-playground: older playgrounds had none
-      KnownHosts.replace(
-          home.knownHosts(),
-          relayed ? n.address() : "127.0.0.1",
-          relayed ? n.sshRelayPort() : n.sshPort(),
-          null);
+      forgetHostKey(n);
     }
     inventory.save(home.inventory());
     new PlaygroundNetwork(home, out).stopRelay(state); // wan-playground: after the nodes left
