@@ -50,6 +50,20 @@ final class LedgerFixtures {
     }
   }
 
+  /**
+   * The state a ledger of {@code server} recovers from the journal and snapshots in {@code dir}.
+   */
+  static NodeLedger.State recover(Path dir, String server) {
+    org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit kit =
+        org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit.create(
+            "ledger-recovery", onDisk(dir));
+    try {
+      return PreviousLayoutFixture.get(kit, kit.spawn(NodeLedger.create(server)));
+    } finally {
+      kit.shutdownTestKit();
+    }
+  }
+
   static NodeLedger.ReleaseRecord release(String app, String env, String id, int instances) {
     DeployRequest request =
         new DeployRequest(

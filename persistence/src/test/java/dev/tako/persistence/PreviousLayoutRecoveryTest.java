@@ -10,8 +10,6 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.IntStream;
-import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
-import org.apache.pekko.actor.typed.ActorRef;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -81,14 +79,7 @@ class PreviousLayoutRecoveryTest {
   }
 
   private NodeLedger.State recover() {
-    ActorTestKit kit = ActorTestKit.create("ledger-previous-layout", LedgerFixtures.onDisk(tmp));
-    try {
-      ActorRef<NodeLedger.Command> ledger =
-          kit.spawn(NodeLedger.create(PreviousLayoutFixture.SERVER));
-      return PreviousLayoutFixture.get(kit, ledger);
-    } finally {
-      kit.shutdownTestKit();
-    }
+    return LedgerFixtures.recover(tmp, PreviousLayoutFixture.SERVER);
   }
 
   private void copyFixture(String name) throws IOException, URISyntaxException {

@@ -48,14 +48,7 @@ class ReleasedLayoutRecoveryTest {
   }
 
   private NodeLedger.State recover() {
-    ActorTestKit kit = ActorTestKit.create("ledger-released", LedgerFixtures.onDisk(tmp));
-    try {
-      ActorRef<NodeLedger.Command> ledger =
-          kit.spawn(NodeLedger.create(ReleasedLayoutFixture.SERVER));
-      return PreviousLayoutFixture.get(kit, ledger);
-    } finally {
-      kit.shutdownTestKit();
-    }
+    return LedgerFixtures.recover(tmp, ReleasedLayoutFixture.SERVER);
   }
 
   private void copyJournal() throws IOException, URISyntaxException {

@@ -76,7 +76,7 @@ public final class ClusterRoutes extends ApiDirectives {
     Cluster cluster = Cluster.get(system);
     var unreachable = cluster.state().getUnreachable();
     for (var m : cluster.state().getMembers()) {
-      if (server.equals(NodeConfig.serverOf(m.getRoles()))) {
+      if (server != null && server.equals(NodeConfig.serverOf(m.getRoles()))) {
         cluster.manager().tell(Leave.create(m.address()));
         if (down || unreachable.contains(m)) {
           cluster.manager().tell(new Down(m.address()));
