@@ -129,6 +129,28 @@ class InstallOverOpenSshIT {
     assertEquals("box", member.get("server").asText());
     assertEquals("fra", member.get("region").asText());
     assertEquals("up", member.get("status").asText());
+
+    // tako servers upgrade over SSH: the distribution swapped in, the node restarted, the app back
+    long nodeBefore = Long.parseLong(Files.readString(nodeHome.resolve("node.pid")).trim());
+    TakoCli.Result upgrade = tako.run(tmp, Duration.ofMinutes(4), "servers", "upgrade", "box");
+    assertEquals(0, upgrade.exit(), upgrade::toString);
+    assertTrue(upgrade.out().contains("box: "), upgrade::toString);
+    assertTrue(Files.isDirectory(nodeHome.resolve("dist.prev/lib")), "the old one is kept");
+    assertTrue(Files.isDirectory(nodeHome.resolve("dist/lib")));
+    long nodeAfter = Long.parseLong(Files.readString(nodeHome.resolve("node.pid")).trim());
+    assertTrue(nodeAfter != nodeBefore, "the node was restarted");
+    Http.await(
+        httpPort,
+        "boxed.localhost",
+        "/",
+        resp -> resp.statusCode() == 200 && resp.body().startsWith("from-box|box|"),
+        Duration.ofSeconds(60));
+
+    // tako servers rm --uninstall over SSH: the node and its home are gone
+    TakoCli.Result rm = tako.run(tmp, "servers", "rm", "box", "--uninstall");
+    assertEquals(0, rm.exit(), rm::toString);
+    assertTrue(!Files.exists(nodeHome), "the node's home is gone: " + rm);
+    assertTrue(!LocalPlayground.alive(nodeAfter), "the node stopped");
   }
 
   @Test

@@ -19,16 +19,15 @@ import org.apache.sshd.server.SshServer;
 import org.apache.sshd.server.config.keys.AuthorizedKeysAuthenticator;
 import org.apache.sshd.server.forward.ForwardingFilter;
 import org.apache.sshd.server.forward.StaticDecisionForwardingFilter;
-import org.apache.sshd.server.shell.ProcessShellCommandFactory;
 import org.apache.sshd.sftp.server.SftpSubsystemFactory;
 
 /**
  * The playground's stand-in for a server's OpenSSH: an SSH/SFTP endpoint on 127.0.0.1, rooted at
  * the node's home, accepting only the playground's client key ({@code <home>/authorized_keys}) and
  * only local port forwarding to loopback (the CLI's tunnel to the management API), and remote
- * commands through {@code /bin/sh} ({@code tako run}; a PTY request is accepted but the command
- * gets pipes). Its host key is made by the CLI ({@code <home>/ssh_host_key}, PKCS#8 PEM) so the CLI
- * can record it in known_hosts.
+ * commands through {@code /bin/sh} ({@code tako run}; with a PTY request the command gets a
+ * terminal, see {@link PlaygroundPtyCommand}). Its host key is made by the CLI ({@code
+ * <home>/ssh_host_key}, PKCS#8 PEM) so the CLI can record it in known_hosts.
  */
 public final class PlaygroundSsh implements AutoCloseable {
   private final SshServer server;
@@ -49,8 +48,8 @@ public final class PlaygroundSsh implements AutoCloseable {
     sshd.setSubsystemFactories(List.of(new SftpSubsystemFactory()));
     sshd.setFileSystemFactory(new VirtualFileSystemFactory(home));
     sshd.setForwardingFilter(loopbackOnly());
-    // remote commands (tako run) as the node's user, via /bin/sh -c; no real PTY (pipes)
-    sshd.setCommandFactory(ProcessShellCommandFactory.INSTANCE);
+    // remote commands (tako run) as the node's user, via /bin/sh -c; a PTY when one is requested
+    sshd.setCommandFactory(PlaygroundPtyCommand.FACTORY);
     sshd.start();
     return new PlaygroundSsh(sshd);
   }

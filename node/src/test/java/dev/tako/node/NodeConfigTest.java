@@ -1,6 +1,7 @@
 package dev.tako.node;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -64,6 +65,11 @@ class NodeConfigTest {
         "jackson-cbor",
         config.getString(
             "pekko.actor.serialization-bindings.\"dev.tako.protocol.CborSerializable\""));
+    // Adjacent versions interoperate: each member says its version, unknown fields are ignored.
+    assertEquals(dev.tako.protocol.Version.VALUE, config.getString("pekko.cluster.app-version"));
+    assertFalse(
+        config.getBoolean(
+            "pekko.serialization.jackson.deserialization-features.FAIL_ON_UNKNOWN_PROPERTIES"));
 
     NodeSettings settings = NodeSettings.fromConfig(config, home);
     assertEquals("la", settings.server());

@@ -7,14 +7,9 @@ import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 import java.util.stream.IntStream;
-import java.util.stream.Stream;
-import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
-import org.apache.pekko.actor.typed.ActorRef;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -84,31 +79,10 @@ class PreviousLayoutRecoveryTest {
   }
 
   private NodeLedger.State recover() {
-    ActorTestKit kit = ActorTestKit.create("ledger-previous-layout", LedgerFixtures.onDisk(tmp));
-    try {
-      ActorRef<NodeLedger.Command> ledger =
-          kit.spawn(NodeLedger.create(PreviousLayoutFixture.SERVER));
-      return PreviousLayoutFixture.get(kit, ledger);
-    } finally {
-      kit.shutdownTestKit();
-    }
+    return LedgerFixtures.recover(tmp, PreviousLayoutFixture.SERVER);
   }
 
-  /** The fixture is copied: LevelDB rewrites its folder on open, and resources stay untouched. */
   private void copyFixture(String name) throws IOException, URISyntaxException {
-    Path from =
-        Path.of(
-            Objects.requireNonNull(
-                    getClass().getResource(PreviousLayoutFixture.RESOURCE + "/" + name),
-                    "test resource " + name)
-                .toURI());
-    Path to = Files.createDirectories(tmp.resolve(name));
-    List<Path> files;
-    try (Stream<Path> listing = Files.list(from)) {
-      files = listing.toList();
-    }
-    for (Path f : files) {
-      Files.copy(f, to.resolve(f.getFileName().toString()));
-    }
+    LedgerFixtures.copyResource(PreviousLayoutFixture.RESOURCE + "/" + name, tmp.resolve(name));
   }
 }

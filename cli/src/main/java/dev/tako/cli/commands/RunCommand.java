@@ -124,6 +124,6 @@ public final class RunCommand implements Callable<Integer> {
   }
 
   static String quote(String word) {
-    return "'" + word.replace("'", "'\\''") + "'";
+    return dev.tako.cli.ssh.Shell.quote(word);
   }
 }

@@ -6,6 +6,7 @@ import dev.tako.cli.Output;
 import dev.tako.cli.Servers;
 import dev.tako.cli.TakoHome;
 import dev.tako.cli.install.NodeInstaller;
+import dev.tako.cli.install.NodeRemoval;
 import dev.tako.cli.ssh.HostKeyPolicy;
 import dev.tako.protocol.config.Inventory;
 import dev.tako.protocol.config.NodeConf;
@@ -30,7 +31,8 @@ import picocli.CommandLine.Parameters;
       ServersCommand.Add.class,
       ServersCommand.Ls.class,
       ServersCommand.Rm.class,
-      ServersCommand.RotateCerts.class
+      ServersCommand.RotateCerts.class,
+      ServersCommand.Upgrade.class
     })
 public final class ServersCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -211,10 +213,19 @@ public final class ServersCommand implements Runnable {
   @Command(
       name = "rm",
       mixinStandardHelpOptions = true,
-      description = "Remove a server from the inventory (and from the cluster, when reachable).")
+      description =
+          "Remove a server: its node leaves the cluster (stopping its apps) and the server leaves"
+              + " the inventory; with --uninstall also remove the node from the server.")
   static final class Rm implements Callable<Integer> {
     @Parameters(paramLabel = "NAME")
     String name;
+
+    @Option(
+        names = "--uninstall",
+        description =
+            "Also stop the node's service and app processes and delete its home on the server"
+                + " (over SSH).")
+    boolean uninstall;
 
     @Override
     public Integer call() {
@@ -227,17 +238,59 @@ public final class ServersCommand implements Runnable {
                 + "\"; known: "
                 + String.join(", ", inventory.servers().keySet()));
       }
+      ServerEntry entry = inventory.get(name).get();
       Output out = new Output(false);
-      List<ServerEntry> others = new ArrayList<>(inventory.servers().values());
-      others.removeIf(s -> s.name().equals(name));
-      others.add(inventory.get(name).get());
-      try (NodeClient c = NodeClient.connectAny(others, home, out)) {
-        c.post("/v1/leave", Map.of("server", name), Map.class, Duration.ofSeconds(10));
-      } catch (CliException e) {
-        out.progress("warning: could not take " + name + " out of the cluster: " + e.getMessage());
+      NodeRemoval removal = new NodeRemoval(home, out);
+      if (uninstall) {
+        // A node stopped by its service leaves the cluster by itself (a graceful Leave on SIGTERM);
+        // the leave below then only confirms it, or downs what is left of it.
+        removal.uninstall(entry);
+      }
+      if (removal.leave(inventory, name)) {
+        out.progress("  " + name + " is out of the cluster");
       }
       inventory.without(name).save(home.inventory());
-      out.line("removed server " + name);
+      out.line("removed server " + name + (uninstall ? " (node uninstalled)" : ""));
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "upgrade",
+      mixinStandardHelpOptions = true,
+      description =
+          "Put this tako's node on the servers and restart their nodes, one server at a time,"
+              + " each back in the cluster before the next.")
+  static final class Upgrade implements Callable<Integer> {
+    @Parameters(
+        paramLabel = "NAME",
+        arity = "0..*",
+        description = "Only these servers (default: all).")
+    List<String> names;
+
+    @Option(
+        names = "--timeout",
+        defaultValue = "120",
+        description = "Seconds to wait for each node to be back (default: ${DEFAULT-VALUE}).")
+    int timeoutSeconds;
+
+    @Override
+    public Integer call() {
+      TakoHome home = TakoHome.fromEnvironment();
+      Inventory inventory = Servers.load(home);
+      List<ServerEntry> targets = targets(inventory, names, "upgrade");
+      Output out = new Output(false);
+      var upgrade =
+          new dev.tako.cli.install.NodeUpgrade(home, out, Duration.ofSeconds(timeoutSeconds));
+      for (ServerEntry s : targets) {
+        out.progress("upgrading " + s.name() + "...");
+        var done = upgrade.upgrade(inventory, s);
+        out.line(
+            String.format(
+                "  %s: %s -> %s, back in the cluster after %.1f s",
+                s.name(), done.from(), done.to(), done.took().toMillis() / 1000.0));
+      }
+      out.line("upgraded " + targets.size() + " server(s)");
       return 0;
     }
   }
@@ -259,14 +312,7 @@ public final class ServersCommand implements Runnable {
     public Integer call() throws Exception {
       TakoHome home = TakoHome.fromEnvironment();
       Inventory inventory = Servers.load(home);
-      List<ServerEntry> targets =
-          names == null || names.isEmpty()
-              ? new ArrayList<>(inventory.servers().values())
-              : Servers.entries(inventory, names);
-      if (targets.isEmpty()) {
-        throw CliException.usage(
-            "no servers to rotate (add one with: tako servers add NAME --host HOST)");
-      }
+      List<ServerEntry> targets = targets(inventory, names, "rotate");
       var ca = dev.tako.cli.tls.ClusterCa.loadOrCreate(home.clusterCa());
       Output out = new Output(false);
       List<String> failed = new ArrayList<>();
@@ -295,5 +341,18 @@ public final class ServersCommand implements Runnable {
     private static byte[] bytes(String s) {
       return s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
     }
+  }
+
+  /** The named servers, or all without names; none at all is a usage error. */
+  static List<ServerEntry> targets(Inventory inventory, List<String> names, String verb) {
+    List<ServerEntry> targets =
+        names == null || names.isEmpty()
+            ? new ArrayList<>(inventory.servers().values())
+            : Servers.entries(inventory, names);
+    if (targets.isEmpty()) {
+      throw CliException.usage(
+          "no servers to " + verb + " (add one with: tako servers add NAME --host HOST)");
+    }
+    return targets;
   }
 }

@@ -109,7 +109,7 @@ public final class NodeInstaller {
       "-Xms32m -Xmx256m -Xmn48m -XX:+UseSerialGC -Xss512k -XX:ReservedCodeCacheSize=48m "
           + Dist.NODE_IDLE_OPTS;
 
-  private void start(SshSession ssh, ServerEntry entry) throws SshException {
+  void start(SshSession ssh, ServerEntry entry) throws SshException {
     String h = entry.home();
     // Memory: the proxy stays under 300 MB RSS at 1000 HTTPS connections with these (BENCH.md
     // method, bench/proxy-vs-nginx.sh uses the same flags).
@@ -180,12 +180,7 @@ public final class NodeInstaller {
       } catch (CliException e) {
         last = e.getMessage();
       }
-      try {
-        Thread.sleep(500);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw CliException.failed("interrupted");
-      }
+      pause(Duration.ofMillis(500));
     }
     throw CliException.failed(
         "the node on "
@@ -197,5 +192,15 @@ public final class NodeInstaller {
             + "); see "
             + entry.home()
             + "/node.log on the server");
+  }
+
+  /** Waits between two looks at a remote node. */
+  static void pause(Duration d) {
+    try {
+      Thread.sleep(d.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw CliException.failed("interrupted");
+    }
   }
 }

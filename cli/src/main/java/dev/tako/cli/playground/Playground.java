@@ -333,6 +333,41 @@ public final class Playground {
     out.progress("  stopped node " + n.name());
   }
 
+  /**
+   * {@code tako servers rm --uninstall} of a playground server: its node is stopped (by pid; it
+   * stops its apps), its home deleted and it is no longer part of the playground.
+   */
+  public void remove(String name) {
+    PlaygroundState state = state();
+    PlaygroundState.Node n =
+        state.node(name).orElseThrow(() -> CliException.usage("no playground node named " + name));
+    stopProcess(n);
+    if (n.running()) {
+      throw CliException.failed(
+          "the playground node " + name + " (pid " + n.pid() + ") did not stop");
+    }
+    try {
+      dev.tako.cli.pack.Packer.deleteTree(Path.of(n.home()));
+    } catch (IOException e) {
+      throw CliException.failed("cannot delete " + n.home() + ": " + e.getMessage());
+    }
+    try {
+      forgetHostKey(n);
+    } catch (IOException e) {
+      throw CliException.failed("cannot update " + home.knownHosts() + ": " + e.getMessage());
+    }
+    save(state.without(name));
+  }
+
+  private void forgetHostKey(PlaygroundState.Node n) throws IOException {
+    boolean relayed = n.address() != null; // wan-playground: older playgrounds had none
+    KnownHosts.replace(
+        home.knownHosts(),
+        relayed ? n.address() : "127.0.0.1",
+        relayed ? n.sshRelayPort() : n.sshPort(),
+        null);
+  }
+
   public void start(String name) throws IOException {
     PlaygroundState state = state();
     PlaygroundState.Node n =
@@ -360,12 +395,7 @@ public final class Playground {
     Inventory inventory = Servers.load(home);
     for (PlaygroundState.Node n : state.servers()) {
       inventory = inventory.without(n.name());
-      boolean relayed = n.address() != null; // wan-playground: older playgrounds had none
-      KnownHosts.replace(
-          home.knownHosts(),
-          relayed ? n.address() : "127.0.0.1",
-          relayed ? n.sshRelayPort() : n.sshPort(),
-          null);
+      forgetHostKey(n);
     }
     inventory.save(home.inventory());
     new PlaygroundNetwork(home, out).stopRelay(state); // wan-playground: after the nodes left

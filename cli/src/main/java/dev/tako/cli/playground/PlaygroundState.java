@@ -142,6 +142,12 @@ public record PlaygroundState(List<Node> servers, Network network) {
     return servers.stream().filter(n -> n.name().equals(name)).findFirst();
   }
 
+  /** This playground without the node {@code name}. */
+  public PlaygroundState without(String name) {
+    return new PlaygroundState(
+        servers.stream().filter(n -> !n.name().equals(name)).toList(), network);
+  }
+
   public PlaygroundState with(Node node) {
     List<Node> out = new ArrayList<>();
     boolean replaced = false;

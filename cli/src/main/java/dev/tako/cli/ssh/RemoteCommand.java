@@ -34,14 +34,30 @@ final class RemoteCommand {
         session.allocatePTY(pty.term(), pty.columns(), pty.rows(), 0, 0, Map.of());
       }
       Session.Command cmd = session.exec(command);
+      Runnable unwatch = pty == null ? () -> {} : Terminal.onResize(size -> resize(cmd, size));
       Thread stdout = pump(cmd.getInputStream(), out, false, "stdout");
       Thread stderr = pump(cmd.getErrorStream(), err, false, "stderr");
       // a daemon: a read of local stdin may block past the command's end, and must not hold the JVM
       pump(in, cmd.getOutputStream(), true, "stdin");
-      cmd.join();
-      stdout.join();
-      stderr.join();
+      try {
+        cmd.join();
+        stdout.join();
+        stderr.join();
+      } finally {
+        unwatch.run();
+      }
       return exitCode(cmd.getExitStatus(), cmd.getExitSignal());
+    }
+  }
+
+  /** Tells the remote PTY the terminal's new size (the window-change request of RFC 4254 6.7). */
+  private static void resize(Session.Command cmd, Terminal size) {
+    if (cmd instanceof Session.Shell shell) {
+      try {
+        shell.changeWindowDimensions(size.columns(), size.rows(), 0, 0);
+      } catch (IOException e) {
+        // the command is ending: nothing left to resize
+      }
     }
   }
 

@@ -59,6 +59,21 @@ public record Terminal(String term, int columns, int rows) {
     };
   }
 
+  /**
+   * Calls {@code then} with the terminal's new size whenever the window is resized (SIGWINCH) until
+   * the returned handle is run; does nothing where the signal cannot be handled.
+   */
+  public static Runnable onResize(java.util.function.Consumer<Terminal> then) {
+    try {
+      sun.misc.Signal winch = new sun.misc.Signal("WINCH");
+      sun.misc.SignalHandler previous =
+          sun.misc.Signal.handle(winch, signal -> then.accept(current()));
+      return () -> sun.misc.Signal.handle(winch, previous);
+    } catch (IllegalArgumentException | UnsupportedOperationException e) {
+      return () -> {};
+    }
+  }
+
   /** Runs stty on /dev/tty; its output, or null when it failed. */
   private static String stty(String... args) {
     String[] cmd = new String[args.length + 1];

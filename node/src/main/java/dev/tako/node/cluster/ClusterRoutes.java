@@ -19,8 +19,12 @@ import org.apache.pekko.http.javadsl.server.Route;
  * tako servers rm}).
  */
 public final class ClusterRoutes extends ApiDirectives {
-  /** Asks a member (by server name) to leave the cluster. */
-  public record LeaveRequest(String server) {}
+  /**
+   * Asks a member (by server name) to leave the cluster: a graceful Leave (it hands over, stops its
+   * apps and exits once removed); with {@code down}, or when it is unreachable, it is downed
+   * instead, as a member that cannot take part in its own leaving would stay forever.
+   */
+  public record LeaveRequest(String server, Boolean down) {}
 
   private final ActorSystem<?> system;
   private final NodeSettings settings;
@@ -51,7 +55,7 @@ public final class ClusterRoutes extends ApiDirectives {
                         body(
                             LeaveRequest.class,
                             req -> {
-                              leave(req.server());
+                              leave(req.server(), Boolean.TRUE.equals(req.down()));
                               return json(StatusCodes.OK, Map.of("ok", true));
                             }))));
   }
@@ -68,12 +72,15 @@ public final class ClusterRoutes extends ApiDirectives {
         Cluster.get(system).selfMember().status() == MemberStatus.up());
   }
 
-  private void leave(String server) {
+  private void leave(String server, boolean down) {
     Cluster cluster = Cluster.get(system);
+    var unreachable = cluster.state().getUnreachable();
     for (var m : cluster.state().getMembers()) {
-      if (server.equals(NodeConfig.serverOf(m.getRoles()))) {
+      if (server != null && server.equals(NodeConfig.serverOf(m.getRoles()))) {
         cluster.manager().tell(Leave.create(m.address()));
-        cluster.manager().tell(new Down(m.address()));
+        if (down || unreachable.contains(m)) {
+          cluster.manager().tell(new Down(m.address()));
+        }
       }
     }
   }

@@ -1,0 +1,329 @@
+package dev.tako.cli.install;
+
+import dev.tako.cli.CliException;
+import dev.tako.cli.Dist;
+import dev.tako.cli.NodeClient;
+import dev.tako.cli.Output;
+import dev.tako.cli.TakoHome;
+import dev.tako.cli.playground.Playground;
+import dev.tako.cli.playground.PlaygroundState;
+import dev.tako.cli.ssh.ExecResult;
+import dev.tako.cli.ssh.HostKeyPolicy;
+import dev.tako.cli.ssh.Shell;
+import dev.tako.cli.ssh.SshException;
+import dev.tako.cli.ssh.SshSession;
+import dev.tako.protocol.Version;
+import dev.tako.protocol.config.Inventory;
+import dev.tako.protocol.config.ServerEntry;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code tako servers upgrade [NAME...]}: one server at a time, the CLI's own node distribution is
+ * put on the server beside the running one, checked (its JVM starts and finds the node's main
+ * class), swapped in, and the node restarted; the next server waits until this one is back Up in
+ * the cluster with the new version, as another member sees it. A distribution that fails the check
+ * leaves the server untouched; a node that does not come back is put back on the previous
+ * distribution and restarted, and the command stops there (exit 1).
+ *
+ * <p>The node restarts as a whole: its apps stop with it (drained) and start again from its
+ * journal, so the server answers no requests for the few seconds that takes.
+ */
+public final class NodeUpgrade {
+  private final TakoHome home;
+  private final Output out;
+  private final Duration timeout;
+
+  public NodeUpgrade(TakoHome home, Output out, Duration timeout) {
+    this.home = home;
+    this.out = out;
+    this.timeout = timeout;
+  }
+
+  /** What one server's upgrade did. */
+  public record Upgraded(String server, String from, String to, Duration took) {}
+
+  /** Upgrades {@code server}; the others of {@code inventory} confirm it is back. */
+  public Upgraded upgrade(Inventory inventory, ServerEntry server) {
+    long start = System.nanoTime();
+    String from = version(server);
+    List<ServerEntry> others = new ArrayList<>(inventory.servers().values());
+    others.removeIf(s -> s.name().equals(server.name()));
+    PlaygroundState playground = PlaygroundState.of(home);
+    byte[] conf = pinSeeds(server, others);
+    try {
+      if (playground.node(server.name()).isPresent()) {
+        upgradePlaygroundNode(server);
+      } else {
+        upgradeOverSsh(server, others);
+      }
+      awaitBack(server, others, Version.VALUE);
+    } finally {
+      unpinSeeds(server, conf);
+    }
+    return new Upgraded(
+        server.name(), from, Version.VALUE, Duration.ofNanos(System.nanoTime() - start));
+  }
+
+  /**
+   * A restarting node joins the running cluster through its Up members: were it the first of its
+   * own seeds (the first server of a cluster is) it would form a cluster of its own when they do
+   * not answer at once. So for the restart its node.conf names them as seeds (a later line wins in
+   * HOCON); the original is put back afterwards (it counts again at the next restart, so that a
+   * cluster restarted as a whole can still form). Returns the original, or null when nothing was
+   * changed (no other member is Up).
+   */
+  private byte[] pinSeeds(ServerEntry server, List<ServerEntry> others) {
+    if (others.isEmpty()) {
+      return null;
+    }
+    List<String> seeds = new ArrayList<>();
+    try (NodeClient any = NodeClient.connectAny(others, home, new Output(false))) {
+      Map<?, ?> cluster = any.get("/v1/cluster", Map.class, Duration.ofSeconds(10));
+      for (Object o : (List<?>) cluster.get("members")) {
+        Map<?, ?> m = (Map<?, ?>) o;
+        if (!server.name().equals(m.get("server")) && "up".equals(m.get("status"))) {
+          seeds.add(String.valueOf(m.get("address")));
+        }
+      }
+    } catch (CliException e) {
+      throw CliException.failed(
+          "no other server answers ("
+              + e.getMessage()
+              + "); "
+              + server.name()
+              + " was not restarted: it could not rejoin the cluster");
+    }
+    if (seeds.isEmpty()) {
+      return null;
+    }
+    String path = NodeClient.homePath(server, "node.conf");
+    try (NodeClient c = NodeClient.connect(server, home, HostKeyPolicy.STRICT)) {
+      byte[] original = c.ssh().readFile(path);
+      String pinned =
+          new String(original, StandardCharsets.UTF_8)
+              + "\n# tako servers upgrade: rejoin through the running members\n"
+              + withSeeds(seeds)
+              + "\n";
+      c.ssh().replaceFile(path, pinned.getBytes(StandardCharsets.UTF_8), 0644);
+      return original;
+    } catch (SshException e) {
+      throw CliException.failed(
+          "cannot update " + path + " on " + server.name() + ": " + e.getMessage());
+    }
+  }
+
+  /** The HOCON line that sets the seeds. */
+  static String withSeeds(List<String> seeds) {
+    return "tako.cluster.seeds = "
+        + seeds.stream()
+            .map(a -> "\"" + a + "\"")
+            .collect(java.util.stream.Collectors.joining(", ", "[", "]"));
+  }
+
+  private void unpinSeeds(ServerEntry server, byte[] original) {
+    if (original == null) {
+      return;
+    }
+    String path = NodeClient.homePath(server, "node.conf");
+    try (NodeClient c = NodeClient.connect(server, home, HostKeyPolicy.STRICT)) {
+      c.ssh().replaceFile(path, original, 0644);
+    } catch (SshException | CliException e) {
+      out.progress(
+          "warning: could not restore "
+              + path
+              + " on "
+              + server.name()
+              + " ("
+              + e.getMessage()
+              + "): it keeps the running members as its seeds");
+    }
+  }
+
+  private String version(ServerEntry server) {
+    try (NodeClient c = NodeClient.connect(server, home, HostKeyPolicy.STRICT)) {
+      Map<?, ?> ping = c.get("/v1/ping", Map.class, Duration.ofSeconds(10));
+      return String.valueOf(ping.get("version"));
+    }
+  }
+
+  /**
+   * A playground node runs from the CLI's own distribution: checked here, then the node restarted
+   * from it.
+   */
+  private void upgradePlaygroundNode(ServerEntry server) {
+    Path lib = Dist.nodeLib();
+    checkLocally(lib, server.name());
+    Playground pg = new Playground(home, out, timeout);
+    pg.stop(server.name());
+    try {
+      pg.start(server.name());
+    } catch (IOException e) {
+      throw CliException.failed("cannot restart the node " + server.name() + ": " + e.getMessage());
+    }
+  }
+
+  /** The node's main class starts from {@code lib}: it answers with its usage (exit 2). */
+  static void checkLocally(Path lib, String server) {
+    try {
+      Process p =
+          new ProcessBuilder(Dist.java(), "-cp", lib + "/*", "dev.tako.node.Main")
+              .redirectErrorStream(true)
+              .start();
+      String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      if (!p.waitFor(60, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        throw broken(lib.toString(), server, "its check did not end within 60 s");
+      }
+      if (!usable(p.exitValue(), output)) {
+        throw broken(lib.toString(), server, output);
+      }
+    } catch (IOException e) {
+      throw broken(lib.toString(), server, e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw CliException.failed("interrupted");
+    }
+  }
+
+  /** The node's main started without a home answers with its usage and exit code 2. */
+  static boolean usable(int exit, String output) {
+    return exit == 2 && output.contains("usage: dev.tako.node.Main");
+  }
+
+  static CliException broken(String lib, String server, String output) {
+    String firstLines = String.join("\n", output.strip().lines().limit(3).toList());
+    return CliException.failed(
+        "the node distribution "
+            + lib
+            + " does not start ("
+            + firstLines
+            + "); "
+            + server
+            + " was left as it was, on its running node; rebuild or reinstall tako and run the"
+            + " upgrade again");
+  }
+
+  private void upgradeOverSsh(ServerEntry server, List<ServerEntry> others) {
+    String h = server.home().endsWith("/") ? server.home() : server.home() + "/";
+    try (NodeClient c = NodeClient.connect(server, home, HostKeyPolicy.STRICT)) {
+      SshSession ssh = c.ssh();
+      must(ssh, "rm -rf " + Shell.quote(h + "dist.next"), server, "cleaning up");
+      ssh.mkdirs(h + "dist.next/lib");
+      out.progress("  " + server.name() + ": uploading the node distribution");
+      ssh.uploadTree(Dist.nodeLib(), h + "dist.next/lib");
+      ExecResult check =
+          ssh.exec(
+              "java -cp " + Shell.quote(h + "dist.next/lib/*") + " dev.tako.node.Main 2>&1",
+              Duration.ofSeconds(60));
+      if (!usable(check.exitStatus(), check.stdout() + check.stderr())) {
+        ssh.exec("rm -rf " + Shell.quote(h + "dist.next"), Duration.ofSeconds(30));
+        throw broken(h + "dist.next/lib", server.name(), check.stdout() + check.stderr());
+      }
+      swap(ssh, server, h, "dist.next", "dist.prev");
+      NodeInstaller installer = new NodeInstaller(home, out, timeout);
+      try {
+        installer.start(ssh, server);
+        awaitBack(server, others, Version.VALUE);
+      } catch (CliException e) {
+        out.progress(
+            "  " + server.name() + ": the new node did not come back; restoring the previous one");
+        swap(ssh, server, h, "dist.prev", "dist.failed");
+        installer.start(ssh, server);
+        throw CliException.failed(
+            "upgrading "
+                + server.name()
+                + " failed: "
+                + e.getMessage()
+                + "; it runs its previous node again (the new distribution is in "
+                + h
+                + "dist.failed)");
+      }
+    } catch (SshException e) {
+      throw CliException.failed("upgrading " + server.name() + " failed: " + e.getMessage());
+    }
+  }
+
+  /** {@code dist} becomes {@code aside}, {@code next} becomes {@code dist}. */
+  private static void swap(SshSession ssh, ServerEntry server, String h, String next, String aside)
+      throws SshException {
+    must(
+        ssh,
+        "cd "
+            + Shell.quote(h)
+            + " && rm -rf "
+            + aside
+            + " && mv dist "
+            + aside
+            + " && mv "
+            + next
+            + " dist",
+        server,
+        "swapping the distribution");
+  }
+
+  private static void must(SshSession ssh, String script, ServerEntry server, String what)
+      throws SshException {
+    ExecResult r = ssh.exec(script, Duration.ofSeconds(60));
+    if (!r.ok()) {
+      throw CliException.failed(
+          what + " on " + server.name() + " failed: " + (r.stderr() + r.stdout()).trim());
+    }
+  }
+
+  /**
+   * Waits until the node answers with {@code version} and is Up, and another member (if any) sees
+   * it Up with that version.
+   */
+  void awaitBack(ServerEntry server, List<ServerEntry> others, String version) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    String last = "no answer yet";
+    while (System.nanoTime() < deadline) {
+      try {
+        last = backYet(server, others, version);
+        if (last == null) {
+          return;
+        }
+      } catch (CliException e) {
+        last = e.getMessage();
+      }
+      NodeInstaller.pause(Duration.ofMillis(500));
+    }
+    throw CliException.failed(
+        server.name() + " was not back within " + timeout.toSeconds() + " s (" + last + ")");
+  }
+
+  /** Null when back; else what is missing. */
+  private String backYet(ServerEntry server, List<ServerEntry> others, String version) {
+    try (NodeClient c = NodeClient.connect(server, home, HostKeyPolicy.STRICT)) {
+      Map<?, ?> ping = c.get("/v1/ping", Map.class, Duration.ofSeconds(5));
+      if (!version.equals(ping.get("version"))) {
+        return "it runs version " + ping.get("version");
+      }
+      if (!Boolean.TRUE.equals(ping.get("up"))) {
+        return "not yet Up in the cluster";
+      }
+    }
+    if (others.isEmpty()) {
+      return null;
+    }
+    try (NodeClient any = NodeClient.connectAny(others, home, new Output(false))) {
+      Map<?, ?> cluster = any.get("/v1/cluster", Map.class, Duration.ofSeconds(5));
+      for (Object o : (List<?>) cluster.get("members")) {
+        Map<?, ?> m = (Map<?, ?>) o;
+        if (server.name().equals(m.get("server"))
+            && "up".equals(m.get("status"))
+            && version.equals(m.get("version"))) {
+          return null;
+        }
+      }
+      return any.server().name() + " does not see it Up with version " + version + " yet";
+    }
+  }
+}
