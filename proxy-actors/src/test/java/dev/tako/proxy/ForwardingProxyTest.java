@@ -56,6 +56,8 @@ class ForwardingProxyTest {
   private static final String APP = "app/production";
   private static final String GONE = "gone/production";
   private static final String REPLAY = "replay/production";
+  private static final String WS = "ws/production";
+  private RawUpstream wsApp;
 
   private HttpServer nycApp;
   private HttpServer laApp;
@@ -70,16 +72,11 @@ class ForwardingProxyTest {
   @BeforeEach
   void twoNodes() throws Exception {
     KeyPair caKeys = rsa();
-    X509Certificate ca =
-        CaCertificates.selfSignedCa(
-            caKeys,
-            new X500Name("CN=test cluster CA"),
-            Instant.now().minusSeconds(3600),
-            Instant.now().plus(Duration.ofDays(1)),
-            "SHA256withRSA");
+    X509Certificate ca = ca("test cluster CA", caKeys);
     clusterCa = ca;
     cluster = context(ca, caKeys, ca);
     nycApp = app("nyc", null);
+    wsApp = new RawUpstream();
     laApp = app("la", "nyc");
     metrics = ProxyMetrics.get(testKit.system());
 
@@ -89,6 +86,7 @@ class ForwardingProxyTest {
             Map.of(
                 APP, new AppRoutes(List.of("app.test"), List.of(upstream(nycApp))),
                 REPLAY, new AppRoutes(List.of("replay.test"), List.of(upstream(nycApp))),
+                WS, new AppRoutes(List.of("ws.test"), List.of(wsApp.upstream())),
                 GONE, new AppRoutes(List.of("gone.test"), List.of()))));
     nyc.failover(new Failover("nyc", "", () -> cluster, null));
     nycPeer = bind(nyc, new ProxyListener.Peer());
@@ -99,6 +97,7 @@ class ForwardingProxyTest {
             Map.of(
                 APP, new AppRoutes(List.of("app.test"), List.of()),
                 REPLAY, new AppRoutes(List.of("replay.test"), List.of(upstream(laApp))),
+                WS, new AppRoutes(List.of("ws.test"), List.of()),
                 GONE, new AppRoutes(List.of("gone.test"), List.of()))));
     Failover laFailover = new Failover("la", "", () -> cluster, null);
     la.failover(laFailover);
@@ -109,7 +108,7 @@ class ForwardingProxyTest {
         PeerDirectory.of(
             Map.of(
                 new PeerProxy("nyc", "nyc", "127.0.0.1", nycPeer.localAddress().getPort(), 1),
-                Set.of(APP, GONE))));
+                Set.of(APP, GONE, WS))));
     // nyc believes la has GONE: a request nyc gets from la must still not go back.
     nyc.failover()
         .publish(
@@ -126,6 +125,7 @@ class ForwardingProxyTest {
     }
     nycApp.stop(0);
     laApp.stop(0);
+    wsApp.close();
   }
 
   @Test
@@ -175,15 +175,40 @@ class ForwardingProxyTest {
   }
 
   @Test
+  void aWebSocketIsPipedThroughBothNodes() throws Exception {
+    try (Socket s = new Socket("127.0.0.1", laPlain.localAddress().getPort())) {
+      s.setSoTimeout(10_000);
+      OutputStream out = s.getOutputStream();
+      out.write(
+          ("GET /ws HTTP/1.1\r\nHost: ws.test\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                  + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+              .getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      InputStream in = s.getInputStream();
+      String head = RawUpstream.readHead(in);
+      assertTrue(head.startsWith("HTTP/1.1 101"), head);
+      for (String text : List.of("hello", "across two nodes")) {
+        byte[] payload = text.getBytes(StandardCharsets.UTF_8);
+        byte[] mask = {1, 2, 3, 4};
+        out.write(0x81);
+        out.write(0x80 | payload.length);
+        out.write(mask);
+        for (int i = 0; i < payload.length; i++) {
+          out.write(payload[i] ^ mask[i % 4]);
+        }
+        out.flush();
+        assertEquals(0x81, in.read());
+        int length = in.read();
+        assertEquals(text, new String(in.readNBytes(length), StandardCharsets.UTF_8));
+      }
+    }
+    assertEquals(1, metrics.forwarded(WS, "nyc"));
+  }
+
+  @Test
   void theNodeToNodeListenerRefusesAClientWithoutAClusterCertificate() throws Exception {
     KeyPair otherKeys = rsa();
-    X509Certificate other =
-        CaCertificates.selfSignedCa(
-            otherKeys,
-            new X500Name("CN=another CA"),
-            Instant.now().minusSeconds(3600),
-            Instant.now().plus(Duration.ofDays(1)),
-            "SHA256withRSA");
+    X509Certificate other = ca("another CA", otherKeys);
     // Trusts the cluster CA (so it would accept nyc), presents a certificate of another CA.
     SSLContext outsider = context(other, otherKeys, clusterCa);
     try (SSLSocket s =
@@ -267,6 +292,15 @@ class ForwardingProxyTest {
     return TcpProxy.bind(testKit.system(), "127.0.0.1", 0, routes, ProxySettings.DEFAULTS, listener)
         .toCompletableFuture()
         .get(10, TimeUnit.SECONDS);
+  }
+
+  private static X509Certificate ca(String name, KeyPair keys) throws Exception {
+    return CaCertificates.selfSignedCa(
+        keys,
+        new X500Name("CN=" + name),
+        Instant.now().minusSeconds(3600),
+        Instant.now().plus(Duration.ofDays(1)),
+        "SHA256withRSA");
   }
 
   private static KeyPair rsa() throws Exception {
