@@ -38,8 +38,11 @@ public final class NodeToNode {
     PeerSettings peer = PeerSettings.fromConfig(config);
     FailoverSettings failoverSettings = FailoverSettings.fromConfig(config);
     ClusterTls tls = new ClusterTls(settings.home().resolve("tls"));
+    // On the node's own address when it has one (the playground gives each node its own loopback
+    // address, so this ephemeral port never takes a port chosen for another node on 127.0.0.1).
+    String loopback = peer.outboundHost().isEmpty() ? "127.0.0.1" : peer.outboundHost();
     PeerSettings behind =
-        new PeerSettings("127.0.0.1", 0, 0, "", peer.connectTimeout(), peer.readTimeout());
+        new PeerSettings(loopback, 0, 0, "", peer.connectTimeout(), peer.readTimeout());
     ctx.spawn(
         ReadinessExchange.create(
             settings.server(),
@@ -63,7 +66,7 @@ public final class NodeToNode {
                       settings.server(),
                       peer.outboundHost(),
                       tls,
-                      new Upstream("127.0.0.1", artifacts.localAddress().getPort(), true));
+                      new Upstream(loopback, artifacts.localAddress().getPort(), true));
               snapshots.failover(failover);
               return TcpProxy.bind(
                   system,
