@@ -45,10 +45,11 @@ public final class NodeToNode {
         new PeerSettings(loopback, 0, 0, "", peer.connectTimeout(), peer.readTimeout());
     ctx.spawn(
         ReadinessExchange.create(
-            settings.server(),
-            settings.region(),
-            config.getString("tako.cluster.host"),
-            peer.advertisedPort(),
+            new ReadinessExchange.Self(
+                settings.server(),
+                settings.region(),
+                config.getString("tako.cluster.host"),
+                peer.advertisedPort()),
             snapshots,
             tls,
             failoverSettings,

@@ -61,10 +61,7 @@ public final class ReadinessExchange extends AbstractBehavior<ReadinessExchange.
   private record Peers(Receptionist.Listing listing) implements Command {}
 
   private final ActorContext<Command> ctx;
-  private final String server;
-  private final String region;
-  private final String host;
-  private final int port;
+  private final Self self;
   private final RouteSnapshots routes;
   private final ClusterTls tls;
   private final FailoverSettings settings;
@@ -75,11 +72,15 @@ public final class ReadinessExchange extends AbstractBehavior<ReadinessExchange.
   private Set<String> lastSent;
   private long lastSentAt;
 
+  /**
+   * This node as its peers see it.
+   *
+   * @param host and {@code port}: where peers reach its node-to-node listener
+   */
+  public record Self(String server, String region, String host, int port) {}
+
   public static Behavior<Command> create(
-      String server,
-      String region,
-      String host,
-      int port,
+      Self self,
       RouteSnapshots routes,
       ClusterTls tls,
       FailoverSettings settings,
@@ -90,27 +91,20 @@ public final class ReadinessExchange extends AbstractBehavior<ReadinessExchange.
                 timers -> {
                   timers.startTimerWithFixedDelay(Tick.INSTANCE, settings.checkInterval());
                   timers.startTimerWithFixedDelay(RefreshTls.INSTANCE, settings.tlsRefresh());
-                  return new ReadinessExchange(
-                      ctx, server, region, host, port, routes, tls, settings, blocking);
+                  return new ReadinessExchange(ctx, self, routes, tls, settings, blocking);
                 }));
   }
 
   private ReadinessExchange(
       ActorContext<Command> ctx,
-      String server,
-      String region,
-      String host,
-      int port,
+      Self self,
       RouteSnapshots routes,
       ClusterTls tls,
       FailoverSettings settings,
       Executor blocking) {
     super(ctx);
     this.ctx = ctx;
-    this.server = server;
-    this.region = region;
-    this.host = host;
-    this.port = port;
+    this.self = self;
     this.routes = routes;
     this.tls = tls;
     this.settings = settings;
@@ -142,7 +136,14 @@ public final class ReadinessExchange extends AbstractBehavior<ReadinessExchange.
     Set<String> ready = PeerTable.readyHere(routes.current());
     if (!ready.equals(lastSent) || now - lastSentAt >= settings.pingInterval().toNanos()) {
       Announce announce =
-          new Announce(server, region, host, port, List.copyOf(ready), now, ctx.getSelf());
+          new Announce(
+              self.server(),
+              self.region(),
+              self.host(),
+              self.port(),
+              List.copyOf(ready),
+              now,
+              ctx.getSelf());
       for (ActorRef<Command> peer : peers) {
         peer.tell(announce);
       }
@@ -173,7 +174,7 @@ public final class ReadinessExchange extends AbstractBehavior<ReadinessExchange.
     long now = System.nanoTime();
     names.put(m.replyTo(), m.server());
     table.announced(m.server(), m.region(), m.host(), m.port(), Set.copyOf(m.ready()), now);
-    m.replyTo().tell(new Echo(server, m.sentNanos()));
+    m.replyTo().tell(new Echo(self.server(), m.sentNanos()));
     publish(now);
     return this;
   }
