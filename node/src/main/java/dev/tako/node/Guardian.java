@@ -1,14 +1,12 @@
 package dev.tako.node;
 
 import dev.tako.node.cluster.ClusterView;
+import dev.tako.node.failover.NodeToNode;
 import dev.tako.node.metrics.Metrics;
-import dev.tako.node.peer.PeerListener;
-import dev.tako.node.peer.PeerSettings;
 import dev.tako.node.status.ClusterStatus;
 import dev.tako.node.tls.AcmeSettings;
 import dev.tako.node.tls.ClusterCertificatePeers;
 import dev.tako.node.tls.NodeCertificates;
-import dev.tako.persistence.ArtifactStore;
 import dev.tako.persistence.NodeLedger;
 import dev.tako.proxy.ProxyListener;
 import dev.tako.proxy.ProxySettings;
@@ -197,23 +195,8 @@ public final class Guardian {
               }
             });
 
-    // The node-to-node listener (mutual TLS): what peers fetch from this node.
-    PeerSettings peer = PeerSettings.fromConfig(system.settings().config());
-    PeerListener.bind(system, peer, settings.home(), new ArtifactStore(settings.home()))
-        .whenComplete(
-            (binding, failure) -> {
-              if (failure != null) {
-                // The node still serves its apps; only peers catching up cannot fetch from it.
-                log.error(
-                    "cannot bind the node-to-node listener on {}:{}: {} (tako.peer.port in"
-                        + " node.conf)",
-                    peer.bindHost(),
-                    peer.port(),
-                    failure.getMessage());
-              } else {
-                log.info("node-to-node listener on {}", binding.localAddress());
-              }
-            });
+    // The node-to-node listener (mutual TLS): requests peers forward, artifacts peers fetch.
+    NodeToNode.start(ctx, settings, snapshots, proxySettings, Blocking.executor(system));
 
     // Prometheus metrics: loopback only, like the API (a scraper reaches them through SSH or an
     // agent on the server).

@@ -129,7 +129,10 @@ final class EventLoop implements Runnable {
       throws IOException {
     this.coldStarts = coldStarts;
     this.listener = listener;
-    this.handshakeTasks = listener instanceof ProxyListener.Tls ? HANDSHAKES : null;
+    this.handshakeTasks =
+        listener instanceof ProxyListener.Tls || listener instanceof ProxyListener.Peer
+            ? HANDSHAKES
+            : null;
     this.sslContext = sslContext;
     this.clientLimits = clientLimits;
     this.metrics = metrics;
@@ -316,13 +319,21 @@ final class EventLoop implements Runnable {
     try {
       channel.configureBlocking(false);
       channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
-      UpstreamConnection c = new UpstreamConnection(this, upstream, channel);
+      UpstreamConnection c;
+      if (upstream.peer()) {
+        c = UpstreamConnection.toPeer(this, upstream, channel, routes.failover());
+      } else {
+        c = new UpstreamConnection(this, upstream, channel);
+      }
       c.owner = owner;
       boolean connected = channel.connect(address);
       c.counted = true;
       open.computeIfAbsent(upstream, u -> new int[1])[0]++;
       c.key =
           channel.register(selector, connected ? SelectionKey.OP_READ : SelectionKey.OP_CONNECT, c);
+      if (c.tls != null) {
+        c.tls.key = c.key;
+      }
       return c;
     } catch (IOException | RuntimeException e) {
       channel.close();

@@ -61,6 +61,10 @@ final class HeadParser {
   boolean http10;
   boolean headRequest;
   boolean safeMethod;
+
+  /** GET, HEAD, OPTIONS, PUT or DELETE: may be sent twice (SPEC §12's re-send rule). */
+  boolean idempotentMethod;
+
   int status;
   private int targetStart;
   private int targetEnd;
@@ -148,6 +152,7 @@ final class HeadParser {
     http10 = false;
     headRequest = false;
     safeMethod = false;
+    idempotentMethod = false;
     status = 0;
     authorityStart = -1;
     host = null;
@@ -209,6 +214,11 @@ final class HeadParser {
     int method = methodEnd - lineStart;
     headRequest = method == 4 && startsWith(buf, lineStart, "HEAD");
     safeMethod = headRequest || (method == 3 && startsWith(buf, lineStart, "GET"));
+    idempotentMethod =
+        safeMethod
+            || (method == 3 && startsWith(buf, lineStart, "PUT"))
+            || (method == 6 && startsWith(buf, lineStart, "DELETE"))
+            || (method == 7 && startsWith(buf, lineStart, "OPTIONS"));
     if (buf[targetStart] == '/') {
       return true;
     }
@@ -420,7 +430,7 @@ final class HeadParser {
           kind[h] = HeaderKinds.DROP;
         }
       }
-      case X_FORWARDED_FOR, HeaderKinds.DROP, HeaderKinds.X_FORWARDED -> {}
+      case X_FORWARDED_FOR, HeaderKinds.DROP, HeaderKinds.X_FORWARDED, HeaderKinds.TAKO -> {}
       // Negotiation and conditional headers: remembered in first[], copied like any other line.
       default -> kind[h] = OTHER;
     }

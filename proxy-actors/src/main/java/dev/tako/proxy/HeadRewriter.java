@@ -84,6 +84,29 @@ final class HeadRewriter {
   }
 
   /**
+   * The request head for the app when a peer forwarded the request (it came over the node-to-node
+   * listener, mutual TLS): the peer already wrote X-Forwarded-For, -Proto and -Host for its
+   * visitor, so they are kept verbatim instead of naming the peer; the proxy's framing and
+   * X-Request-ID as for any request. The hop headers themselves are dropped like every {@code
+   * Tako-} one.
+   */
+  static void writeHopped(HeadParser head, HeadWriter out, String id) {
+    out.reset().append(head.buf, head.lineStart, head.lineEnd).crlf();
+    for (int h = 0; h < head.headers; h++) {
+      switch (head.kind[h]) {
+        case OTHER, HOST, EXPECT, X_FORWARDED_FOR, X_FORWARDED -> copyUnlessNamed(head, out, h);
+        case CONTENT_LENGTH -> out.header(H_CL, Long.toString(head.contentLength));
+        case TRANSFER_ENCODING -> out.header(H_TE, "chunked");
+        default -> {}
+      }
+    }
+    if (head.upgrade != null && head.connectionUpgrade) {
+      out.header(H_UPGRADE, head.upgrade).header(H_CONNECTION, "upgrade");
+    }
+    out.header(H_RID, id).crlf();
+  }
+
+  /**
    * The response head for the visitor: status line as received, headers minus hop-by-hop ones and
    * the app's X-Request-ID, then the request's X-Request-ID and {@code Connection: close} when the
    * proxy closes after this response. With {@code gzip} the body is re-encoded by the proxy:

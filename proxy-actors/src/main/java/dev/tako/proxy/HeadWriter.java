@@ -54,6 +54,18 @@ final class HeadWriter {
     return append(name).append(COLON).ascii(value).crlf();
   }
 
+  /**
+   * This writer becomes {@code head} (a complete head ending in an empty line) with one more header
+   * line before its end, then {@code body}'s bytes (a kept request body, may be null).
+   */
+  HeadWriter copyWith(HeadWriter head, byte[] name, String value, BodyCopy body) {
+    reset().append(head.bytes, 0, head.count - 2).header(name, value).crlf();
+    if (body != null && body.size() > 0) {
+      append(body.bytes(), 0, body.size());
+    }
+    return this;
+  }
+
   /** The bytes written so far, ready to be written to a channel (same buffer object each time). */
   ByteBuffer buffer() {
     buffer.limit(count).position(0);

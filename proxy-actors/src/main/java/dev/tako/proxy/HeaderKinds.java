@@ -33,8 +33,14 @@ final class HeaderKinds {
   static final int RANGE = 18;
   static final int IF_RANGE = 19;
 
+  /**
+   * The proxy's own hop headers (Tako-Hop, Tako-Replay): read by the proxy, never copied to the app
+   * or to the visitor, so nobody outside the cluster can forge or see them.
+   */
+  static final int TAKO = 20;
+
   /** Number of kinds (size of per-kind tables). */
-  static final int COUNT = 20;
+  static final int COUNT = 21;
 
   private HeaderKinds() {}
 
@@ -88,12 +94,17 @@ final class HeaderKinds {
         }
         return is(b, s, "trailer") ? DROP : OTHER;
       case 8:
+        if (is(b, s, "tako-hop")) {
+          return TAKO;
+        }
         return is(b, s, "if-range") ? IF_RANGE : OTHER;
       case 10:
         if (is(b, s, "connection")) {
           return CONNECTION;
         }
         return is(b, s, "keep-alive") ? DROP : OTHER;
+      case 11:
+        return is(b, s, "tako-replay") ? TAKO : OTHER;
       case 12:
         if (is(b, s, "x-request-id")) {
           return X_REQUEST_ID;

@@ -64,6 +64,11 @@ final class HttpHead {
   }
 
   /** GET or HEAD: safe to send again to another instance when the first failed before answering. */
+  /** GET, HEAD, OPTIONS, PUT or DELETE. */
+  boolean idempotentMethod() {
+    return head.idempotentMethod;
+  }
+
   boolean safeMethod() {
     return head.safeMethod;
   }
@@ -122,6 +127,33 @@ final class HttpHead {
 
   void writeRequest(HeadWriter out, String clientAddress, String proto, String id) {
     HeadRewriter.writeRequest(head, out, clientAddress, proto, id);
+  }
+
+  /**
+   * The request head of a request a peer forwarded: its forwarding headers were written by the
+   * first node for the visitor and are kept as they are (see {@link HeadRewriter#writeHopped}).
+   */
+  void writeHoppedRequest(HeadWriter out, String id) {
+    HeadRewriter.writeHopped(head, out, id);
+  }
+
+  /**
+   * The value of one of the proxy's own hop headers ({@code tako-hop}, {@code tako-replay}; lower
+   * case), or null when absent. Only the proxy reads them: they never cross it.
+   */
+  String takoHeader(String lowerName) {
+    if (head.first[HeaderKinds.TAKO] < 0) {
+      return null;
+    }
+    for (int h = head.first[HeaderKinds.TAKO]; h < head.headers; h++) {
+      if (head.kind[h] == HeaderKinds.TAKO
+          && head.nameEnd[h] - head.nameStart[h] == lowerName.length()
+          && Ascii.latin1(head.buf, head.nameStart[h], head.nameEnd[h])
+              .equalsIgnoreCase(lowerName)) {
+        return Ascii.latin1(head.buf, head.valueStart[h], head.valueEnd[h]).trim();
+      }
+    }
+    return null;
   }
 
   // ----- response

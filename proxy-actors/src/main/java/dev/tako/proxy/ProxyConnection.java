@@ -69,6 +69,7 @@ final class ProxyConnection implements EventLoop.Handler {
   final ResponseLeg responseLeg;
   final LocalAnswers local;
   private final ColdStartWait coldStart;
+  final Forwarding forwarding;
 
   State state = State.HEAD;
   private long lastActivity;
@@ -103,9 +104,19 @@ final class ProxyConnection implements EventLoop.Handler {
     this.responseLeg = new ResponseLeg(this);
     this.local = new LocalAnswers(this);
     this.coldStart = new ColdStartWait(this);
-    if (loop.sslContext != null) {
-      SSLEngine engine = loop.sslContext.createSSLEngine();
+    this.forwarding = new Forwarding(this);
+    javax.net.ssl.SSLContext context = loop.sslContext;
+    if (forwarding.hopped) {
+      // The node-to-node listener: only peers with a certificate of the cluster CA get in.
+      context = loop.routes.failover().tls();
+      if (context == null) {
+        throw new IOException("no cluster TLS context for the node-to-node listener");
+      }
+    }
+    if (context != null) {
+      SSLEngine engine = context.createSSLEngine();
       engine.setUseClientMode(false);
+      engine.setNeedClientAuth(forwarding.hopped);
       tls = new TlsChannel(client, engine, loop.handshakeTasks);
       tls.onTasksDone = () -> loop.execute(this::afterHandshakeTasks);
       proto = "https";
@@ -167,8 +178,21 @@ final class ProxyConnection implements EventLoop.Handler {
     if (state == State.CONNECTING) {
       if ((ops & SelectionKey.OP_CONNECT) != 0) {
         upstreamLeg.finishConnect();
+      } else if (c.handshaking()) {
+        upstreamLeg.handshake();
       }
       return;
+    }
+    if ((ops & SelectionKey.OP_WRITE) != 0 && requestDone && c.tls != null) {
+      // A peer's TLS session has bytes of its own to send (a key update, a close).
+      try {
+        if (c.tls.flush()) {
+          Pump.off(c.key, SelectionKey.OP_WRITE);
+        }
+      } catch (IOException e) {
+        upstreamLeg.failed(e);
+        return;
+      }
     }
     if ((ops & SelectionKey.OP_WRITE) != 0 && !requestDone) {
       upstreamLeg.driveRequest();
@@ -212,7 +236,9 @@ final class ProxyConnection implements EventLoop.Handler {
               target.appKey(),
               requestId);
           upstreamLeg.drop();
-          local.answer(504, "Gateway Timeout");
+          if (!forwarding.afterFailure(false, "timed out connecting")) {
+            local.answer(504, "Gateway Timeout");
+          }
         }
       }
       case FORWARDING -> {
@@ -223,7 +249,9 @@ final class ProxyConnection implements EventLoop.Handler {
             close();
           } else {
             upstreamLeg.drop();
-            local.answer(504, "Gateway Timeout");
+            if (!forwarding.afterFailure(true, "timed out")) {
+              local.answer(504, "Gateway Timeout");
+            }
           }
         }
       }
@@ -363,6 +391,10 @@ final class ProxyConnection implements EventLoop.Handler {
     requestDone = !requestHead.hasBody();
     exchangeStart = loop.now;
     gzipAccepted = requestHead.acceptsGzip() && !requestHead.http10();
+    forwarding.begin();
+    if (forwarding.artifacts()) {
+      return;
+    }
     RequestTriage.Decision decision =
         RequestTriage.decide(
             new RequestTriage.Request(
@@ -379,8 +411,9 @@ final class ProxyConnection implements EventLoop.Handler {
       local.answer(200, "OK", null, challenge.keyAuthorization());
       return;
     }
-    clientSlot = loop.clientLimits.acquire(clientAddress);
-    if (clientSlot == null) {
+    // A forwarded request was counted once, on the first node (SPEC §12).
+    clientSlot = forwarding.hopped ? null : loop.clientLimits.acquire(clientAddress);
+    if (clientSlot == null && !forwarding.hopped) {
       LOG.info("Client {} is over its concurrent request limit ({})", clientAddress, requestId);
       local.answer(429, "Too Many Requests", "Retry-After: 1", null);
       return;
@@ -401,7 +434,12 @@ final class ProxyConnection implements EventLoop.Handler {
                 requestHead.host(),
                 requestHead.path(),
                 requestId);
-        case 503 -> LOG.info("App {} has no ready instance ({})", target.appKey(), requestId);
+        case 503 -> {
+          if (forwarding.instead("no ready instance here")) {
+            return;
+          }
+          LOG.info("App {} has no ready instance ({})", target.appKey(), requestId);
+        }
         case 413 ->
             LOG.info(
                 "Request body of {} bytes over the limit for {} ({})",
@@ -416,21 +454,39 @@ final class ProxyConnection implements EventLoop.Handler {
         act(file.app());
       }
     } else {
-      long max = loop.settings.maxRequestBody();
-      if (requestHead.chunked()) {
-        request.framer.chunked();
-      } else if (requestHead.contentLength() > 0) {
-        request.framer.length(requestHead.contentLength());
-      } else {
-        request.framer.none();
-      }
-      request.limit = max;
-      requestHead.writeRequest(upstreamLeg.requestOut, clientAddress, proto, requestId);
+      prepareForward();
       if (decision instanceof RequestTriage.ColdStart) {
+        if (forwarding.instead("starting from zero here")) {
+          // A warm peer serves it; the local start begins for the next ones.
+          if (loop.coldStarts.enter(target.appKey())) {
+            loop.coldStarts.leave(target.appKey());
+          }
+          return;
+        }
         coldStart.park();
       } else {
         upstreamLeg.start(target.leastLoaded(loop.routes.inFlight()));
       }
+    }
+  }
+
+  /**
+   * Frames the request body and writes the head the app (or a peer) gets; before any byte of the
+   * exchange moved, so it may be called again.
+   */
+  void prepareForward() {
+    if (requestHead.chunked()) {
+      request.framer.chunked();
+    } else if (requestHead.contentLength() > 0) {
+      request.framer.length(requestHead.contentLength());
+    } else {
+      request.framer.none();
+    }
+    request.limit = loop.settings.maxRequestBody();
+    if (forwarding.hopped) {
+      requestHead.writeHoppedRequest(upstreamLeg.requestOut, requestId);
+    } else {
+      requestHead.writeRequest(upstreamLeg.requestOut, clientAddress, proto, requestId);
     }
   }
 

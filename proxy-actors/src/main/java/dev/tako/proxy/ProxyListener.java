@@ -24,4 +24,12 @@ public sealed interface ProxyListener {
    * sees {@code X-Forwarded-Proto: https}.
    */
   record Tls(CertificateSource certificates) implements ProxyListener {}
+
+  /**
+   * The node-to-node listener (SPEC §12): mutual TLS with the cluster's certificates (a client
+   * certificate of the cluster CA required), for requests a peer forwards (routed as a visitor's,
+   * never forwarded again) and peers' artifact fetches. Needs {@link RouteSnapshots#failover}
+   * installed; without it every connection is closed.
+   */
+  record Peer() implements ProxyListener {}
 }

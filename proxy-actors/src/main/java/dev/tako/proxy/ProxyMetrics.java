@@ -55,6 +55,9 @@ public final class ProxyMetrics implements Extension {
     final LongAdder coldStarts = new LongAdder();
     final LongAdder staticHits = new LongAdder();
 
+    /** Requests sent to a peer's proxy (failover or Tako-Replay), by the peer's server name. */
+    final ConcurrentHashMap<String, LongAdder> forwarded = new ConcurrentHashMap<>();
+
     App(String appKey) {
       this.appKey = appKey;
       for (int i = 0; i < byClass.length; i++) {
@@ -93,6 +96,18 @@ public final class ProxyMetrics implements Extension {
   /** A cold start of {@code appKey} began (one per group of waiting requests). */
   public void coldStart(String appKey) {
     app(appKey).coldStarts.increment();
+  }
+
+  /** A request of {@code appKey} went to the proxy of server {@code to} (SPEC §12). */
+  void forward(String appKey, String to) {
+    app(appKey).forwarded.computeIfAbsent(to, t -> new LongAdder()).increment();
+  }
+
+  /** Requests of {@code appKey} forwarded to server {@code to} so far. */
+  public long forwarded(String appKey, String to) {
+    App app = apps.get(appKey);
+    LongAdder n = app == null ? null : app.forwarded.get(to);
+    return n == null ? 0 : n.sum();
   }
 
   /** Requests answered so far for {@code appKey} with a status in {@code 100 * statusClass}. */
@@ -175,6 +190,21 @@ public final class ProxyMetrics implements Extension {
         "tako_proxy_static_hits_total",
         "Static files served from public/.",
         false);
+    out.append("# HELP tako_proxy_forwarded_total Requests sent to another server's proxy (no")
+        .append(" ready instance here, or Tako-Replay), by app and server.\n")
+        .append("# TYPE tako_proxy_forwarded_total counter\n");
+    for (App app : sorted.values()) {
+      for (Map.Entry<String, LongAdder> to : new TreeMap<>(app.forwarded).entrySet()) {
+        out.append("tako_proxy_forwarded_total{")
+            .append(prefix)
+            .append(appLabels(app.appKey))
+            .append(",to=\"")
+            .append(escape(to.getKey()))
+            .append("\"} ")
+            .append(to.getValue().sum())
+            .append('\n');
+      }
+    }
   }
 
   private static void counter(

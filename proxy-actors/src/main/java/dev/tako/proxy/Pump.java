@@ -59,6 +59,9 @@ final class Pump {
   /** When set, the source of the body instead of {@link #src} (a static file); closed by owner. */
   FileChannel file;
 
+  /** When set, the body bytes written are also kept here (a re-send or a Tako-Replay). */
+  BodyCopy copy;
+
   /** When set, the body goes through this encoder instead of verbatim. */
   GzipEncoder gzip;
 
@@ -164,6 +167,9 @@ final class Pump {
               dst.write(writeView);
             }
             int written = writeView.position() - start;
+            if (copy != null) {
+              copy.add(buf, start, written);
+            }
             start += written;
             ready -= written;
             sent += written;

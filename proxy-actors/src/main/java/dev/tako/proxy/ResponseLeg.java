@@ -53,7 +53,7 @@ final class ResponseLeg {
   /** The answer will come from {@code upstream}. */
   void expect(UpstreamConnection upstream) {
     Pump response = c.response;
-    response.src = upstream.channel;
+    response.src = upstream.io.in();
     response.srcKey = upstream.key;
     response.dstKey = c.key;
     response.start = 0;
@@ -169,6 +169,10 @@ final class ResponseLeg {
         // would be read by it, and pooled, the next visitor's.
         c.upstreamLeg.badGateway("switched protocols without an upgrade request");
       }
+      return;
+    }
+    String replay = responseHead.takoHeader("tako-replay");
+    if (replay != null && c.forwarding.replay(replay)) {
       return;
     }
     c.responseStarted = true;

@@ -11,6 +11,17 @@ public final class RouteSnapshots {
   private final InFlightCounts inFlight = new InFlightCounts();
   private volatile ColdStarter coldStarter = ColdStarter.NONE;
   private ClientLimits clientLimits;
+  private volatile dev.tako.proxy.failover.Failover failover = dev.tako.proxy.failover.Failover.OFF;
+
+  /** Installs forwarding to peers (SPEC §12); the node does it once at start. */
+  public void failover(dev.tako.proxy.failover.Failover f) {
+    this.failover = f == null ? dev.tako.proxy.failover.Failover.OFF : f;
+  }
+
+  /** Forwarding to peers, {@link dev.tako.proxy.failover.Failover#OFF} unless installed. */
+  public dev.tako.proxy.failover.Failover failover() {
+    return failover;
+  }
 
   /** Installs what wakes apps scaled to zero (the node's agent); read on every wake. */
   public void coldStarter(ColdStarter starter) {

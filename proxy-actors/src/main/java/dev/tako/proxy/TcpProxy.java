@@ -188,7 +188,11 @@ public final class TcpProxy {
       for (int i = 0; i < count; i++) {
         loops[i] =
             new EventLoop(
-                "tako-" + (listener instanceof ProxyListener.Tls ? "https-" : "proxy-") + i,
+                "tako-"
+                    + (listener instanceof ProxyListener.Tls
+                        ? "https-"
+                        : listener instanceof ProxyListener.Peer ? "peer-" : "proxy-")
+                    + i,
                 routes,
                 settings,
                 coldStarts,

@@ -1,12 +1,15 @@
 package dev.tako.proxy;
 
 /**
- * The address of one ready app instance, as the proxy connects to it (in practice a loopback port).
+ * The address of one ready app instance, as the proxy connects to it (in practice a loopback port),
+ * or of a peer's node-to-node listener ({@code peer}: reached over TLS with this node's cluster
+ * certificate, see {@link dev.tako.proxy.failover}).
  *
  * @param host a host name or IP literal
  * @param port 1..65535
+ * @param peer a peer node's proxy, spoken to over mutual TLS, not an app instance
  */
-public record Upstream(String host, int port) {
+public record Upstream(String host, int port, boolean peer) {
   public Upstream {
     if (host == null || host.isBlank()) {
       throw new IllegalArgumentException("an upstream needs a host");
@@ -16,8 +19,13 @@ public record Upstream(String host, int port) {
     }
   }
 
+  /** An app instance (plain HTTP). */
+  public Upstream(String host, int port) {
+    this(host, port, false);
+  }
+
   @Override
   public String toString() {
-    return host + ":" + port;
+    return (peer ? "peer " : "") + host + ":" + port;
   }
 }

@@ -12,6 +12,13 @@ import java.nio.channels.SocketChannel;
 final class UpstreamConnection implements EventLoop.Handler {
   final Upstream upstream;
   final SocketChannel channel;
+
+  /** What the legs read and write: the channel, or {@link #tls} over it for a peer. */
+  final ByteChannelPair io;
+
+  /** A peer's node-to-node listener: the TLS session over {@link #channel}, else null. */
+  final TlsChannel tls;
+
   final EventLoop loop;
   SelectionKey key;
   ProxyConnection owner;
@@ -25,9 +32,46 @@ final class UpstreamConnection implements EventLoop.Handler {
   boolean counted;
 
   UpstreamConnection(EventLoop loop, Upstream upstream, SocketChannel channel) {
+    this(loop, upstream, channel, null);
+  }
+
+  private UpstreamConnection(
+      EventLoop loop, Upstream upstream, SocketChannel channel, TlsChannel tls) {
     this.loop = loop;
     this.upstream = upstream;
     this.channel = channel;
+    this.tls = tls;
+    this.io = tls != null ? new ByteChannelPair(tls, tls) : new ByteChannelPair(channel, channel);
+  }
+
+  /**
+   * A connection to a peer's proxy: TLS as the client, with this node's cluster certificate,
+   * dialing from the node's outbound address (so relays in front of the peer know where it comes
+   * from).
+   *
+   * @throws IOException when the cluster TLS context cannot be read or the bind fails
+   */
+  static UpstreamConnection toPeer(
+      EventLoop loop,
+      Upstream upstream,
+      SocketChannel channel,
+      dev.tako.proxy.failover.Failover failover)
+      throws IOException {
+    javax.net.ssl.SSLContext context = failover.tls();
+    if (context == null) {
+      throw new IOException("no cluster TLS context to reach peer " + upstream);
+    }
+    if (!failover.outboundHost().isEmpty()) {
+      channel.bind(new java.net.InetSocketAddress(failover.outboundHost(), 0));
+    }
+    javax.net.ssl.SSLEngine engine = context.createSSLEngine(upstream.host(), upstream.port());
+    engine.setUseClientMode(true);
+    return new UpstreamConnection(loop, upstream, channel, new TlsChannel(channel, engine, null));
+  }
+
+  /** TLS to a peer whose handshake has not finished yet. */
+  boolean handshaking() {
+    return tls != null && !tls.handshaken();
   }
 
   @Override
@@ -50,6 +94,9 @@ final class UpstreamConnection implements EventLoop.Handler {
   void close() {
     owner = null;
     uncount();
+    if (tls != null) {
+      tls.goodbye();
+    }
     try {
       channel.close();
     } catch (IOException ignored) {

@@ -23,6 +23,11 @@ final class UpstreamLeg {
   /** The rewritten request head, kept for a retry. */
   final HeadWriter requestOut = new HeadWriter(1024);
 
+  /** What goes out first on the connection: {@link #requestOut}, or a peer's hop head. */
+  private HeadWriter sending = requestOut;
+
+  private static final java.nio.ByteBuffer NOTHING = java.nio.ByteBuffer.allocate(0);
+
   UpstreamConnection upstream;
   Upstream instance;
 
@@ -45,7 +50,23 @@ final class UpstreamLeg {
   /** Starts the exchange on {@code first}, the instance picked for it. */
   void start(Upstream first) {
     retried = false;
+    sending = requestOut;
     instance = first;
+    track(instance);
+    connect(false);
+  }
+
+  /**
+   * Sends the exchange to a peer's proxy instead (failover, see {@link Forwarding}): {@code head}
+   * first, then whatever of the body is still to come. A stale pooled connection is retried once on
+   * a new one; other failures are {@link Forwarding#afterFailure}'s to judge.
+   */
+  void startPeer(Upstream peer, HeadWriter head) {
+    drop();
+    stopWaiting();
+    retried = false;
+    sending = head;
+    instance = peer;
     track(instance);
     connect(false);
   }
@@ -72,7 +93,8 @@ final class UpstreamLeg {
       return;
     }
     if (upstream.channel.isConnected()) {
-      forward();
+      c.enter(ProxyConnection.State.CONNECTING);
+      connected();
     } else {
       c.enter(ProxyConnection.State.CONNECTING);
     }
@@ -88,12 +110,37 @@ final class UpstreamLeg {
       return;
     }
     upstream.key.interestOps(SelectionKey.OP_READ);
+    connected();
+  }
+
+  /** Connected: to a peer, the TLS handshake first; else the request. */
+  private void connected() {
+    if (upstream.handshaking()) {
+      handshake();
+    } else {
+      forward();
+    }
+  }
+
+  /** Drives the TLS handshake with a peer (on each event of its connection) until it is done. */
+  void handshake() {
+    try {
+      upstream.tls.read(NOTHING);
+    } catch (java.io.IOException e) {
+      refused(e);
+      return;
+    }
+    if (upstream.handshaking()) {
+      Pump.on(upstream.key, SelectionKey.OP_READ);
+      return;
+    }
     forward();
   }
 
   private void refused(IOException e) {
     drop();
-    Optional<Upstream> other = retried ? Optional.empty() : c.target.after(instance);
+    Optional<Upstream> other =
+        retried || instance.peer() ? Optional.empty() : c.target.after(instance);
     if (other.isPresent()) {
       LOG.warn(
           "Upstream {} of {} refused the connection, retrying on {} ({})",
@@ -105,6 +152,9 @@ final class UpstreamLeg {
       track(instance);
       retried = true;
       connect(false);
+      return;
+    }
+    if (c.forwarding.afterFailure(false, "refused: " + e.getMessage())) {
       return;
     }
     badGateway("failed: " + e);
@@ -138,10 +188,10 @@ final class UpstreamLeg {
   private void forward() {
     c.enter(ProxyConnection.State.FORWARDING);
     Pump request = c.request;
-    request.dst = upstream.channel;
+    request.dst = upstream.io.out();
     request.dstKey = upstream.key;
     request.srcKey = c.key;
-    request.message(requestOut.buffer());
+    request.message(sending.buffer());
     c.responseLeg.expect(upstream);
     request.srcEof = false;
     c.requestDone = false;
@@ -205,13 +255,16 @@ final class UpstreamLeg {
       // Once more on a new connection, to the next instance when there is one (this one may have
       // died).
       retried = true;
-      Optional<Upstream> other = c.target.after(instance);
+      Optional<Upstream> other = instance.peer() ? Optional.empty() : c.target.after(instance);
       if (other.isPresent()) {
         instance = other.get();
         track(instance);
       }
-      c.request.message(requestOut.buffer());
+      c.request.message(sending.buffer());
       connect(true);
+      return;
+    }
+    if (c.forwarding.afterFailure(true, failure == null ? "closed" : failure.getMessage())) {
       return;
     }
     badGateway(failure == null ? "closed the connection" : "failed: " + failure);
@@ -258,7 +311,11 @@ final class UpstreamLeg {
   private void shutOutput() {
     outputShut = true;
     try {
-      upstream.channel.shutdownOutput();
+      if (upstream.tls != null) {
+        upstream.tls.shutdownOutput();
+      } else {
+        upstream.channel.shutdownOutput();
+      }
     } catch (IOException e) {
       c.close();
       return;
