@@ -24,6 +24,7 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -36,6 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@ExtendWith(SharedPlaygrounds.class)
 class FailoverIT {
   static final List<String> REGIONS = List.of("la", "nyc");
   static final String HOST = "fo.localhost";
@@ -50,7 +52,7 @@ class FailoverIT {
 
   @BeforeAll
   void up() throws Exception {
-    playground = LocalPlayground.up(tmp, REGIONS);
+    playground = SharedPlaygrounds.of(REGIONS);
     flags = Files.createDirectories(tmp.resolve("flags"));
     Path app = Apps.write(tmp.resolve("fo"), "fo", "fo", "", REGIONS);
     // Body: fo|server|method|x-forwarded-for|x-request-id|times this request id was seen|body.
@@ -86,11 +88,12 @@ class FailoverIT {
     Http.await(nyc, HOST, "/", r -> r.body().startsWith("fo|nyc|"), Duration.ofSeconds(20));
   }
 
+  /** The shared playground goes on for other classes: this app, crash-looping by now, leaves. */
   @AfterAll
-  void down() throws Exception {
-    if (playground != null) {
-      playground.down();
-    }
+  void deleteTheApp() throws Exception {
+    TakoCli.Result delete =
+        playground.tako.run(tmp.resolve("fo"), Duration.ofMinutes(2), "delete", "--yes");
+    assertEquals(0, delete.exit(), delete::toString);
   }
 
   @Test

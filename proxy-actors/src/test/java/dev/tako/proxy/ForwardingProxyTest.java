@@ -38,6 +38,7 @@ import org.apache.pekko.actor.testkit.typed.javadsl.JUnit5TestKitBuilder;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestKitJUnit5Extension;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -69,12 +70,22 @@ class ForwardingProxyTest {
   private X509Certificate clusterCa;
   private ProxyMetrics metrics;
 
+  /** The cluster CA and the nodes' context: RSA keys are slow to make, so once for the class. */
+  private static X509Certificate sharedCa;
+
+  private static SSLContext sharedCluster;
+
+  @BeforeAll
+  static void clusterCa() throws Exception {
+    KeyPair caKeys = rsa();
+    sharedCa = ca("test cluster CA", caKeys);
+    sharedCluster = context(sharedCa, caKeys, sharedCa);
+  }
+
   @BeforeEach
   void twoNodes() throws Exception {
-    KeyPair caKeys = rsa();
-    X509Certificate ca = ca("test cluster CA", caKeys);
-    clusterCa = ca;
-    cluster = context(ca, caKeys, ca);
+    clusterCa = sharedCa;
+    cluster = sharedCluster;
     nycApp = app("nyc", null);
     wsApp = new RawUpstream();
     laApp = app("la", "nyc");
