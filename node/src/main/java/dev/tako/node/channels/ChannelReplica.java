@@ -73,6 +73,7 @@ final class ChannelReplica extends AbstractBehavior<Command> {
     long next;
     long match;
     long commit;
+    long sentCommit;
   }
 
   private enum Role {
@@ -543,6 +544,7 @@ final class ChannelReplica extends AbstractBehavior<Command> {
               log.commit(),
               true));
       f.next = log.first() + batch.size();
+      f.sentCommit = Math.max(f.sentCommit, log.commit());
       return;
     }
     long prev = Math.min(f.next - 1, log.last());
@@ -551,6 +553,14 @@ final class ChannelReplica extends AbstractBehavior<Command> {
         new Append(
             key, keep, ballot, node, prev, log.bornAt(prev), null, batch, log.commit(), false));
     f.next = prev + 1 + batch.size();
+    f.sentCommit = Math.max(f.sentCommit, log.commit());
+  }
+
+  /** Tells a follower the commit when it holds entries it does not know committed yet. */
+  private void tellCommit(String server, Follower f) {
+    if (f.sentCommit < Math.min(log.commit(), f.match) && view.reachable().contains(server)) {
+      send(server, f, false);
+    }
   }
 
   private List<Entry> batch(long from) {
@@ -586,6 +596,7 @@ final class ChannelReplica extends AbstractBehavior<Command> {
       }
     }
     advanceCommit();
+    tellCommit(m.from(), f);
     return this;
   }
 
@@ -615,9 +626,7 @@ final class ChannelReplica extends AbstractBehavior<Command> {
       done.getValue().id(e != null ? e.id() : MessageIds.of(ballot.n(), done.getKey()));
     }
     for (var f : followers.entrySet()) {
-      if (view.reachable().contains(f.getKey()) && f.getValue().match >= f.getValue().next - 1) {
-        send(f.getKey(), f.getValue(), false);
-      }
+      tellCommit(f.getKey(), f.getValue());
     }
   }
 
