@@ -65,10 +65,17 @@ final class ChannelReplica extends AbstractBehavior<Command> {
   /** Publishes waiting for a majority at most, beyond which they are refused. */
   private static final int MAX_PENDING = 10_000;
 
-  private interface Answer {
-    void id(String id);
+  /** Who waits for a publish: a local future or a peer's forward. */
+  private record Answer(
+      java.util.function.Consumer<String> onId,
+      java.util.function.BiConsumer<String, Integer> onUnavailable) {
+    void id(String id) {
+      onId.accept(id);
+    }
 
-    void unavailable(String why, int retryAfter);
+    void unavailable(String why, int retryAfter) {
+      onUnavailable.accept(why, retryAfter);
+    }
   }
 
   private static final class Follower {
@@ -320,38 +327,25 @@ final class ChannelReplica extends AbstractBehavior<Command> {
 
   private Behavior<Command> onLocalPublish(LocalPublish m) {
     keep = m.keep();
+    var answer = m.answer();
     publish(
         m.data(),
-        new Answer() {
-          @Override
-          public void id(String id) {
-            m.answer().complete(id);
-          }
-
-          @Override
-          public void unavailable(String why, int retryAfter) {
-            m.answer().completeExceptionally(new ChannelUnavailableException(why, retryAfter));
-          }
-        },
+        new Answer(
+            answer::complete,
+            (why, retryAfter) ->
+                answer.completeExceptionally(new ChannelUnavailableException(why, retryAfter))),
         true);
     return this;
   }
 
   private Behavior<Command> onPublish(Publish m) {
     keep = m.keep();
+    var peer = m.replyTo();
     publish(
         m.data(),
-        new Answer() {
-          @Override
-          public void id(String id) {
-            m.replyTo().tell(new Published(id, null, 0));
-          }
-
-          @Override
-          public void unavailable(String why, int retryAfter) {
-            m.replyTo().tell(new Published(null, why, retryAfter));
-          }
-        },
+        new Answer(
+            id -> peer.tell(new Published(id, null, 0)),
+            (why, retryAfter) -> peer.tell(new Published(null, why, retryAfter))),
         false);
     return this;
   }
