@@ -142,10 +142,12 @@ async def main():
     r, w = await asyncio.open_connection("127.0.0.1", nodes["la"]["proxy_port"])
     w.write(b"GET /_tako/channels/bench HTTP/1.1\r\nHost: bench.localhost\r\nAccept: text/event-stream\r\n\r\n")
     await w.drain()
-    status = (await r.readline()).decode().strip()
+    head = (await r.readuntil(b"\r\n\r\n")).decode(errors="replace")
     w.close()
-    if " 200" not in status:
-        print(f"the proxy answers a subscribe with {status!r}: subscriber figures need the proxy's channel serving")
+    status = head.split("\r\n")[0]
+    if " 200" not in status or "text/event-stream" not in head.lower():
+        print(f"the proxy answers a subscribe with {status!r} and no event stream:"
+              " subscriber figures need the proxy's channel serving")
         sys.exit(0)
     if mode == "idle":
         before = rss_mb(pids["la"])
@@ -169,6 +171,8 @@ async def main():
         await asyncio.sleep(0.2)
     cpu1 = {n_: cpu(p) for n_, p in pids.items()}
     lat = sorted(l for g in got for _, l in g)
+    if not lat:
+        raise SystemExit("no subscriber got a message")
     order = [i for i, _ in got[0]]
     bad = sum(1 for g in got if [i for i, _ in g] != order[:len(g)])
     short = sum(1 for g in got if len(g) < n)
