@@ -1,6 +1,7 @@
 package dev.tako.cli;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.tako.cli.keeper.Keeper;
 import dev.tako.cli.ssh.HostKeyPolicy;
 import dev.tako.cli.ssh.Ssh;
 import dev.tako.cli.ssh.SshException;
@@ -25,24 +26,77 @@ import java.util.function.Consumer;
  * A conversation with one node, exactly as with a real server: an SSH connection (known hosts,
  * keys), the bearer token read over SFTP from the node's home, and HTTP/JSON through a local port
  * forwarded to the node's loopback-only management API. Failing to reach a node is exit code 3.
+ *
+ * <p>{@link #connectAny} takes the tunnel from the {@link Keeper} when one runs (an SSH connection
+ * kept from an earlier command, so no handshake), and starts one for the next commands when none
+ * does; its own SSH connection is then opened only if a caller asks for {@link #ssh()}, or a GET
+ * through the keeper's tunnel fails (then the keeper drops that connection and the GET is repeated
+ * over a connection of this command's own).
  */
 public final class NodeClient implements AutoCloseable {
   private final ServerEntry server;
-  private final SshSession ssh;
+  private final TakoHome home;
+  private SshSession ssh;
   private final HttpClient http;
   private String token;
   private int localPort;
+  private Keeper keeper; // non-null while the tunnel is the keeper's
 
-  private NodeClient(ServerEntry server, SshSession ssh) {
+  /** A local port forwarded to a node's API, and the node's token. */
+  public record Tunnel(int port, String token) {}
+
+  private NodeClient(ServerEntry server, TakoHome home, SshSession ssh) {
     this.server = server;
+    this.home = home;
     this.ssh = ssh;
-    this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    this.http =
+        HttpClient.newBuilder()
+            .connectTimeout(Duration.ofSeconds(10))
+            .sslContext(plainHttpOnly())
+            .build();
+  }
+
+  /**
+   * The API is plain HTTP through the tunnel: a TLS context that trusts nobody spares the client's
+   * default one, whose set-up (reading the JDK's CA certificates) cost each command a few tenths of
+   * a second.
+   */
+  private static javax.net.ssl.SSLContext plainHttpOnly() {
+    try {
+      javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+      ctx.init(
+          new javax.net.ssl.KeyManager[0],
+          new javax.net.ssl.TrustManager[] {new TrustNobody()},
+          null);
+      return ctx;
+    } catch (java.security.GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static final class TrustNobody implements javax.net.ssl.X509TrustManager {
+    @Override
+    public void checkClientTrusted(java.security.cert.X509Certificate[] chain, String authType)
+        throws java.security.cert.CertificateException {
+      throw new java.security.cert.CertificateException("the node API is plain HTTP");
+    }
+
+    @Override
+    public void checkServerTrusted(java.security.cert.X509Certificate[] chain, String authType)
+        throws java.security.cert.CertificateException {
+      throw new java.security.cert.CertificateException("the node API is plain HTTP");
+    }
+
+    @Override
+    public java.security.cert.X509Certificate[] getAcceptedIssuers() {
+      return new java.security.cert.X509Certificate[0];
+    }
   }
 
   /** SSH to the server; the API tunnel and token are set up on first use. */
   public static NodeClient connect(ServerEntry server, TakoHome home, HostKeyPolicy policy) {
     try {
-      return new NodeClient(server, Ssh.connect(Servers.target(server, home), policy));
+      return new NodeClient(server, home, Ssh.connect(Servers.target(server, home), policy));
     } catch (SshException e) {
       throw new CliException(CliException.UNREACHABLE, e.getMessage(), e);
     }
@@ -54,10 +108,27 @@ public final class NodeClient implements AutoCloseable {
    */
   public static NodeClient connectAny(List<ServerEntry> servers, TakoHome home, Output out) {
     List<String> problems = new ArrayList<>();
+    Keeper keeper = Keeper.of(home).orElse(null);
+    boolean keeperRuns = keeper != null && keeper.running();
     for (ServerEntry s : servers) {
       try {
+        if (keeperRuns) {
+          Tunnel t = keeper.tunnel(s.name()).orElse(null);
+          if (t != null) {
+            NodeClient c = new NodeClient(s, home, null);
+            c.token = t.token();
+            c.localPort = t.port();
+            c.keeper = keeper;
+            return c;
+          }
+          keeperRuns = false; // broken: this command connects on its own
+        }
         NodeClient c = connect(s, home, HostKeyPolicy.STRICT);
         c.ensureApi();
+        if (keeper != null && !keeper.running()) {
+          // For the next commands; this one goes on over its own connection meanwhile.
+          keeper.start(List.of(s.name()));
+        }
         return c;
       } catch (CliException e) {
         problems.add(e.getMessage());
@@ -83,8 +154,22 @@ public final class NodeClient implements AutoCloseable {
     return server;
   }
 
+  /** This command's own SSH connection to the server, opened now if the tunnel is the keeper's. */
   public SshSession ssh() {
+    if (ssh == null) {
+      try {
+        ssh = Ssh.connect(Servers.target(server, home), HostKeyPolicy.STRICT);
+      } catch (SshException e) {
+        throw new CliException(CliException.UNREACHABLE, e.getMessage(), e);
+      }
+    }
     return ssh;
+  }
+
+  /** The forward to the node's API and its token (for the {@link Keeper}), set up now if needed. */
+  public Tunnel tunnel() {
+    ensureApi();
+    return new Tunnel(localPort, token);
   }
 
   /** Remote path under the server's home. */
@@ -97,6 +182,7 @@ public final class NodeClient implements AutoCloseable {
     if (token != null) {
       return;
     }
+    SshSession ssh = ssh();
     try {
       token =
           new String(ssh.readFile(homePath(server, "admin.token")), StandardCharsets.UTF_8).trim();
@@ -123,6 +209,19 @@ public final class NodeClient implements AutoCloseable {
   }
 
   public <T> T get(String path, Class<T> type, Duration timeout) {
+    if (keeper != null) {
+      try {
+        return send(HttpRequest.newBuilder(uri(path)).GET(), type, timeout);
+      } catch (CliException e) {
+        if (e.exitCode() != CliException.UNREACHABLE && !e.getMessage().contains("(HTTP 401)")) {
+          throw e;
+        }
+        // The kept connection failed (or the node's token changed): this command's own one.
+        keeper.drop(server.name());
+        keeper = null;
+        token = null;
+      }
+    }
     return send(HttpRequest.newBuilder(uri(path)).GET(), type, timeout);
   }
 
@@ -251,7 +350,9 @@ public final class NodeClient implements AutoCloseable {
   @Override
   public void close() {
     try {
-      ssh.close();
+      if (ssh != null) {
+        ssh.close();
+      }
     } catch (RuntimeException e) {
       // the connection is going away anyway
     }
