@@ -53,6 +53,7 @@ public final class ConnectionKeeper {
   static final Duration IDLE = Duration.ofSeconds(60);
   static final Duration PROBE = Duration.ofSeconds(1);
   private static final long WATCH_MS = 1000;
+  private static final long PROGRESS_EVERY_NANOS = 100_000_000L;
 
   private final TakoHome home;
   private final Path socket;
@@ -168,8 +169,8 @@ public final class ConnectionKeeper {
         return;
       }
       lastRequest.set(System.nanoTime());
-      String answer = answer(line);
       OutputStream out = Channels.newOutputStream(peer);
+      String answer = line.startsWith("UPLOAD ") ? upload(line, out) : answer(line);
       out.write((answer + "\n").getBytes(StandardCharsets.UTF_8));
       out.flush();
       lastRequest.set(System.nanoTime());
@@ -202,6 +203,57 @@ public final class ConnectionKeeper {
       return "OK";
     }
     return "ERR " + CliException.USAGE + " unknown request";
+  }
+
+  /**
+   * {@code UPLOAD <server> <remote path> <local path>}: the local file to the server over the kept
+   * connection unless it is there; {@code P <bytes sent>} lines meanwhile (a few per second), then
+   * {@code OK uploaded}, {@code OK skipped} or {@code ERR <code> <message>}.
+   */
+  private String upload(String line, OutputStream out) {
+    String[] parts = line.split(" ", 4);
+    if (parts.length != 4) {
+      return "ERR " + CliException.USAGE + " UPLOAD <server> <remote> <local>";
+    }
+    String name = parts[1];
+    String remote = parts[2];
+    Path local = Path.of(parts[3]);
+    String problem = tunnel(name);
+    if (!problem.startsWith("OK ")) {
+      return problem;
+    }
+    Kept k = kept.get(name);
+    if (k == null) {
+      return "ERR " + CliException.UNREACHABLE + " the connection to " + name + " closed";
+    }
+    try {
+      var ssh = k.client().ssh();
+      if (ssh.exists(remote)) {
+        return "OK skipped";
+      }
+      ssh.mkdirs(remote.substring(0, Math.max(1, remote.lastIndexOf('/'))));
+      long[] lastReport = {0};
+      boolean sent =
+          ssh.upload(
+              local,
+              remote,
+              n -> {
+                long now = System.nanoTime();
+                if (now - lastReport[0] >= PROGRESS_EVERY_NANOS) {
+                  lastReport[0] = now;
+                  try {
+                    out.write(("P " + n + "\n").getBytes(StandardCharsets.UTF_8));
+                    out.flush();
+                  } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                  }
+                }
+                lastRequest.set(now);
+              });
+      return sent ? "OK uploaded" : "OK skipped";
+    } catch (dev.tako.cli.ssh.SshException | RuntimeException e) {
+      return "ERR " + CliException.FAILED + " " + Keeper.escape(String.valueOf(e.getMessage()));
+    }
   }
 
   private Object lock(String name) {

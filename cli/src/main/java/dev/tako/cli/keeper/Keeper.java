@@ -99,6 +99,51 @@ public final class Keeper {
     return Optional.empty();
   }
 
+  /**
+   * Uploads {@code local} to {@code remote} on {@code server} over the keeper's connection, unless
+   * the file is there already; {@code progress} gets the bytes sent so far.
+   *
+   * @return whether it was sent (false: it was there); empty when the keeper is absent or broken
+   * @throws dev.tako.cli.ssh.SshException when the upload itself failed
+   */
+  public Optional<Boolean> upload(
+      String server, Path local, String remote, java.util.function.LongConsumer progress)
+      throws dev.tako.cli.ssh.SshException {
+    if (!Files.exists(socket)) {
+      return Optional.empty();
+    }
+    try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+      channel.connect(UnixDomainSocketAddress.of(socket));
+      OutputStream out = Channels.newOutputStream(channel);
+      out.write(
+          ("UPLOAD " + server + " " + remote + " " + local.toAbsolutePath() + "\n")
+              .getBytes(StandardCharsets.UTF_8));
+      out.flush();
+      BufferedReader in =
+          new BufferedReader(
+              new InputStreamReader(Channels.newInputStream(channel), StandardCharsets.UTF_8));
+      String line;
+      while ((line = in.readLine()) != null) {
+        if (line.startsWith("P ")) {
+          progress.accept(Long.parseLong(line.substring(2).trim()));
+        } else if (line.equals("OK uploaded")) {
+          return Optional.of(true);
+        } else if (line.equals("OK skipped")) {
+          return Optional.of(false);
+        } else if (line.startsWith("ERR ")) {
+          String[] parts = line.split(" ", 3);
+          throw new dev.tako.cli.ssh.SshException(
+              parts.length == 3 ? unescape(parts[2]) : "the upload failed", null);
+        } else {
+          return Optional.empty();
+        }
+      }
+      return Optional.empty(); // the keeper went away: the caller uploads by itself
+    } catch (IOException | NumberFormatException e) {
+      return Optional.empty();
+    }
+  }
+
   /** Tells the keeper to close its connection to {@code server} (it failed the caller). */
   public void drop(String server) {
     ask("DROP " + server);

@@ -141,6 +141,21 @@ class ConnectionKeeperTest {
     // One connection and its forward served them all.
     assertEquals(first, keeper().tunnel("la").orElseThrow());
 
+    // A deploy's upload over the kept connection, skipped when the server has the file.
+    byte[] artifact = new byte[3 * 1024 * 1024 + 5];
+    new java.util.Random(7).nextBytes(artifact);
+    Path local = Files.write(dir.resolve("a.tar.gz"), artifact);
+    try (NodeClient c = NodeClient.connectKept(entry, home(), false)) {
+      java.util.concurrent.atomic.AtomicLong progress =
+          new java.util.concurrent.atomic.AtomicLong();
+      assertTrue(c.uploadIfMissing(local, "/artifacts/abc.tar.gz", progress::set));
+      assertTrue(progress.get() > 0 && progress.get() <= artifact.length, "progress " + progress);
+      assertFalse(c.uploadIfMissing(local, "/artifacts/abc.tar.gz", n -> {}));
+    }
+    org.junit.jupiter.api.Assertions.assertArrayEquals(
+        artifact, Files.readAllBytes(ssh.root.resolve("artifacts/abc.tar.gz")));
+    assertEquals(first, keeper().tunnel("la").orElseThrow(), "still the one connection");
+
     CliException unknown = assertThrows(CliException.class, () -> keeper().tunnel("nope"));
     assertEquals(CliException.USAGE, unknown.exitCode());
     assertTrue(unknown.getMessage().contains("nope"), unknown.getMessage());
