@@ -18,6 +18,7 @@
 # Everything runs under a temporary TAKO_HOME and is stopped on exit (playground down, by pid).
 #
 # Environment (defaults): RUNS=5 DEPLOYS=3 SETTLE=30 WINDOW=60 WRK_DURATION=10s PROXY=1 (0: skip 4)
+#   REGIONS=la,nyc,fra,sgp ONLY= ("proxy": only 4, as `MODE=node bench/proxy-vs-nginx.sh` runs it)
 # Example: RUNS=3 WINDOW=30 bench/lean.sh
 set -euo pipefail
 [ -n "${BENCH_TRACE:-}" ] && set -x
@@ -30,7 +31,8 @@ SETTLE=${SETTLE:-30}
 WINDOW=${WINDOW:-60}
 WRK_DURATION=${WRK_DURATION:-10s}
 PROXY=${PROXY:-1}
-REGIONS=la,nyc,fra,sgp
+REGIONS=${REGIONS:-la,nyc,fra,sgp}
+ONLY=${ONLY:-} # "proxy": only 4 (bench/proxy-vs-nginx.sh MODE=node runs it so, on REGIONS=la)
 [ -x "$TAKO" ] || { echo "no tako distribution (run ./tako --version first, or set TAKO)" >&2; exit 2; }
 for tool in jq curl hyperfine node; do
   command -v "$tool" >/dev/null || { echo "missing: $tool (apt-get install -y $tool)" >&2; exit 2; }
@@ -57,13 +59,14 @@ app() { # app DIR NAME BODY: a Node.js app on every region
 require('http').createServer((q, s) => s.end(q.url === '/healthz' ? 'ok' : '$3'))
   .listen(+process.env.PORT, process.env.HOST);
 JS
-  printf 'name = "%s"\nruntime = "node"\nmain = "server.js"\nhealth = "/healthz"\n\n[envs.production]\nroutes = ["%s.localhost"]\nservers = ["la", "nyc", "fra", "sgp"]\n' \
-    "$2" "$2" >"$1/tako.toml"
+  printf 'name = "%s"\nruntime = "node"\nmain = "server.js"\nhealth = "/healthz"\n\n[envs.production]\nroutes = ["%s.localhost"]\nservers = [%s]\n' \
+    "$2" "$2" "$(echo "$REGIONS" | sed 's/[^,]*/"&"/g; s/,/, /g')" >"$1/tako.toml"
 }
 
 echo "== playground up ($REGIONS) in $WORK" >&2
 (cd "$WORK" && "$TAKO" playground up --regions "$REGIONS" >/dev/null)
 
+if [ -z "$ONLY" ]; then
 echo "== 1. CLI latency (hyperfine, $RUNS runs)" >&2
 SOCK=$TAKO_HOME/keeper/keeper.sock
 (cd "$WORK" && hyperfine -N -r "$RUNS" -w 1 --export-json "$WORK/version.json" "$TAKO --version" >/dev/null 2>&1)
@@ -85,7 +88,13 @@ for i in $(seq 1 "$DEPLOYS"); do
   (cd "$WORK/app1" && "$TAKO" deploy 2>&1 >/dev/null | grep '^timings:' | tee -a "$WORK/timings" |
     sed -n 's/^timings: connect \([0-9.]*\)s.*/\1/p' >>"$WORK/connect")
 done
-row "deploy connect step, 4 regions (median)" "$(median <"$WORK/connect") s"
+: >"$WORK/connect-off"
+for i in $(seq 1 "$DEPLOYS"); do
+  app "$WORK/app1" lean1 "hello 1 direct run $i"
+  (cd "$WORK/app1" && TAKO_KEEPER=off "$TAKO" deploy 2>&1 >/dev/null | grep '^timings:' |
+    sed -n 's/^timings: connect \([0-9.]*\)s.*/\1/p' >>"$WORK/connect-off")
+done
+row "deploy connect step, 4 regions (median)" "$(median <"$WORK/connect") s kept connections; $(median <"$WORK/connect-off") s each deploy connecting by itself (TAKO_KEEPER=off)"
 
 echo "== 3. idle nodes: 3 apps, ${SETTLE} s settle, ${WINDOW} s window" >&2
 for i in 2 3; do (cd "$WORK/app$i" && "$TAKO" deploy >/dev/null 2>&1); done
@@ -100,6 +109,10 @@ IDLE_ROWS=$(jq -r --slurpfile a "$WORK/s0.json" --argjson w "$WINDOW" '
   "$WORK/s1.json")
 ROWS+=("$IDLE_ROWS")
 echo "$IDLE_ROWS" >&2
+else
+  for i in 1; do app "$WORK/app$i" "lean$i" "hello $i"; (cd "$WORK/app$i" && "$TAKO" deploy >/dev/null 2>&1); done
+  "$TAKO" status --json >"$WORK/s1.json"
+fi
 
 if [ "$PROXY" = 1 ] && command -v wrk >/dev/null && command -v nginx >/dev/null; then
   echo "== 4. proxy through la's node vs nginx, Node.js app lean1" >&2
