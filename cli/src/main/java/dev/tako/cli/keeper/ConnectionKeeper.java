@@ -104,20 +104,9 @@ public final class ConnectionKeeper {
         return; // another keeper runs for this home
       }
       Files.deleteIfExists(socket); // left by a keeper that died
-      ExecutorService workers =
-          Executors.newCachedThreadPool(
-              r -> {
-                Thread t = new Thread(r, "keeper-worker");
-                t.setDaemon(true);
-                return t;
-              });
+      ExecutorService workers = Executors.newCachedThreadPool(daemon("keeper-worker"));
       ScheduledExecutorService watch =
-          Executors.newSingleThreadScheduledExecutor(
-              r -> {
-                Thread t = new Thread(r, "keeper-watch");
-                t.setDaemon(true);
-                return t;
-              });
+          Executors.newSingleThreadScheduledExecutor(daemon("keeper-watch"));
       try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
         server.bind(UnixDomainSocketAddress.of(socket));
         Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
@@ -305,6 +294,14 @@ public final class ConnectionKeeper {
       }
       return "OK " + k.tunnel().port() + " " + k.tunnel().token();
     }
+  }
+
+  private static java.util.concurrent.ThreadFactory daemon(String name) {
+    return r -> {
+      Thread t = new Thread(r, name);
+      t.setDaemon(true);
+      return t;
+    };
   }
 
   private static void closeQuietly(ServerSocketChannel server) {
