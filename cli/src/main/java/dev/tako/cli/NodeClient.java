@@ -47,6 +47,7 @@ public final class NodeClient implements AutoCloseable {
   private String token;
   private int localPort;
   private Keeper keeper; // non-null while the tunnel is the keeper's
+  private Keeper.Held held; // the hold on the keeper's connection, released on close
 
   /** A local port forwarded to a node's API, and the node's token. */
   public record Tunnel(int port, String token) {}
@@ -98,12 +99,13 @@ public final class NodeClient implements AutoCloseable {
   public static NodeClient connectKept(ServerEntry s, TakoHome home, boolean startKeeper) {
     Keeper keeper = Keeper.of(home).orElse(null);
     if (keeper != null && keeper.running()) {
-      Tunnel t = keeper.tunnel(s.name()).orElse(null);
-      if (t != null) {
+      Keeper.Held h = keeper.hold(s.name()).orElse(null);
+      if (h != null) {
         NodeClient c = new NodeClient(s, home, null);
-        c.token = t.token();
-        c.localPort = t.port();
+        c.token = h.tunnel().token();
+        c.localPort = h.tunnel().port();
         c.keeper = keeper;
+        c.held = h;
         return c;
       }
       // the keeper is broken: this command connects on its own
@@ -212,6 +214,8 @@ public final class NodeClient implements AutoCloseable {
           throw e;
         }
         // The kept connection failed (or the node's token changed): this command's own one.
+        held.close();
+        held = null;
         keeper.drop(server.name());
         keeper = null;
         token = null;
@@ -365,6 +369,9 @@ public final class NodeClient implements AutoCloseable {
   @Override
   public void close() {
     try {
+      if (held != null) {
+        held.close();
+      }
       if (ssh != null) {
         ssh.close();
       }

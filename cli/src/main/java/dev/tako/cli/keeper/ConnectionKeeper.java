@@ -46,8 +46,9 @@ import jdk.net.UnixDomainPrincipal;
  * within {@link #PROBE}; else, or when the server's inventory entry changed, it is closed and the
  * server connected anew (a changed host key is refused then, as by any command).
  *
- * <p>It exits after {@link #IDLE} without a request, at once when its socket (or the Tako home)
- * disappears, and on {@code STOP} ({@code tako playground down}).
+ * <p>It exits after {@link #IDLE} without a request and without a command holding a tunnel, at once
+ * when its socket (or the Tako home) disappears, and on {@code STOP} ({@code tako playground
+ * down}).
  */
 public final class ConnectionKeeper {
   static final Duration IDLE = Duration.ofSeconds(60);
@@ -63,7 +64,28 @@ public final class ConnectionKeeper {
   private final String user = System.getProperty("user.name");
   private volatile boolean stopping;
 
-  private record Kept(ServerEntry entry, NodeClient client, NodeClient.Tunnel tunnel) {}
+  private final java.util.concurrent.atomic.AtomicInteger allHolds =
+      new java.util.concurrent.atomic.AtomicInteger();
+
+  /**
+   * A kept connection; {@code holds}: commands using it now (their tunnel or an upload); a retired
+   * one (found dead, or replaced) is closed when its last hold ends, never under a command.
+   */
+  private record Kept(
+      ServerEntry entry,
+      NodeClient client,
+      NodeClient.Tunnel tunnel,
+      java.util.concurrent.atomic.AtomicInteger holds,
+      java.util.concurrent.atomic.AtomicBoolean retired) {
+    Kept(ServerEntry entry, NodeClient client, NodeClient.Tunnel tunnel) {
+      this(
+          entry,
+          client,
+          tunnel,
+          new java.util.concurrent.atomic.AtomicInteger(),
+          new java.util.concurrent.atomic.AtomicBoolean());
+    }
+  }
 
   ConnectionKeeper(TakoHome home) {
     this.home = home;
@@ -113,7 +135,7 @@ public final class ConnectionKeeper {
         watch.scheduleWithFixedDelay(
             () -> {
               long idle = System.nanoTime() - lastRequest.get();
-              if (!Files.exists(socket) || idle > IDLE.toNanos()) {
+              if (!Files.exists(socket) || (allHolds.get() == 0 && idle > IDLE.toNanos())) {
                 stopping = true;
                 closeQuietly(server);
               }
@@ -159,6 +181,26 @@ public final class ConnectionKeeper {
       }
       lastRequest.set(System.nanoTime());
       OutputStream out = Channels.newOutputStream(peer);
+      if (line.startsWith("TUNNEL ")) {
+        String name = line.substring("TUNNEL ".length()).trim();
+        Object got = obtain(name, true);
+        if (got instanceof Kept k) {
+          try {
+            out.write((ok(k) + "\n").getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            // Held until the command closes its end (or ends): nothing more is read.
+            while (in.read() >= 0) {
+              // the command sends nothing more
+            }
+          } finally {
+            release(name, k);
+          }
+          return;
+        }
+        out.write((got + "\n").getBytes(StandardCharsets.UTF_8));
+        out.flush();
+        return;
+      }
       String answer = line.startsWith("UPLOAD ") ? upload(line, out) : answer(line);
       out.write((answer + "\n").getBytes(StandardCharsets.UTF_8));
       out.flush();
@@ -169,15 +211,12 @@ public final class ConnectionKeeper {
   }
 
   String answer(String line) {
-    if (line.startsWith("TUNNEL ")) {
-      return tunnel(line.substring("TUNNEL ".length()).trim());
-    }
     if (line.startsWith("DROP ")) {
       String name = line.substring("DROP ".length()).trim();
       synchronized (lock(name)) {
-        Kept k = kept.remove(name);
+        Kept k = kept.get(name);
         if (k != null) {
-          k.client().close();
+          retire(name, k);
         }
       }
       return "OK";
@@ -207,13 +246,9 @@ public final class ConnectionKeeper {
     String name = parts[1];
     String remote = parts[2];
     Path local = Path.of(parts[3]);
-    String problem = tunnel(name);
-    if (!problem.startsWith("OK ")) {
-      return problem;
-    }
-    Kept k = kept.get(name);
-    if (k == null) {
-      return "ERR " + CliException.UNREACHABLE + " the connection to " + name + " closed";
+    Object got = obtain(name, true);
+    if (!(got instanceof Kept k)) {
+      return (String) got;
     }
     try {
       var ssh = k.client().ssh();
@@ -242,15 +277,49 @@ public final class ConnectionKeeper {
       return sent ? "OK uploaded" : "OK skipped";
     } catch (dev.tako.cli.ssh.SshException | RuntimeException e) {
       return "ERR " + CliException.FAILED + " " + Keeper.escape(String.valueOf(e.getMessage()));
+    } finally {
+      release(name, k);
     }
+  }
+
+  /** Out of the map; closed now if no command holds it, else when the last hold ends. */
+  private void retire(String name, Kept k) {
+    kept.remove(name, k);
+    k.retired().set(true);
+    if (k.holds().get() == 0) {
+      k.client().close();
+    }
+  }
+
+  private void release(String name, Kept k) {
+    synchronized (lock(name)) {
+      allHolds.decrementAndGet();
+      if (k.holds().decrementAndGet() == 0 && k.retired().get()) {
+        k.client().close();
+      }
+    }
+    lastRequest.set(System.nanoTime());
+  }
+
+  private static String ok(Kept k) {
+    return "OK " + k.tunnel().port() + " " + k.tunnel().token();
+  }
+
+  /** The kept connection's tunnel (probed), else a new connection's; not held. */
+  private String tunnel(String name) {
+    Object got = obtain(name, false);
+    return got instanceof Kept k ? ok(k) : (String) got;
   }
 
   private Object lock(String name) {
     return locks.computeIfAbsent(name, n -> new Object());
   }
 
-  /** The kept connection's tunnel (probed), else a new connection's. */
-  private String tunnel(String name) {
+  /**
+   * The server's kept connection (probed), else a new one; with {@code hold} it is held (see {@link
+   * #release}). A {@code String} is the error answer.
+   */
+  private Object obtain(String name, boolean hold) {
     ServerEntry entry;
     try {
       entry = Servers.load(home).get(name).orElse(null);
@@ -263,8 +332,7 @@ public final class ConnectionKeeper {
     synchronized (lock(name)) {
       Kept k = kept.get(name);
       if (k != null && (!k.entry().equals(entry) || !k.client().ssh().alive(PROBE))) {
-        kept.remove(name);
-        k.client().close();
+        retire(name, k); // a command still using it keeps it until it is done
         k = null;
       }
       if (k == null) {
@@ -292,7 +360,11 @@ public final class ConnectionKeeper {
         }
         kept.put(name, k);
       }
-      return "OK " + k.tunnel().port() + " " + k.tunnel().token();
+      if (hold) {
+        k.holds().incrementAndGet();
+        allHolds.incrementAndGet();
+      }
+      return k;
     }
   }
 

@@ -70,20 +70,52 @@ public final class Keeper {
    * @throws CliException (exit code 3) when the keeper could not reach the server
    */
   public Optional<NodeClient.Tunnel> tunnel(String server) {
-    Optional<String> answer = ask("TUNNEL " + server);
+    Optional<Held> held = hold(server);
+    held.ifPresent(Held::close);
+    return held.map(Held::tunnel);
+  }
+
+  /**
+   * A tunnel and the hold on it: while the hold is open the keeper neither closes that connection
+   * (even when a later command finds it dead and connects anew) nor exits. Closing it (or this
+   * process ending) releases it.
+   */
+  public record Held(NodeClient.Tunnel tunnel, SocketChannel channel) implements AutoCloseable {
+    @Override
+    public void close() {
+      try {
+        channel.close();
+      } catch (IOException ignored) {
+        // released either way
+      }
+    }
+  }
+
+  /**
+   * The API tunnel to {@code server} (by its inventory name) over the keeper's connection, held
+   * until the {@link Held} is closed; empty when the keeper is not running or broken.
+   *
+   * @throws CliException (exit code 3) when the keeper could not reach the server
+   */
+  public Optional<Held> hold(String server) {
+    Optional<Answer> answer = ask("TUNNEL " + server, true);
     if (answer.isEmpty()) {
       return Optional.empty();
     }
-    String line = answer.get();
+    String line = answer.get().line();
     if (line.startsWith("OK ")) {
       String[] parts = line.split(" ", 3);
-      if (parts.length == 3) {
-        try {
-          return Optional.of(new NodeClient.Tunnel(Integer.parseInt(parts[1]), parts[2]));
-        } catch (NumberFormatException e) {
-          return Optional.empty();
+      try {
+        if (parts.length == 3) {
+          return Optional.of(
+              new Held(
+                  new NodeClient.Tunnel(Integer.parseInt(parts[1]), parts[2]),
+                  answer.get().channel()));
         }
+      } catch (NumberFormatException e) {
+        // not an answer of a keeper: treated as none
       }
+      closeQuietly(answer.get().channel());
       return Optional.empty();
     }
     if (line.startsWith("ERR ")) {
@@ -207,8 +239,18 @@ public final class Keeper {
     }
   }
 
+  private record Answer(String line, SocketChannel channel) {}
+
   /** One request line and its answer line; empty when the keeper is absent or does not answer. */
   private Optional<String> ask(String request) {
+    return ask(request, false).map(Answer::line);
+  }
+
+  /**
+   * One request line and its answer line; with {@code keepOpen} an {@code OK} answer's channel is
+   * left open (the caller closes it), every other is closed.
+   */
+  private Optional<Answer> ask(String request, boolean keepOpen) {
     if (!Files.exists(socket)) {
       return Optional.empty();
     }
@@ -226,28 +268,50 @@ public final class Keeper {
                 OutputStream out = Channels.newOutputStream(channel);
                 out.write((request + "\n").getBytes(StandardCharsets.UTF_8));
                 out.flush();
-                BufferedReader in =
-                    new BufferedReader(
-                        new InputStreamReader(
-                            Channels.newInputStream(channel), StandardCharsets.UTF_8));
-                return in.readLine();
+                return readLine(channel);
               } catch (IOException e) {
                 return null;
               }
             });
+    boolean open = false;
     try {
-      return Optional.ofNullable(answer.get(ANSWER_LIMIT_MS, TimeUnit.MILLISECONDS));
+      String line = answer.get(ANSWER_LIMIT_MS, TimeUnit.MILLISECONDS);
+      open = keepOpen && line != null && line.startsWith("OK ");
+      return Optional.ofNullable(line).map(l -> new Answer(l, channel));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return Optional.empty();
     } catch (Exception e) {
       return Optional.empty();
     } finally {
-      try {
-        channel.close();
-      } catch (IOException ignored) {
-        // done with it
+      if (!open) {
+        closeQuietly(channel);
       }
+    }
+  }
+
+  /** One line, read byte by byte: nothing after it is consumed (the channel may stay open). */
+  private static String readLine(SocketChannel channel) throws IOException {
+    java.io.ByteArrayOutputStream line = new java.io.ByteArrayOutputStream();
+    java.nio.ByteBuffer one = java.nio.ByteBuffer.allocate(1);
+    while (true) {
+      one.clear();
+      if (channel.read(one) < 0) {
+        return line.size() == 0 ? null : line.toString(StandardCharsets.UTF_8);
+      }
+      byte b = one.get(0);
+      if (b == '\n') {
+        return line.toString(StandardCharsets.UTF_8);
+      }
+      line.write(b);
+    }
+  }
+
+  private static void closeQuietly(SocketChannel channel) {
+    try {
+      channel.close();
+    } catch (IOException ignored) {
+      // done with it
     }
   }
 

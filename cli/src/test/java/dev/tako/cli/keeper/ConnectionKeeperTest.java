@@ -162,6 +162,45 @@ class ConnectionKeeperTest {
   }
 
   @Test
+  void aConnectionInUseIsNeverClosedUnderTheCommandUsingIt() throws Exception {
+    setUp();
+    startKeeper();
+    int heldPort;
+    try (Keeper.Held held = keeper().hold("la").orElseThrow()) {
+      heldPort = held.tunnel().port();
+      // Another command gives up on the connection (as when its probe or a GET failed).
+      keeper().drop("la");
+      NodeClient.Tunnel fresh = keeper().tunnel("la").orElseThrow();
+      assertTrue(fresh.port() != held.tunnel().port(), "a new connection for the next command");
+      assertEquals(200, status(held.tunnel().port()), "the held one still works");
+    }
+    // Released: the retired connection and its forward close; the new one serves.
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () -> {
+              try (java.net.Socket probe = new java.net.Socket("127.0.0.1", heldPort)) {
+                return false;
+              } catch (java.io.IOException e) {
+                return true;
+              }
+            });
+    assertEquals(200, status(keeper().tunnel("la").orElseThrow().port()));
+  }
+
+  private static int status(int port) throws Exception {
+    var c =
+        (java.net.HttpURLConnection)
+            new java.net.URL("http://127.0.0.1:" + port + "/v1/status").openConnection();
+    c.setRequestProperty("Authorization", "Bearer s3cret");
+    try {
+      return c.getResponseCode();
+    } finally {
+      c.disconnect();
+    }
+  }
+
+  @Test
   void aServerWhoseHostKeyChangedIsRefusedAlsoAfterAKeptConnection() throws Exception {
     setUp();
     startKeeper();
