@@ -64,7 +64,7 @@ JS
 }
 
 echo "== playground up ($REGIONS) in $WORK" >&2
-(cd "$WORK" && "$TAKO" playground up --regions "$REGIONS" --timeout 300s >/dev/null)
+(cd "$WORK" && "$TAKO" playground up --regions "$REGIONS" --timeout 300 >/dev/null)
 
 if [ -z "$ONLY" ]; then
 echo "== 1. CLI latency (hyperfine, $RUNS runs)" >&2
