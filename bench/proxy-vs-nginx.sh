@@ -17,8 +17,16 @@
 #   JAVA_OPTS="-Xms32m -Xmx256m -Xmn48m -XX:+UseSerialGC -Xss512k -XX:ReservedCodeCacheSize=48m"
 #   (the flags of an installed node)
 # Example quick run: DURATION=10s WARMUP=10 IMPLS="tcp tls" bench/proxy-vs-nginx.sh
+# Through a real node (a deployed app): MODE=node WRK_DURATION=30s bench/proxy-vs-nginx.sh
 set -euo pipefail
 [ -n "${BENCH_TRACE:-}" ] && set -x
+
+# MODE=node: through a real node instead: a single-region playground, a Node.js app deployed to
+# it, wrk at c=256 and c=1000 against the node's proxy and against nginx (keepalive 256) to the
+# same app instance, and the node's peak RSS (bench/lean.sh's proxy part; WRK_DURATION=10s).
+if [ "${MODE:-}" = node ]; then
+  exec env ONLY=proxy REGIONS=la "$(dirname "$0")/lean.sh"
+fi
 
 DURATION=${DURATION:-30s}
 WARMUP=${WARMUP:-30}

@@ -2,7 +2,6 @@ package dev.tako.cli;
 
 import dev.tako.cli.pack.LocalBuild;
 import dev.tako.cli.pack.Packer;
-import dev.tako.cli.ssh.HostKeyPolicy;
 import dev.tako.cli.ssh.SshException;
 import dev.tako.protocol.Durations;
 import dev.tako.protocol.ReleaseIds;
@@ -352,7 +351,9 @@ public final class Deployer {
     ExecutorService pool = Executors.newFixedThreadPool(Math.min(8, targets.size()));
     Map<String, Future<NodeClient>> futures = new LinkedHashMap<>();
     for (ServerEntry s : targets) {
-      futures.put(s.name(), pool.submit(() -> NodeClient.connect(s, home, HostKeyPolicy.STRICT)));
+      // The keeper's kept connections when it runs: a deploy right after another (or after a
+      // status) pays no SSH login; else this command's own, and a keeper for the next ones.
+      futures.put(s.name(), pool.submit(() -> NodeClient.connectKept(s, home, false)));
     }
     Map<String, NodeClient> clients = new LinkedHashMap<>();
     for (var e : futures.entrySet()) {
@@ -368,6 +369,9 @@ public final class Deployer {
       }
     }
     pool.shutdown();
+    dev.tako.cli.keeper.Keeper.of(home)
+        .filter(k -> !k.running())
+        .ifPresent(k -> k.start(List.copyOf(clients.keySet())));
     return clients;
   }
 
@@ -405,22 +409,21 @@ public final class Deployer {
     try {
       String dir = NodeClient.homePath(s, "artifacts");
       String remote = dir + "/" + artifact.sha256() + ".tar.gz";
-      if (c.ssh().exists(remote)) {
-        bar.add(artifact.size());
-        out.progress("  " + s.name() + ": artifact already there, upload skipped");
-        return;
-      }
-      c.ssh().mkdirs(dir);
       long t = System.nanoTime();
       long[] last = {0};
-      c.ssh()
-          .upload(
+      boolean sent =
+          c.uploadIfMissing(
               artifact.file(),
               remote,
               n -> {
                 bar.add(n - last[0]);
                 last[0] = n;
               });
+      bar.add(artifact.size() - last[0]); // the last progress report may come before the end
+      if (!sent) {
+        out.progress("  " + s.name() + ": artifact already there, upload skipped");
+        return;
+      }
       out.progress(
           String.format(
               "  %s: uploaded %s in %.1fs",

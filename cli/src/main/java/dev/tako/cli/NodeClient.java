@@ -1,6 +1,7 @@
 package dev.tako.cli;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.tako.cli.keeper.Keeper;
 import dev.tako.cli.ssh.HostKeyPolicy;
 import dev.tako.cli.ssh.Ssh;
 import dev.tako.cli.ssh.SshException;
@@ -10,39 +11,57 @@ import dev.tako.protocol.api.ApiError;
 import dev.tako.protocol.api.DeployResult;
 import dev.tako.protocol.api.RolloutEvent;
 import dev.tako.protocol.config.ServerEntry;
+import java.io.BufferedReader;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.HttpURLConnection;
+import java.net.Proxy;
+import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.function.LongConsumer;
 
 /**
  * A conversation with one node, exactly as with a real server: an SSH connection (known hosts,
  * keys), the bearer token read over SFTP from the node's home, and HTTP/JSON through a local port
  * forwarded to the node's loopback-only management API. Failing to reach a node is exit code 3.
+ *
+ * <p>{@link #connectAny} takes the tunnel from the {@link Keeper} when one runs (an SSH connection
+ * kept from an earlier command, so no handshake), and starts one for the next commands when none
+ * does; its own SSH connection is then opened only if a caller asks for {@link #ssh()}, or a GET
+ * through the keeper's tunnel fails (then the keeper drops that connection and the GET is repeated
+ * over a connection of this command's own).
  */
 public final class NodeClient implements AutoCloseable {
+  private static final int CONNECT_TIMEOUT_MS = 10_000;
+
   private final ServerEntry server;
-  private final SshSession ssh;
-  private final HttpClient http;
+  private final TakoHome home;
+  private SshSession ssh;
   private String token;
   private int localPort;
+  private Keeper keeper; // non-null while the tunnel is the keeper's
+  private Keeper.Held held; // the hold on the keeper's connection, released on close
 
-  private NodeClient(ServerEntry server, SshSession ssh) {
+  /** A local port forwarded to a node's API, and the node's token. */
+  public record Tunnel(int port, String token) {}
+
+  private NodeClient(ServerEntry server, TakoHome home, SshSession ssh) {
     this.server = server;
+    this.home = home;
     this.ssh = ssh;
-    this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
   }
 
   /** SSH to the server; the API tunnel and token are set up on first use. */
   public static NodeClient connect(ServerEntry server, TakoHome home, HostKeyPolicy policy) {
     try {
-      return new NodeClient(server, Ssh.connect(Servers.target(server, home), policy));
+      return new NodeClient(server, home, Ssh.connect(Servers.target(server, home), policy));
     } catch (SshException e) {
       throw new CliException(CliException.UNREACHABLE, e.getMessage(), e);
     }
@@ -56,9 +75,7 @@ public final class NodeClient implements AutoCloseable {
     List<String> problems = new ArrayList<>();
     for (ServerEntry s : servers) {
       try {
-        NodeClient c = connect(s, home, HostKeyPolicy.STRICT);
-        c.ensureApi();
-        return c;
+        return connectKept(s, home, true);
       } catch (CliException e) {
         problems.add(e.getMessage());
         out.progress("warning: " + firstLine(e.getMessage()) + "; trying the next server");
@@ -74,6 +91,57 @@ public final class NodeClient implements AutoCloseable {
         CliException.UNREACHABLE, "could not reach any node:\n  " + String.join("\n  ", problems));
   }
 
+  /**
+   * The server's API through the {@link Keeper}'s kept connection when a keeper runs, else over a
+   * connection of this command's own (then, with {@code startKeeper}, a keeper is started for the
+   * next commands). Exit code 3 when the server cannot be reached either way.
+   */
+  public static NodeClient connectKept(ServerEntry s, TakoHome home, boolean startKeeper) {
+    Keeper keeper = Keeper.of(home).orElse(null);
+    if (keeper != null && keeper.running()) {
+      Keeper.Held h = keeper.hold(s.name()).orElse(null);
+      if (h != null) {
+        NodeClient c = new NodeClient(s, home, null);
+        c.token = h.tunnel().token();
+        c.localPort = h.tunnel().port();
+        c.keeper = keeper;
+        c.held = h;
+        return c;
+      }
+      // the keeper is broken: this command connects on its own
+    }
+    NodeClient c = connect(s, home, HostKeyPolicy.STRICT);
+    c.ensureApi();
+    if (startKeeper && keeper != null && !keeper.running()) {
+      // For the next commands; this one goes on over its own connection meanwhile.
+      keeper.start(List.of(s.name()));
+    }
+    return c;
+  }
+
+  /**
+   * Uploads {@code local} to {@code remote} (an artifact named by its content) unless the server
+   * has it already: over the keeper's connection when this client's tunnel is the keeper's, else
+   * over this command's own. {@code progress} gets the bytes sent so far.
+   *
+   * @return false when the file was there already (nothing sent)
+   */
+  public boolean uploadIfMissing(java.nio.file.Path local, String remote, LongConsumer progress)
+      throws SshException {
+    if (keeper != null) {
+      Optional<Boolean> sent = keeper.upload(server.name(), local, remote, progress);
+      if (sent.isPresent()) {
+        return sent.get();
+      }
+    }
+    SshSession ssh = ssh();
+    if (ssh.exists(remote)) {
+      return false;
+    }
+    ssh.mkdirs(remote.substring(0, Math.max(1, remote.lastIndexOf('/'))));
+    return ssh.upload(local, remote, progress);
+  }
+
   private static String firstLine(String s) {
     int nl = s.indexOf('\n');
     return nl < 0 ? s : s.substring(0, nl);
@@ -83,8 +151,22 @@ public final class NodeClient implements AutoCloseable {
     return server;
   }
 
+  /** This command's own SSH connection to the server, opened now if the tunnel is the keeper's. */
   public SshSession ssh() {
+    if (ssh == null) {
+      try {
+        ssh = Ssh.connect(Servers.target(server, home), HostKeyPolicy.STRICT);
+      } catch (SshException e) {
+        throw new CliException(CliException.UNREACHABLE, e.getMessage(), e);
+      }
+    }
     return ssh;
+  }
+
+  /** The forward to the node's API and its token (for the {@link Keeper}), set up now if needed. */
+  public Tunnel tunnel() {
+    ensureApi();
+    return new Tunnel(localPort, token);
   }
 
   /** Remote path under the server's home. */
@@ -97,6 +179,7 @@ public final class NodeClient implements AutoCloseable {
     if (token != null) {
       return;
     }
+    SshSession ssh = ssh();
     try {
       token =
           new String(ssh.readFile(homePath(server, "admin.token")), StandardCharsets.UTF_8).trim();
@@ -123,16 +206,26 @@ public final class NodeClient implements AutoCloseable {
   }
 
   public <T> T get(String path, Class<T> type, Duration timeout) {
-    return send(HttpRequest.newBuilder(uri(path)).GET(), type, timeout);
+    if (keeper != null) {
+      try {
+        return send("GET", path, null, type, timeout);
+      } catch (CliException e) {
+        if (e.exitCode() != CliException.UNREACHABLE && !e.getMessage().contains("(HTTP 401)")) {
+          throw e;
+        }
+        // The kept connection failed (or the node's token changed): this command's own one.
+        held.close();
+        held = null;
+        keeper.drop(server.name());
+        keeper = null;
+        token = null;
+      }
+    }
+    return send("GET", path, null, type, timeout);
   }
 
   public <T> T post(String path, Object body, Class<T> type, Duration timeout) {
-    return send(
-        HttpRequest.newBuilder(uri(path))
-            .header("Content-Type", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofString(Json.write(body))),
-        type,
-        timeout);
+    return send("POST", path, Json.write(body), type, timeout);
   }
 
   /**
@@ -141,38 +234,29 @@ public final class NodeClient implements AutoCloseable {
    */
   public DeployResult rollout(
       String path, Object body, Duration timeout, Consumer<RolloutEvent> onProgress) {
-    HttpRequest req =
-        HttpRequest.newBuilder(uri(path))
-            .header("Content-Type", "application/json")
-            .header("Accept", "application/x-ndjson")
-            .header("Authorization", "Bearer " + token)
-            .timeout(timeout)
-            .POST(HttpRequest.BodyPublishers.ofString(Json.write(body)))
-            .build();
-    HttpResponse<java.util.stream.Stream<String>> resp =
-        exchange(req, HttpResponse.BodyHandlers.ofLines());
-    try (var lines = resp.body()) {
-      if (resp.statusCode() / 100 != 2) {
-        String text = String.join("\n", lines.toList());
-        ApiError err = Json.lenient().readValue(text, ApiError.class);
+    HttpURLConnection c = open("POST", path, Json.write(body), timeout, "application/x-ndjson");
+    int status = status(c);
+    try {
+      if (status / 100 != 2) {
+        ApiError err = Json.lenient().readValue(body(c, status), ApiError.class);
         throw new CliException(
             CliException.FAILED,
-            server.name()
-                + " refused the request (HTTP "
-                + resp.statusCode()
-                + "): "
-                + err.error());
+            server.name() + " refused the request (HTTP " + status + "): " + err.error());
       }
       DeployResult result = null;
-      for (String line : (Iterable<String>) lines::iterator) {
-        if (line.isBlank()) {
-          continue;
-        }
-        RolloutEvent ev = Json.lenient().readValue(line, RolloutEvent.class);
-        if ("result".equals(ev.event())) {
-          result = ev.result();
-        } else {
-          onProgress.accept(ev);
+      try (BufferedReader lines =
+          new BufferedReader(new InputStreamReader(c.getInputStream(), StandardCharsets.UTF_8))) {
+        String line;
+        while ((line = lines.readLine()) != null) {
+          if (line.isBlank()) {
+            continue;
+          }
+          RolloutEvent ev = Json.lenient().readValue(line, RolloutEvent.class);
+          if ("result".equals(ev.event())) {
+            result = ev.result();
+          } else {
+            onProgress.accept(ev);
+          }
         }
       }
       if (result == null) {
@@ -188,62 +272,96 @@ public final class NodeClient implements AutoCloseable {
           CliException.FAILED,
           "unexpected answer from " + server.name() + ": " + e.getOriginalMessage(),
           e);
-    } catch (java.io.UncheckedIOException e) {
+    } catch (IOException e) {
       throw new CliException(
           CliException.FAILED,
           "the connection to "
               + server.name()
               + " broke during the rollout ("
-              + e.getCause().getMessage()
+              + e.getMessage()
               + "); check tako status",
           e);
+    } finally {
+      c.disconnect();
     }
   }
 
-  /** One HTTP exchange through the tunnel; no answer at all is exit code 3. */
-  private <T> HttpResponse<T> exchange(HttpRequest req, HttpResponse.BodyHandler<T> handler) {
-    try {
-      return http.send(req, handler);
-    } catch (IOException e) {
-      throw new CliException(
-          CliException.UNREACHABLE,
-          "the node API of " + server.name() + " did not answer: " + e.getMessage(),
-          e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new CliException(CliException.FAILED, "interrupted");
-    }
-  }
-
-  private URI uri(String path) {
+  /**
+   * One request through the tunnel, its body (if any) sent. The JDK's plain {@link
+   * HttpURLConnection}: {@code java.net.http}'s client cost each command about half a second of CPU
+   * to set up, for one or two requests on loopback. {@code timeout} bounds the connect and each
+   * read.
+   */
+  private HttpURLConnection open(
+      String method, String path, String jsonBody, Duration timeout, String accept) {
     ensureApi();
-    return URI.create("http://127.0.0.1:" + localPort + path);
+    try {
+      URL url = new URL("http", "127.0.0.1", localPort, path);
+      HttpURLConnection c = (HttpURLConnection) url.openConnection(Proxy.NO_PROXY);
+      c.setRequestMethod(method);
+      c.setUseCaches(false);
+      c.setConnectTimeout(CONNECT_TIMEOUT_MS);
+      c.setReadTimeout((int) Math.min(Integer.MAX_VALUE, Math.max(1, timeout.toMillis())));
+      c.setRequestProperty("Authorization", "Bearer " + token);
+      c.setRequestProperty("Accept", accept);
+      if (jsonBody != null) {
+        byte[] bytes = jsonBody.getBytes(StandardCharsets.UTF_8);
+        c.setDoOutput(true);
+        c.setRequestProperty("Content-Type", "application/json");
+        // Streamed: the JDK never sends a POST (a deploy, a rollback) a second time on its own.
+        c.setFixedLengthStreamingMode(bytes.length);
+        try (OutputStream out = c.getOutputStream()) {
+          out.write(bytes);
+        }
+      }
+      return c;
+    } catch (IOException e) {
+      throw noAnswer(e);
+    }
   }
 
-  private <T> T send(HttpRequest.Builder builder, Class<T> type, Duration timeout) {
-    HttpRequest req = builder.header("Authorization", "Bearer " + token).timeout(timeout).build();
-    HttpResponse<String> resp = exchange(req, HttpResponse.BodyHandlers.ofString());
+  /** The response's status; no answer at all is exit code 3. */
+  private int status(HttpURLConnection c) {
     try {
-      if (resp.statusCode() / 100 != 2) {
-        ApiError err = Json.lenient().readValue(resp.body(), ApiError.class);
+      return c.getResponseCode();
+    } catch (IOException e) {
+      c.disconnect();
+      throw noAnswer(e);
+    }
+  }
+
+  private CliException noAnswer(IOException e) {
+    return new CliException(
+        CliException.UNREACHABLE,
+        "the node API of " + server.name() + " did not answer: " + e.getMessage(),
+        e);
+  }
+
+  /** The whole response body (of an error too), as text. */
+  private String body(HttpURLConnection c, int status) {
+    try (InputStream in = status >= 400 ? c.getErrorStream() : c.getInputStream()) {
+      return in == null ? "" : new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw noAnswer(e);
+    }
+  }
+
+  private <T> T send(String method, String path, String jsonBody, Class<T> type, Duration timeout) {
+    HttpURLConnection c = open(method, path, jsonBody, timeout, "application/json");
+    int status = status(c);
+    String body = body(c, status);
+    try {
+      if (status / 100 != 2) {
+        ApiError err = Json.lenient().readValue(body, ApiError.class);
         throw new CliException(
             CliException.FAILED,
-            server.name()
-                + " refused the request (HTTP "
-                + resp.statusCode()
-                + "): "
-                + err.error());
+            server.name() + " refused the request (HTTP " + status + "): " + err.error());
       }
-      return Json.lenient().readValue(resp.body(), type);
+      return Json.lenient().readValue(body, type);
     } catch (JsonProcessingException e) {
       throw new CliException(
           CliException.FAILED,
-          "unexpected answer from "
-              + server.name()
-              + " (HTTP "
-              + resp.statusCode()
-              + "): "
-              + resp.body(),
+          "unexpected answer from " + server.name() + " (HTTP " + status + "): " + body,
           e);
     }
   }
@@ -251,7 +369,12 @@ public final class NodeClient implements AutoCloseable {
   @Override
   public void close() {
     try {
-      ssh.close();
+      if (held != null) {
+        held.close();
+      }
+      if (ssh != null) {
+        ssh.close();
+      }
     } catch (RuntimeException e) {
       // the connection is going away anyway
     }

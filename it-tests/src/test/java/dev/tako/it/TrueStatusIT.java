@@ -111,6 +111,7 @@ class TrueStatusIT {
               + " unreachable\n"
               + human.out());
       assertTrue(human.out().contains("(stale"), human::toString);
+      assertTrue(human.out().contains(" threads, cpu "), human::toString);
       cliWallsWithDeadMember = deadWalls;
     } finally {
       // Started again (which also stops the app processes the killed node left): up and fresh.
@@ -132,7 +133,15 @@ class TrueStatusIT {
     // The CLI's own cost (JVM, SSH, tunnel) is the same with every member up: a dead member adds
     // less than 2 s to it (in practice nothing, as it is not asked).
     List<Long> upWalls = new ArrayList<>();
-    cliStatus(tako, upWalls);
+    JsonNode upView = cliStatus(tako, upWalls);
+    // What each node costs, per member, as it answered.
+    for (JsonNode m : upView.get("cluster").get("members")) {
+      JsonNode node = m.path("node");
+      assertTrue(node.path("rss_bytes").asLong() > 10_000_000, upView::toString);
+      assertTrue(node.path("heap_used_bytes").asLong() > 0, upView::toString);
+      assertTrue(node.path("threads").asInt() > 1, upView::toString);
+      assertTrue(node.path("cpu_seconds").asDouble() > 0, upView::toString);
+    }
     System.out.println(
         "TrueStatusIT: tako status took "
             + upWalls

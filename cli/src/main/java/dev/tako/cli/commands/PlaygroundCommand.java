@@ -97,6 +97,8 @@ public final class PlaygroundCommand implements Runnable {
     public Integer call() throws IOException {
       Output out = new Output(false);
       new Playground(TakoHome.fromEnvironment(), out, timeout(120)).down();
+      // Its connections were to the playground's nodes: no process of this home is left behind.
+      dev.tako.cli.keeper.Keeper.stop(TakoHome.fromEnvironment());
       out.line("playground is down");
       return 0;
     }

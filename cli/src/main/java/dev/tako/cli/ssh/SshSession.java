@@ -125,6 +125,29 @@ public final class SshSession implements AutoCloseable {
     }
   }
 
+  /**
+   * Whether the server still answers on this connection: one global request ({@code
+   * keepalive@openssh.com}) and its reply, success or failure alike, within {@code limit}. A
+   * connection that is closed, or that a network partition left hanging, is not alive.
+   */
+  public boolean alive(Duration limit) {
+    if (!client.isConnected() || !client.isAuthenticated()) {
+      return false;
+    }
+    try {
+      // null: no answer within the limit (the connection is then closed by the caller)
+      return client
+              .getConnection()
+              .sendGlobalRequest("keepalive@openssh.com", true, new byte[0])
+              .tryRetrieve(limit.toMillis(), TimeUnit.MILLISECONDS)
+          != null;
+    } catch (net.schmizz.sshj.connection.ConnectionException e) {
+      return client.isConnected(); // the server refused the request: it answered
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
+  }
+
   /** The whole remote file. */
   public byte[] readFile(String path) throws SshException {
     try (RemoteFile file = sftp().open(path, EnumSet.of(OpenMode.READ));

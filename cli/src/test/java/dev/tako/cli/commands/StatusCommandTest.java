@@ -58,4 +58,17 @@ class StatusCommandTest {
         StatusCommand.runtimes(
             LA.withRuntimes(java.util.Map.of("node", "20.20.2", "bun", "1.1.38"))));
   }
+
+  @Test
+  void nodeFiguresAreShownCompactly() {
+    assertEquals("-", StatusCommand.node(LA));
+    assertEquals(
+        "142 MB, heap 38 MB, 41 threads, cpu 12.3 s",
+        StatusCommand.node(
+            LA.withNode(
+                new StatusView.NodeFigures(142L * 1024 * 1024, 38L * 1024 * 1024 + 1, 41, 12.34))));
+    assertEquals(
+        "rss ?, heap 0 MB, 3 threads, cpu 0.0 s",
+        StatusCommand.node(LA.withNode(new StatusView.NodeFigures(-1, 0, 3, 0))));
+  }
 }

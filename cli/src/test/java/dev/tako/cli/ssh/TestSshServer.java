@@ -18,9 +18,9 @@ import org.apache.sshd.sftp.server.SftpSubsystemFactory;
  * and authorized_keys written by {@link KeyFiles}, SFTP rooted at a directory, TCP forwarding
  * allowed.
  */
-final class TestSshServer implements AutoCloseable {
+public final class TestSshServer implements AutoCloseable {
 
-  final Path root;
+  public final Path root;
   final Path clientKey;
   final KeyPair hostKeys;
   private final SshServer server;
@@ -33,7 +33,7 @@ final class TestSshServer implements AutoCloseable {
   }
 
   /** A server with a fresh host key, accepting a fresh client key kept in {@code dir}. */
-  static TestSshServer start(Path dir) throws IOException {
+  public static TestSshServer start(Path dir) throws IOException {
     Path clientKey = dir.resolve("client.key");
     if (!Files.exists(clientKey)) {
       KeyPair client = KeyFiles.generateRsa();
@@ -49,7 +49,7 @@ final class TestSshServer implements AutoCloseable {
   }
 
   /** A server on {@code port} (0: any) with the host key in {@code hostKeyFile}. */
-  static TestSshServer start(Path dir, Path hostKeyFile, int port) throws IOException {
+  public static TestSshServer start(Path dir, Path hostKeyFile, int port) throws IOException {
     Path root = Files.createDirectories(dir.resolve("root"));
     SshServer server = SshServer.setUpDefaultServer();
     server.setHost("127.0.0.1");
@@ -67,11 +67,11 @@ final class TestSshServer implements AutoCloseable {
         root, dir.resolve("client.key"), KeyFiles.readPkcs8(hostKeyFile), server);
   }
 
-  int port() {
+  public int port() {
     return server.getPort();
   }
 
-  SshTarget target(Path knownHosts) {
+  public SshTarget target(Path knownHosts) {
     return new SshTarget(
         "la", "127.0.0.1", port(), "tako", clientKey, List.of(knownHosts), knownHosts);
   }

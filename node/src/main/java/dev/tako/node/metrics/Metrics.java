@@ -3,6 +3,7 @@ package dev.tako.node.metrics;
 import dev.tako.node.NodeAgent;
 import dev.tako.node.NodeSettings;
 import dev.tako.node.cluster.ClusterView;
+import dev.tako.node.footprint.NodeFootprint;
 import dev.tako.node.status.ServerStatus;
 import dev.tako.protocol.api.StatusView;
 import dev.tako.proxy.ProxyMetrics;
@@ -21,8 +22,9 @@ import org.apache.pekko.http.javadsl.server.Route;
  * {@code GET /metrics} in Prometheus text format on {@code 127.0.0.1:<metrics_port>} (SPEC §9):
  * cluster members by status as this node sees them, this node's app instances by state, requests in
  * flight through the proxy, the proxy's per-app request counts by status class, latency histogram,
- * cold starts and static file hits ({@link ProxyMetrics}), JVM heap. Gathered per scrape; the
- * proxy's hot path only adds to its counters.
+ * cold starts and static file hits ({@link ProxyMetrics}), JVM heap, and what the node process
+ * costs ({@link NodeFootprint}: RSS, heap, threads, CPU seconds). Gathered per scrape; the proxy's
+ * hot path only adds to its counters.
  */
 public final class Metrics extends AllDirectives {
   private final ActorSystem<?> system;
@@ -119,8 +121,48 @@ public final class Metrics extends AllDirectives {
               .append("} ")
               .append(heap.getUsed())
               .append('\n');
+          footprint(out, server, NodeFootprint.measure());
           return out.toString();
         });
+  }
+
+  /** What the node process costs: RSS, heap, threads, CPU seconds. */
+  static void footprint(StringBuilder out, String server, StatusView.NodeFigures f) {
+    gauge(
+        out,
+        server,
+        "tako_node_rss_bytes",
+        "gauge",
+        "Resident memory of the node process.",
+        f.rssBytes());
+    gauge(
+        out,
+        server,
+        "tako_node_heap_used_bytes",
+        "gauge",
+        "Java heap in use by the node process.",
+        f.heapUsedBytes());
+    gauge(
+        out,
+        server,
+        "tako_node_threads",
+        "gauge",
+        "Threads of the node process (the JVM's own too).",
+        f.threads());
+    gauge(
+        out,
+        server,
+        "tako_node_cpu_seconds_total",
+        "counter",
+        "CPU time (user and system) the node process used since it started.",
+        f.cpuSeconds());
+  }
+
+  private static void gauge(
+      StringBuilder out, String server, String name, String type, String help, Number value) {
+    out.append("# HELP ").append(name).append(' ').append(help).append('\n');
+    out.append("# TYPE ").append(name).append(' ').append(type).append('\n');
+    out.append(name).append('{').append(server).append("} ").append(value).append('\n');
   }
 
   private static String label(String name, String value) {

@@ -10,9 +10,15 @@ import java.util.Map;
  * One server's apps: its answer to {@link dev.tako.node.NodeAgent.GetStatus}.
  *
  * @param runtimes the server's JavaScript runtimes ({@link Runtimes}), null while unknown
+ * @param node what the server's node process costs as it answered ({@link
+ *     dev.tako.node.footprint.NodeFootprint}), null when not measured
  */
 public record ServerStatus(
-    String server, String region, List<ServerStatus.AppOnServer> apps, Map<String, String> runtimes)
+    String server,
+    String region,
+    List<ServerStatus.AppOnServer> apps,
+    Map<String, String> runtimes,
+    StatusView.NodeFigures node)
     implements CborSerializable {
   public ServerStatus {
     apps = List.copyOf(apps);
@@ -20,7 +26,12 @@ public record ServerStatus(
   }
 
   public ServerStatus(String server, String region, List<AppOnServer> apps) {
-    this(server, region, apps, null);
+    this(server, region, apps, null, null);
+  }
+
+  public ServerStatus(
+      String server, String region, List<AppOnServer> apps, Map<String, String> runtimes) {
+    this(server, region, apps, runtimes, null);
   }
 
   /**

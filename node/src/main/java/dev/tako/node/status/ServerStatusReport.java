@@ -71,7 +71,12 @@ public final class ServerStatusReport {
                 head));
       }
     }
-    return new ServerStatus(settings.server(), settings.region(), apps, Runtimes.current());
+    return new ServerStatus(
+        settings.server(),
+        settings.region(),
+        apps,
+        Runtimes.current(),
+        dev.tako.node.footprint.NodeFootprint.measure());
   }
 
   private static List<StatusView.InstanceView> instances(AppSupervisor.AppStatus st, Instant now) {

@@ -75,7 +75,10 @@ public final class StatusMerge {
     return new StatusView(new StatusView.Cluster(withRuntimes(members, answered, lastKnown)), out);
   }
 
-  /** Each member with the runtimes of its answer, else of its last known state (SPEC §10). */
+  /**
+   * Each member with the runtimes (SPEC §10) and node figures of its answer, else of its last known
+   * state.
+   */
   static List<StatusView.Member> withRuntimes(
       List<StatusView.Member> members,
       Map<String, ServerStatus> answered,
@@ -83,7 +86,12 @@ public final class StatusMerge {
     List<StatusView.Member> out = new ArrayList<>();
     for (StatusView.Member m : members) {
       ServerStatus s = answered.getOrDefault(m.server(), lastKnown.get(m.server()));
-      out.add(s == null || s.runtimes() == null ? m : m.withRuntimes(s.runtimes()));
+      if (s == null) {
+        out.add(m);
+        continue;
+      }
+      StatusView.Member withRuntimes = s.runtimes() == null ? m : m.withRuntimes(s.runtimes());
+      out.add(s.node() == null ? withRuntimes : withRuntimes.withNode(s.node()));
     }
     return out;
   }

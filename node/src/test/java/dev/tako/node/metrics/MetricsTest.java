@@ -180,5 +180,20 @@ class MetricsTest {
     assertTrue(text.contains("tako_proxy_cold_starts_total{" + labels + "} 0\n"), text);
     assertTrue(text.contains("tako_proxy_static_hits_total{" + labels + "} 0\n"), text);
     assertTrue(text.contains("tako_jvm_heap_used_bytes{server=\"m\"}"), text);
+    // What the node costs, measured from this process: positive figures, CPU as a counter.
+    for (String name :
+        List.of(
+            "tako_node_rss_bytes",
+            "tako_node_heap_used_bytes",
+            "tako_node_threads",
+            "tako_node_cpu_seconds_total")) {
+      assertTrue(
+          java.util.regex.Pattern.compile(
+                  "(?m)^" + name + "\\{server=\"m\"\\} [0-9]*[1-9][0-9]*(\\.[0-9]+)?(E[0-9]+)?$")
+              .matcher(text)
+              .find(),
+          name + " in\n" + text);
+    }
+    assertTrue(text.contains("# TYPE tako_node_cpu_seconds_total counter\n"), text);
   }
 }

@@ -66,4 +66,21 @@ class StatusMergeTest {
     assertTrue(servers.get(1).stale());
     assertEquals(1, merged.cluster().members().size());
   }
+
+  @Test
+  void eachMemberCarriesTheNodeFiguresOfItsAnswerElseOfItsLastKnownState() {
+    var fresh = new StatusView.NodeFigures(150_000_000, 40_000_000, 41, 12.5);
+    var old = new StatusView.NodeFigures(140_000_000, 30_000_000, 40, 3.0);
+    var merged =
+        StatusMerge.merge(
+            List.of(member("la", "up"), member("nyc", "unreachable"), member("fra", "up")),
+            Map.of("la", new ServerStatus("la", "la", List.of(), null, fresh)),
+            Map.of(
+                "la", new ServerStatus("la", "la", List.of(), null, old),
+                "nyc", new ServerStatus("nyc", "nyc", List.of(), null, old)));
+    var members = merged.cluster().members();
+    assertEquals(fresh, members.get(0).node());
+    assertEquals(old, members.get(1).node());
+    assertEquals(null, members.get(2).node());
+  }
 }

@@ -20,6 +20,8 @@ public record StatusView(Cluster cluster, List<AppView> apps) implements CborSer
    * @param status up | joining | leaving | unreachable | down
    * @param runtimes the JavaScript runtimes the server has and their versions ({@code {"node":
    *     "20.19.2"}}, SPEC §10); null (left out) when unknown: the member did not answer yet
+   * @param node what the member's node process costs (memory, threads, CPU) as of its last answer;
+   *     null (left out) when unknown
    */
   public record Member(
       String server,
@@ -27,16 +29,43 @@ public record StatusView(Cluster cluster, List<AppView> apps) implements CborSer
       String address,
       String status,
       String version,
-      @JsonInclude(JsonInclude.Include.NON_NULL) java.util.Map<String, String> runtimes)
+      @JsonInclude(JsonInclude.Include.NON_NULL) java.util.Map<String, String> runtimes,
+      @JsonInclude(JsonInclude.Include.NON_NULL) NodeFigures node)
       implements CborSerializable {
     public Member(String server, String region, String address, String status, String version) {
-      this(server, region, address, status, version, null);
+      this(server, region, address, status, version, null, null);
+    }
+
+    public Member(
+        String server,
+        String region,
+        String address,
+        String status,
+        String version,
+        java.util.Map<String, String> runtimes) {
+      this(server, region, address, status, version, runtimes, null);
     }
 
     public Member withRuntimes(java.util.Map<String, String> runtimes) {
-      return new Member(server, region, address, status, version, runtimes);
+      return new Member(server, region, address, status, version, runtimes, node);
+    }
+
+    public Member withNode(NodeFigures node) {
+      return new Member(server, region, address, status, version, runtimes, node);
     }
   }
+
+  /**
+   * What a node process costs, measured when it answered: resident memory, heap in use, its threads
+   * (the JVM's own ones too) and the CPU time it used since it started.
+   *
+   * @param rssBytes resident set size ({@code VmRSS}), -1 when unknown
+   * @param heapUsedBytes Java heap in use
+   * @param threads the process's threads ({@code Threads} of {@code /proc/self/status})
+   * @param cpuSeconds user plus system CPU time since the process started
+   */
+  public record NodeFigures(long rssBytes, long heapUsedBytes, int threads, double cpuSeconds)
+      implements CborSerializable {}
 
   /**
    * One app/env across its servers.
