@@ -1,0 +1,2 @@
+package dev.tako.proxy.channels;
+public interface ChannelSubscription { void cancel(); }
