@@ -96,6 +96,21 @@ final class HttpHead {
     return head.upgrade != null && head.connectionUpgrade;
   }
 
+  /**
+   * The value of header {@code lowerName} (several lines joined with {@code joiner}), or null; read
+   * from the parsed buffer: before it is reused.
+   */
+  String header(String lowerName, String joiner) {
+    String value = null;
+    for (int h = 0; h < head.headers; h++) {
+      if (Ascii.equalsIgnoreCase(head.buf, head.nameStart[h], head.nameEnd[h], lowerName)) {
+        String v = Ascii.latin1(head.buf, head.valueStart[h], head.valueEnd[h]);
+        value = value == null ? v : value + joiner + v;
+      }
+    }
+    return value;
+  }
+
   boolean expectContinue() {
     return head.expectContinue;
   }

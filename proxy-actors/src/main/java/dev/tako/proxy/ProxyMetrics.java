@@ -1,5 +1,6 @@
 package dev.tako.proxy;
 
+import dev.tako.proxy.channels.ChannelStreams;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -45,6 +46,9 @@ public final class ProxyMetrics implements Extension {
   public static ProxyMetrics get(ActorSystem<?> system) {
     return ID.apply(system);
   }
+
+  /** Subscriber streams of channels (SPEC §13) and their limits, for every port of the node. */
+  public final ChannelStreams channels = new ChannelStreams();
 
   /** The counters of one app. */
   static final class App {
@@ -175,6 +179,7 @@ public final class ProxyMetrics implements Extension {
         "tako_proxy_static_hits_total",
         "Static files served from public/.",
         false);
+    channels.render(out, labels);
   }
 
   private static void counter(

@@ -1,2 +1,3 @@
 package dev.tako.proxy.channels;
+
 public record ChannelKey(String app, String env, String channel) {}

@@ -1,2 +1,9 @@
 package dev.tako.proxy.channels;
-public interface ChannelSink { void onMessage(String id, byte[] data); void onReset(); void onClosed(String reason); }
+
+public interface ChannelSink {
+  void onMessage(String id, byte[] data);
+
+  void onReset();
+
+  void onClosed(String reason);
+}

@@ -1,2 +1,5 @@
 package dev.tako.proxy.channels;
-public interface ChannelSubscription { void cancel(); }
+
+public interface ChannelSubscription {
+  void cancel();
+}

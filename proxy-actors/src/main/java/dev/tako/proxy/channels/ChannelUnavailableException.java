@@ -1,2 +1,14 @@
 package dev.tako.proxy.channels;
-public final class ChannelUnavailableException extends RuntimeException { private final int retryAfterSeconds; public ChannelUnavailableException(String message, int retryAfterSeconds) { super(message); this.retryAfterSeconds = retryAfterSeconds; } public int retryAfterSeconds() { return retryAfterSeconds; } }
+
+public final class ChannelUnavailableException extends RuntimeException {
+  private final int retryAfterSeconds;
+
+  public ChannelUnavailableException(String message, int retryAfterSeconds) {
+    super(message);
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+
+  public int retryAfterSeconds() {
+    return retryAfterSeconds;
+  }
+}
