@@ -146,6 +146,40 @@ class LedgerJournalFormatTest {
         new NodeLedger.ReleaseRecord(record.id(), record.request(), record.created(), record.by()));
   }
 
+  @Test
+  void channelsSurviveTheJournal() throws Exception {
+    var r = PreviousLayoutFixture.request("api", "staging", "a1", 4);
+    var request =
+        new dev.tako.protocol.api.DeployRequest(
+            r.app(),
+            r.env(),
+            r.release(),
+            r.artifactSha256(),
+            r.start(),
+            r.health(),
+            r.instances(),
+            r.idleTimeout(),
+            r.releaseCommand(),
+            r.vars(),
+            r.routes(),
+            r.servers(),
+            r.strategy(),
+            r.canary(),
+            r.tls(),
+            r.acmeEmail(),
+            r.acmeDirectory(),
+            r.by(),
+            r.created(),
+            new dev.tako.protocol.config.ChannelsConfig(List.of("room-*"), "/auth", "1h", 50));
+    RecordedRelease recorded = RecordedRelease.of(request);
+    assertEquals(request, recorded.toRequest());
+    RecordedRelease read = (RecordedRelease) roundTrip(recorded, tree(recorded));
+    assertEquals(request, read.toRequest());
+    // The journal's own property names, pinned.
+    assertEquals("room-*", tree(recorded).get("channels").get("public").get(0).asText());
+    assertEquals(50, tree(recorded).get("channels").get("retentionMessages").asInt());
+  }
+
   private JsonNode tree(Object o) throws Exception {
     return CBOR.readTree(serialization.serialize(o).get());
   }

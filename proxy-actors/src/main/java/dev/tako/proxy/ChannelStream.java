@@ -292,6 +292,7 @@ final class ChannelStream implements ChannelSink {
       return;
     }
     lastWrite = loop.now;
+    c.response.release(); // 16 KiB per idle subscriber: the outbox writes its bytes itself
     if (webSocket) {
       reader = new WebSocketReader(new Frames());
       // Frames the visitor sent right behind its handshake.

@@ -9,27 +9,18 @@ import java.time.Duration;
  * IllegalArgumentException} naming the key.
  *
  * @param maxSubscribers open subscriber streams on this node; more get 503
- * @param maxChannels channels with a subscriber on this node; a subscription to one more gets 503
  * @param keepAlive how often an SSE stream gets a comment line
  * @param authorizeTimeout how long the app's authorize path may take; then 503
  * @param subscriberBuffer bytes queued for one subscriber before it is dropped
  */
 public record ChannelSettings(
-    int maxSubscribers,
-    int maxChannels,
-    Duration keepAlive,
-    Duration authorizeTimeout,
-    long subscriberBuffer) {
+    int maxSubscribers, Duration keepAlive, Duration authorizeTimeout, long subscriberBuffer) {
   public static final ChannelSettings DEFAULTS =
-      new ChannelSettings(
-          10_000, 10_000, Duration.ofSeconds(15), Duration.ofSeconds(5), 1024 * 1024);
+      new ChannelSettings(10_000, Duration.ofSeconds(15), Duration.ofSeconds(5), 1024 * 1024);
 
   public ChannelSettings {
     if (maxSubscribers <= 0) {
       throw new IllegalArgumentException("tako.channels.max-subscribers must be positive");
-    }
-    if (maxChannels <= 0) {
-      throw new IllegalArgumentException("tako.channels.max-channels must be positive");
     }
     if (keepAlive.isNegative() || keepAlive.isZero()) {
       throw new IllegalArgumentException("tako.channels.keep-alive must be positive");
@@ -49,7 +40,6 @@ public record ChannelSettings(
     Config c = config.getConfig("tako.channels");
     return new ChannelSettings(
         c.getInt("max-subscribers"),
-        c.getInt("max-channels"),
         c.getDuration("keep-alive"),
         c.getDuration("authorize-timeout"),
         c.getBytes("subscriber-buffer"));

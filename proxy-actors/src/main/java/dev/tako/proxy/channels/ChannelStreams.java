@@ -6,8 +6,8 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The node's open subscriber streams across all its proxy ports: admits a new one only within the
- * per-node limits ({@link ChannelSettings#maxSubscribers}, {@link ChannelSettings#maxChannels}),
- * and counts what the metrics show (subscribers, channels, deliveries, dropped slow subscribers).
+ * per-node limit ({@link ChannelSettings#maxSubscribers}; the limit of channels is the hub's), and
+ * counts what the metrics show (subscribers, channels, deliveries, dropped slow subscribers).
  * Thread-safe without locks held across calls; a stream that was admitted must {@link #leave}
  * exactly once.
  */
@@ -29,22 +29,7 @@ public final class ChannelStreams {
           + settings.maxSubscribers()
           + " subscribers (tako.channels.max-subscribers); try again later";
     }
-    boolean[] refused = new boolean[1];
-    channels.compute(
-        key,
-        (k, n) -> {
-          if (n == null && channels.size() >= settings.maxChannels()) {
-            refused[0] = true;
-            return null;
-          }
-          return n == null ? 1 : n + 1;
-        });
-    if (refused[0]) {
-      subscribers.decrementAndGet();
-      return "this server has its maximum of "
-          + settings.maxChannels()
-          + " channels with subscribers (tako.channels.max-channels); try again later";
-    }
+    channels.merge(key, 1, Integer::sum);
     return null;
   }
 
