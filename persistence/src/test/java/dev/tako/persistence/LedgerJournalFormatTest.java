@@ -64,7 +64,8 @@ class LedgerJournalFormatTest {
             "acmeEmail",
             "acmeDirectory",
             "by",
-            "created"),
+            "created",
+            "channels"),
         names(event.get("record").get("request")));
 
     JsonNode secrets =
