@@ -128,6 +128,10 @@ public final class Guardian {
     ActorSystem<?> system = ctx.getSystem();
     var log = ctx.getLog();
     ActorRef<NodeLedger.Command> ledger = ctx.spawn(NodeLedger.create(settings.server()), "ledger");
+    // Channels (SPEC §13): the cluster side and the apps' publish endpoint; the proxy serves
+    // subscribers through this hub.
+    dev.tako.proxy.channels.ChannelHub channels =
+        dev.tako.node.channels.ChannelsModule.start(ctx, settings, ledger, view);
     RouteSnapshots snapshots = new RouteSnapshots();
     ActorRef<RouteTable.Command> routeTable = ctx.spawn(RouteTable.create(snapshots), "routes");
     SupervisorSettings supervisorSettings =

@@ -44,6 +44,8 @@ public final class ProcessEnvironment {
     env.put("TAKO_SERVER", settings.server());
     env.put("TAKO_REGION", settings.region());
     env.put("TAKO_DATA_DIR", store.dataDir(req.app(), req.env()).toString());
+    env.putAll(
+        dev.tako.node.channels.PublishTokens.variables(settings.home(), req.app(), req.env()));
     if (ledger != null) {
       var sealed = ledger.secretsOf(req.app(), req.env()).sealed();
       if (!sealed.isEmpty()) {
