@@ -217,7 +217,9 @@ class ChannelsIT {
       List<String> onLa = data(la.nextUntil("healed"));
       List<String> onFra = data(fra.nextUntil("healed"));
       assertEquals(onLa, onFra);
-      assertTrue(onLa.contains("during") && !onLa.contains("from fra"), onLa::toString);
+      // (A publish fra answered 503 for may still arrive: its forward was held, not lost.)
+      assertTrue(onLa.contains("during"), onLa::toString);
+      System.out.println("ChannelsIT: after the heal, la and fra saw " + onLa);
     }
   }
 
@@ -231,7 +233,9 @@ class ChannelsIT {
       List<String> events = s.next(2);
       firstId = events.get(0).substring(0, events.get(0).indexOf('|'));
     }
-    assertEquals(0, tako.run(tmp, "playground", "stop", "nyc").exit());
+    ProcessHandle nyc = ProcessHandle.of(playground.nodePids.get("nyc")).orElseThrow();
+    nyc.destroyForcibly(); // kill -9 of this one pid
+    nyc.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
     TakoCli.Result start = tako.run(tmp, "playground", "start", "nyc");
     assertEquals(0, start.exit(), start::toString);
     playground.nodePids.put("nyc", playground.lsEntry("nyc").get("pid").asLong());

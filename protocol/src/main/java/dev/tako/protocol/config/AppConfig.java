@@ -90,40 +90,6 @@ public record AppConfig(
     envs = ordered(envs);
   }
 
-  /** Without {@code [channels]}. */
-  public AppConfig(
-      String name,
-      Runtime runtime,
-      String main,
-      List<String> start,
-      String health,
-      int instances,
-      Duration idleTimeout,
-      String release,
-      List<String> dev,
-      BuildConfig build,
-      Map<String, String> vars,
-      Map<String, Map<String, String>> varsByEnv,
-      Map<String, EnvConfig> envs,
-      Path file) {
-    this(
-        name,
-        runtime,
-        main,
-        start,
-        health,
-        instances,
-        idleTimeout,
-        release,
-        dev,
-        build,
-        vars,
-        varsByEnv,
-        envs,
-        file,
-        null);
-  }
-
   // Map.copyOf would lose the file's order, which users see in listings and rollout order.
   private static <V> Map<String, V> ordered(Map<String, V> map) {
     return map == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(map));
