@@ -31,6 +31,8 @@ import java.util.TreeMap;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.PreRestart;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
@@ -63,10 +65,17 @@ final class ChannelReplica extends AbstractBehavior<Command> {
   /** Publishes waiting for a majority at most, beyond which they are refused. */
   private static final int MAX_PENDING = 10_000;
 
-  private interface Answer {
-    void id(String id);
+  /** Who waits for a publish: a local future or a peer's forward. */
+  private record Answer(
+      java.util.function.Consumer<String> onId,
+      java.util.function.BiConsumer<String, Integer> onUnavailable) {
+    void id(String id) {
+      onId.accept(id);
+    }
 
-    void unavailable(String why, int retryAfter);
+    void unavailable(String why, int retryAfter) {
+      onUnavailable.accept(why, retryAfter);
+    }
   }
 
   private static final class Follower {
@@ -83,6 +92,9 @@ final class ChannelReplica extends AbstractBehavior<Command> {
   }
 
   private record Queued(byte[] data, Answer answer) {}
+
+  /** A publish created here that waits for its place to be committed. */
+  private record Pending(Ballot born, Answer answer) {}
 
   private final ActorContext<Command> ctx;
   private final String key;
@@ -104,7 +116,7 @@ final class ChannelReplica extends AbstractBehavior<Command> {
   private String fetchingFrom;
   private long preparedAtNanos;
   private final Map<String, Follower> followers = new HashMap<>();
-  private final TreeMap<Long, Answer> pending = new TreeMap<>();
+  private final TreeMap<Long, Pending> pending = new TreeMap<>();
   private final List<Queued> queued = new ArrayList<>();
 
   static Behavior<Command> create(
@@ -115,16 +127,22 @@ final class ChannelReplica extends AbstractBehavior<Command> {
       Environments environments,
       ActorRef<Command> node,
       PeerView view) {
-    return Behaviors.setup(
-        ctx -> {
-          ChannelFile file;
-          try {
-            file = ChannelFile.open(path, settings.fsync());
-          } catch (IOException e) {
-            throw new UncheckedIOException("cannot open the channel history " + path, e);
-          }
-          return new ChannelReplica(ctx, key, parsed, file, settings, environments, node, view);
-        });
+    // A failure (a file that cannot be written, a broken rule) restarts the replica from its file.
+    return Behaviors.supervise(
+            Behaviors.<Command>setup(
+                ctx -> {
+                  ChannelFile file;
+                  try {
+                    file = ChannelFile.open(path, settings.fsync());
+                  } catch (IOException e) {
+                    throw new UncheckedIOException("cannot open the channel history " + path, e);
+                  }
+                  return new ChannelReplica(
+                      ctx, key, parsed, file, settings, environments, node, view);
+                }))
+        .onFailure(
+            SupervisorStrategy.restartWithBackoff(
+                java.time.Duration.ofMillis(200), java.time.Duration.ofSeconds(10), 0.2));
   }
 
   private ChannelReplica(
@@ -172,6 +190,12 @@ final class ChannelReplica extends AbstractBehavior<Command> {
         .onMessage(Fetched.class, this::onFetched)
         .onSignal(
             PostStop.class,
+            s -> {
+              file.close();
+              return this;
+            })
+        .onSignal(
+            PreRestart.class,
             s -> {
               file.close();
               return this;
@@ -273,46 +297,55 @@ final class ChannelReplica extends AbstractBehavior<Command> {
       }
     }
     delivered = log.commit();
+    answerPublishers();
     log.trim(keep.retention(), System.currentTimeMillis());
     file.compactIfLarge();
+  }
+
+  /**
+   * Answers the publishes created here whose place is now committed: with the id when the entry
+   * there is theirs, else (another owner took the place) with 503, since it was never stored. An
+   * owner that stepped down keeps its publishes waiting so: a 503 here means not published.
+   */
+  private void answerPublishers() {
+    while (!pending.isEmpty() && pending.firstKey() <= log.commit()) {
+      var done = pending.pollFirstEntry();
+      Entry e = log.at(done.getKey());
+      if (e != null && e.born().equals(done.getValue().born())) {
+        done.getValue().answer().id(e.id());
+      } else {
+        done.getValue()
+            .answer()
+            .unavailable(
+                "the channel's owner changed before a majority stored this message; publish again",
+                1);
+      }
+    }
   }
 
   // ---- publishing ----
 
   private Behavior<Command> onLocalPublish(LocalPublish m) {
     keep = m.keep();
+    var answer = m.answer();
     publish(
         m.data(),
-        new Answer() {
-          @Override
-          public void id(String id) {
-            m.answer().complete(id);
-          }
-
-          @Override
-          public void unavailable(String why, int retryAfter) {
-            m.answer().completeExceptionally(new ChannelUnavailableException(why, retryAfter));
-          }
-        },
+        new Answer(
+            answer::complete,
+            (why, retryAfter) ->
+                answer.completeExceptionally(new ChannelUnavailableException(why, retryAfter))),
         true);
     return this;
   }
 
   private Behavior<Command> onPublish(Publish m) {
     keep = m.keep();
+    var peer = m.replyTo();
     publish(
         m.data(),
-        new Answer() {
-          @Override
-          public void id(String id) {
-            m.replyTo().tell(new Published(id, null, 0));
-          }
-
-          @Override
-          public void unavailable(String why, int retryAfter) {
-            m.replyTo().tell(new Published(null, why, retryAfter));
-          }
-        },
+        new Answer(
+            id -> peer.tell(new Published(id, null, 0)),
+            (why, retryAfter) -> peer.tell(new Published(null, why, retryAfter))),
         false);
     return this;
   }
@@ -368,7 +401,7 @@ final class ChannelReplica extends AbstractBehavior<Command> {
       return;
     }
     Entry e = log.create(ballot, System.currentTimeMillis(), data);
-    pending.put(e.seq(), answer);
+    pending.put(e.seq(), new Pending(ballot, answer));
     for (var f : followers.entrySet()) {
       if (f.getValue().next == e.seq() && view.reachable().contains(f.getKey())) {
         send(f.getKey(), f.getValue(), true);
@@ -620,11 +653,6 @@ final class ChannelReplica extends AbstractBehavior<Command> {
       return;
     }
     deliver();
-    while (!pending.isEmpty() && pending.firstKey() <= log.commit()) {
-      var done = pending.pollFirstEntry();
-      Entry e = log.at(done.getKey());
-      done.getValue().id(e != null ? e.id() : MessageIds.of(ballot.n(), done.getKey()));
-    }
     for (var f : followers.entrySet()) {
       tellCommit(f.getKey(), f.getValue());
     }
@@ -645,10 +673,8 @@ final class ChannelReplica extends AbstractBehavior<Command> {
     fetchingFrom = null;
     promises = new HashMap<>();
     followers.clear();
-    for (Answer a : pending.values()) {
-      a.unavailable(why, retryAfter);
-    }
-    pending.clear();
+    // pending publishes stay: they are answered once their place is committed (see
+    // answerPublishers), whoever commits it
     for (Queued q : queued) {
       q.answer().unavailable(why, retryAfter);
     }

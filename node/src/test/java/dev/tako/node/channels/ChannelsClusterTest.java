@@ -58,6 +58,17 @@ class ChannelsClusterTest {
   private final Map<String, ActorTestKit> kits = new HashMap<>();
   private final Map<String, ChannelHub> hubs = new HashMap<>();
 
+  /**
+   * Servers each node treats as unreachable on top of what Pekko says: the partition drill cuts a
+   * node off in the nodes' views (its own and the others'), so that each side acts on it as on a
+   * real partition.
+   */
+  private final Map<String, Set<String>> cut = new java.util.concurrent.ConcurrentHashMap<>();
+
+  /** How often each node has read its view (once per heartbeat). */
+  private final Map<String, AtomicInteger> viewsRead =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
   /** What one subscriber received, in order. */
   static final class Collected implements ChannelSink {
     final List<String> ids = new ArrayList<>();
@@ -127,7 +138,7 @@ class ChannelsClusterTest {
             pekko.coordinated-shutdown.run-by-actor-system-terminate = off
             pekko.loglevel = WARNING
             tako.channels.heartbeat = 300ms
-            tako.channels.publish-timeout = 3s
+            tako.channels.publish-timeout = 10s
             """
                 .formatted(ports.get(server), server, server, String.join(",", seeds)))
         .withFallback(ConfigFactory.parseResources(ChannelsClusterTest.class, "/tako-node.conf"))
@@ -147,7 +158,12 @@ class ChannelsClusterTest {
                 homes.resolve(server).resolve("history"),
                 settings,
                 (app, env) -> SERVERS,
-                () -> new HashSet<>(view.upServers())),
+                () -> {
+                  viewsRead.computeIfAbsent(server, k -> new AtomicInteger()).incrementAndGet();
+                  Set<String> up = new HashSet<>(view.upServers());
+                  up.removeAll(cut.getOrDefault(server, Set.of()));
+                  return up;
+                }),
             "channels");
     kits.put(server, kit);
     hubs.put(server, new ClusterChannelHub(node, settings));
@@ -187,7 +203,7 @@ class ChannelsClusterTest {
         return hubs.get(server)
             .publish(key(channel), KEEP, bytes(message))
             .toCompletableFuture()
-            .get(10, TimeUnit.SECONDS);
+            .get(20, TimeUnit.SECONDS);
       } catch (Exception e) {
         Throwable cause =
             e.getCause() instanceof CompletionException ce ? ce.getCause() : e.getCause();
@@ -299,5 +315,77 @@ class ChannelsClusterTest {
     assertEquals(id, onA.ids().get(10));
     awaitCount(onB, 10);
     assertEquals(onA.ids().subList(1, 11), onB.ids());
+  }
+
+  @Test
+  @Order(3)
+  void duringAPartitionOnlyTheMajorityPublishesAndTheMinorityCatchesUpInOrder() {
+    String channel = "partition";
+    Map<String, Collected> sinks = new HashMap<>();
+    for (String s : SERVERS) {
+      Collected sink = new Collected();
+      sinks.put(s, sink);
+      hubs.get(s).subscribe(key(channel), KEEP, null, sink);
+    }
+    publish("a", channel, "warm-up");
+    sinks.values().forEach(sink -> awaitCount(sink, 1));
+
+    // c is cut off from a and b, and they from it
+    cut.put("c", Set.of("a", "b"));
+    cut.put("a", Set.of("c"));
+    cut.put("b", Set.of("c"));
+    // every node acts on the cut from its next heartbeat on
+    Map<String, Integer> readBefore = new HashMap<>();
+    SERVERS.forEach(s -> readBefore.put(s, viewsRead.get(s).get()));
+    Awaitility.await()
+        .atMost(WAIT)
+        .until(() -> SERVERS.stream().allMatch(s -> viewsRead.get(s).get() > readBefore.get(s)));
+    // until c's view has caught up with the cut, a publish there may still go through
+    List<String> beforeTheCut = new ArrayList<>();
+    AtomicInteger attempt = new AtomicInteger();
+    Awaitility.await()
+        .atMost(WAIT)
+        .until(
+            () -> {
+              String message = "from-c-" + attempt.incrementAndGet();
+              try {
+                hubs.get("c")
+                    .publish(key(channel), KEEP, bytes(message))
+                    .toCompletableFuture()
+                    .get(20, TimeUnit.SECONDS);
+                beforeTheCut.add(message);
+                return false;
+              } catch (Exception e) {
+                return e.getCause() instanceof ChannelUnavailableException u
+                    && u.retryAfterSeconds() >= 1;
+              }
+            });
+    int base = 1 + beforeTheCut.size();
+    for (int i = 1; i <= 5; i++) {
+      publish(i % 2 == 0 ? "a" : "b", channel, "majority-" + i);
+    }
+    awaitCount(sinks.get("a"), base + 5);
+    awaitCount(sinks.get("b"), base + 5);
+    assertTrue(sinks.get("c").ids().size() <= base, "the cut-off side gets nothing new meanwhile");
+
+    // heal: c catches up, in the same order, and publishes again
+    cut.clear();
+    awaitCount(sinks.get("c"), base + 5);
+    assertEquals(sinks.get("a").ids(), sinks.get("c").ids().subList(0, base + 5));
+    publish("c", channel, "healed");
+    for (String s : SERVERS) {
+      awaitCount(sinks.get(s), base + 6);
+    }
+    assertEquals(sinks.get("a").ids(), sinks.get("c").ids());
+    assertEquals(sinks.get("a").ids(), sinks.get("b").ids());
+    List<String> data = sinks.get("c").data();
+    assertEquals("healed", data.get(base + 5));
+    for (int i = 1; i <= attempt.get(); i++) {
+      String message = "from-c-" + i;
+      assertEquals(
+          beforeTheCut.contains(message) ? 1 : 0,
+          data.stream().filter(message::equals).count(),
+          "a publish answered 503 on the cut-off side never appears: " + message);
+    }
   }
 }
