@@ -192,6 +192,7 @@ class ChannelsIT {
   @Test
   @Order(4)
   void aRegionCutOffRefusesPublishesAndCatchesUpAfterTheHeal() throws Exception {
+    List<String> refusedOnFra = new ArrayList<>();
     try (Subscriber fra = Subscriber.sse(port("fra"), "/_tako/channels/room-split", null);
         Subscriber la = Subscriber.sse(port("la"), "/_tako/channels/room-split", null)) {
       sayOk("la", "room-split", "whole");
@@ -199,12 +200,24 @@ class ChannelsIT {
       assertEquals(List.of("whole"), data(la.next(1)));
       assertEquals(0, tako.run(tmp, "playground", "partition", "fra").exit());
       try {
+        List<String> answered503 = new ArrayList<>();
+        int[] attempt = {0};
         HttpResponse<String> refused =
             await("fra refusing publishes")
                 .atMost(WAIT)
                 .pollInterval(Duration.ofMillis(500))
-                .until(() -> say("fra", "room-split", "from fra"), r -> r.statusCode() == 503);
+                .until(
+                    () -> {
+                      String message = "from fra " + attempt[0]++;
+                      HttpResponse<String> r = say("fra", "room-split", message);
+                      if (r.statusCode() == 503) {
+                        answered503.add(message);
+                      }
+                      return r;
+                    },
+                    r -> r.statusCode() == 503);
         assertTrue(refused.headers().firstValue("retry-after").isPresent(), refused::toString);
+        refusedOnFra.addAll(answered503);
         // la and nyc keep the order between them.
         await("la publishing without fra")
             .atMost(WAIT)
@@ -217,8 +230,11 @@ class ChannelsIT {
       List<String> onLa = data(la.nextUntil("healed"));
       List<String> onFra = data(fra.nextUntil("healed"));
       assertEquals(onLa, onFra);
-      // (A publish fra answered 503 for may still arrive: its forward was held, not lost.)
       assertTrue(onLa.contains("during"), onLa::toString);
+      // Known (reported to the cluster side): a publish fra answered 503 for after its own
+      // timeout may still be committed once the heal delivers the forward the network held.
+      List<String> refusedButDelivered = refusedOnFra.stream().filter(onLa::contains).toList();
+      System.out.println("ChannelsIT: answered 503 on fra but delivered: " + refusedButDelivered);
       System.out.println("ChannelsIT: after the heal, la and fra saw " + onLa);
     }
   }

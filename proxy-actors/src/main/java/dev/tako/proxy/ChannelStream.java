@@ -79,6 +79,9 @@ final class ChannelStream implements ChannelSink {
   private boolean closeWhenFlushed;
   private long lastWrite;
 
+  /** What an SSE visitor still sends (nothing, usually) is read into this and dropped. */
+  private byte[] sseInput;
+
   // WebSocket input and visitor publishes (loop thread only).
   private WebSocketReader reader;
   private Verdict publishVerdict;
@@ -293,6 +296,12 @@ final class ChannelStream implements ChannelSink {
     }
     lastWrite = loop.now;
     c.response.release(); // 16 KiB per idle subscriber: the outbox writes its bytes itself
+    if (!webSocket) {
+      // An SSE visitor sends nothing more: 16 KiB more back, a few bytes to see its end.
+      c.request.release();
+      c.requestHead.forget();
+      sseInput = new byte[64];
+    }
     if (webSocket) {
       reader = new WebSocketReader(new Frames());
       // Frames the visitor sent right behind its handshake.
@@ -442,7 +451,8 @@ final class ChannelStream implements ChannelSink {
       return;
     }
     Pump request = c.request;
-    ByteBuffer view = ByteBuffer.wrap(request.buf);
+    byte[] into = sseInput != null ? sseInput : request.buf;
+    ByteBuffer view = ByteBuffer.wrap(into);
     try {
       for (int round = 0; round < 16 && !ended; round++) {
         if (askingPublish) {
@@ -459,7 +469,7 @@ final class ChannelStream implements ChannelSink {
           return;
         }
         if (reader != null && !reader.done()) {
-          reader.feed(request.buf, 0, n);
+          reader.feed(into, 0, n);
         }
       }
     } catch (IOException e) {

@@ -39,6 +39,11 @@ final class HttpHead {
     return head.parseResponse(buf, from, to);
   }
 
+  /** Drops the reference to the parsed buffer (a channel stream gave its buffers back). */
+  void forget() {
+    head.buf = null;
+  }
+
   /** Why the last parse failed, or null after a success. */
   HeadReject reject() {
     return head.reject;
