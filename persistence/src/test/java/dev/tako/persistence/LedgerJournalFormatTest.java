@@ -149,29 +149,10 @@ class LedgerJournalFormatTest {
 
   @Test
   void channelsSurviveTheJournal() throws Exception {
-    var r = PreviousLayoutFixture.request("api", "staging", "a1", 4);
     var request =
-        new dev.tako.protocol.api.DeployRequest(
-            r.app(),
-            r.env(),
-            r.release(),
-            r.artifactSha256(),
-            r.start(),
-            r.health(),
-            r.instances(),
-            r.idleTimeout(),
-            r.releaseCommand(),
-            r.vars(),
-            r.routes(),
-            r.servers(),
-            r.strategy(),
-            r.canary(),
-            r.tls(),
-            r.acmeEmail(),
-            r.acmeDirectory(),
-            r.by(),
-            r.created(),
-            new dev.tako.protocol.config.ChannelsConfig(List.of("room-*"), "/auth", "1h", 50));
+        PreviousLayoutFixture.request("api", "staging", "a1", 4)
+            .withChannels(
+                new dev.tako.protocol.config.ChannelsConfig(List.of("room-*"), "/auth", "1h", 50));
     RecordedRelease recorded = RecordedRelease.of(request);
     assertEquals(request, recorded.toRequest());
     RecordedRelease read = (RecordedRelease) roundTrip(recorded, tree(recorded));

@@ -14,28 +14,7 @@ import org.junit.jupiter.api.Test;
 
 class ChannelPoliciesTest {
   private static DeployRequest with(ChannelsConfig channels) {
-    DeployRequest r = NodeTesting.request("r1", "ab", List.of("la"));
-    return new DeployRequest(
-        r.app(),
-        r.env(),
-        r.release(),
-        r.artifactSha256(),
-        r.start(),
-        r.health(),
-        r.instances(),
-        r.idleTimeout(),
-        r.releaseCommand(),
-        r.vars(),
-        r.routes(),
-        r.servers(),
-        r.strategy(),
-        r.canary(),
-        r.tls(),
-        r.acmeEmail(),
-        r.acmeDirectory(),
-        r.by(),
-        r.created(),
-        channels);
+    return NodeTesting.request("r1", "ab", List.of("la")).withChannels(channels);
   }
 
   @Test

@@ -112,7 +112,17 @@ public record DeployRequest(
     return copy(releaseCommand, servers, canary);
   }
 
+  /** This request with the app's {@code [channels]} (null: none). */
+  public DeployRequest withChannels(ChannelsConfig channels) {
+    return copy(releaseCommand, servers, canary, channels);
+  }
+
   private DeployRequest copy(String releaseCommand, List<String> servers, String canary) {
+    return copy(releaseCommand, servers, canary, channels);
+  }
+
+  private DeployRequest copy(
+      String releaseCommand, List<String> servers, String canary, ChannelsConfig channels) {
     return new DeployRequest(
         app,
         env,
