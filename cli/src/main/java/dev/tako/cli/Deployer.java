@@ -163,7 +163,8 @@ public final class Deployer {
             env.routes(),
             env.tls(),
             env.acmeEmail(),
-            env.acmeDirectory());
+            env.acmeDirectory(),
+            cfg.channels());
     out.progress(
         String.format(
             "%s %s: packed %d files, %s (sha256 %s)",
@@ -203,7 +204,8 @@ public final class Deployer {
             "acme".equals(env.tls()) ? env.acmeEmail() : null,
             "acme".equals(env.tls()) ? env.acmeDirectory() : null,
             who(),
-            Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
+            Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(),
+            cfg.channels());
     out.progress(
         "rolling out " + release + " (" + strategy + ") via " + coordinator.server().name());
     InstallTiming install = new InstallTiming(Deployer::progress);

@@ -126,11 +126,16 @@ public final class Guardian {
     ActorSystem<?> system = ctx.getSystem();
     var log = ctx.getLog();
     ActorRef<NodeLedger.Command> ledger = ctx.spawn(NodeLedger.create(settings.server()), "ledger");
-    // Channels (SPEC §13): the cluster side and the apps' publish endpoint; the proxy serves
-    // subscribers through this hub.
-    dev.tako.proxy.channels.ChannelHub channels =
-        dev.tako.node.channels.ChannelsModule.start(ctx, settings, ledger, view);
     RouteSnapshots snapshots = new RouteSnapshots();
+    // Channels (SPEC §13): the cluster side and the apps' publish endpoint (with each app's
+    // [channels] retention from the routes); the proxy serves subscribers through this hub.
+    snapshots.channelHub(
+        dev.tako.node.channels.ChannelsModule.start(
+            ctx,
+            settings,
+            ledger,
+            view,
+            (app, env) -> snapshots.current().channels(app + "/" + env).retention()));
     ActorRef<RouteTable.Command> routeTable = ctx.spawn(RouteTable.create(snapshots), "routes");
     SupervisorSettings supervisorSettings =
         SupervisorSettings.fromConfig(system.settings().config());

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.tako.protocol.CborSerializable;
 import dev.tako.protocol.api.DeployRequest;
+import dev.tako.protocol.config.ChannelsConfig;
 import java.util.List;
 import java.util.Map;
 
@@ -31,6 +32,7 @@ import java.util.Map;
  * @param acmeDirectory the ACME directory URL with tls "acme", else null
  * @param by who deployed, "user@host"
  * @param created ISO-8601 instant of the deploy
+ * @param channels the app's {@code [channels]} (SPEC §13), or null (none, or an older event)
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record RecordedRelease(
@@ -52,8 +54,27 @@ public record RecordedRelease(
     @JsonProperty("acmeEmail") String acmeEmail,
     @JsonProperty("acmeDirectory") String acmeDirectory,
     @JsonProperty("by") String by,
-    @JsonProperty("created") String created)
+    @JsonProperty("created") String created,
+    @JsonProperty("channels") Channels channels)
     implements CborSerializable {
+
+  /** The journal's copy of {@code [channels]}; property names pinned like the release's. */
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  public record Channels(
+      @JsonProperty("public") List<String> publicPatterns,
+      @JsonProperty("authorize") String authorize,
+      @JsonProperty("retention") String retention,
+      @JsonProperty("retentionMessages") int retentionMessages) {
+    static Channels of(ChannelsConfig c) {
+      return c == null
+          ? null
+          : new Channels(c.publicPatterns(), c.authorize(), c.retention(), c.retentionMessages());
+    }
+
+    ChannelsConfig toConfig() {
+      return new ChannelsConfig(publicPatterns, authorize, retention, retentionMessages);
+    }
+  }
 
   public RecordedRelease {
     start = start == null ? List.of() : List.copyOf(start);
@@ -83,7 +104,8 @@ public record RecordedRelease(
         r.acmeEmail(),
         r.acmeDirectory(),
         r.by(),
-        r.created());
+        r.created(),
+        Channels.of(r.channels()));
   }
 
   /** The deploy request this was recorded from, as the node's steps take it. */
@@ -107,6 +129,7 @@ public record RecordedRelease(
         acmeEmail,
         acmeDirectory,
         by,
-        created);
+        created,
+        channels == null ? null : channels.toConfig());
   }
 }

@@ -64,7 +64,8 @@ class LedgerJournalFormatTest {
             "acmeEmail",
             "acmeDirectory",
             "by",
-            "created"),
+            "created",
+            "channels"),
         names(event.get("record").get("request")));
 
     JsonNode secrets =
@@ -144,6 +145,21 @@ class LedgerJournalFormatTest {
     assertEquals(
         record,
         new NodeLedger.ReleaseRecord(record.id(), record.request(), record.created(), record.by()));
+  }
+
+  @Test
+  void channelsSurviveTheJournal() throws Exception {
+    var request =
+        PreviousLayoutFixture.request("api", "staging", "a1", 4)
+            .withChannels(
+                new dev.tako.protocol.config.ChannelsConfig(List.of("room-*"), "/auth", "1h", 50));
+    RecordedRelease recorded = RecordedRelease.of(request);
+    assertEquals(request, recorded.toRequest());
+    RecordedRelease read = (RecordedRelease) roundTrip(recorded, tree(recorded));
+    assertEquals(request, read.toRequest());
+    // The journal's own property names, pinned.
+    assertEquals("room-*", tree(recorded).get("channels").get("public").get(0).asText());
+    assertEquals(50, tree(recorded).get("channels").get("retentionMessages").asInt());
   }
 
   private JsonNode tree(Object o) throws Exception {

@@ -51,6 +51,24 @@ public final class ReleaseIds {
       String tls,
       String acmeEmail,
       String acmeDirectory) {
+    return compute(
+        artifactSha256Hex, start, vars, health, routes, tls, acmeEmail, acmeDirectory, null);
+  }
+
+  /**
+   * As above, with the app's {@code [channels]} (null: none, and the id is the one above, so
+   * releases without channels keep their ids).
+   */
+  public static String compute(
+      String artifactSha256Hex,
+      List<String> start,
+      Map<String, String> vars,
+      String health,
+      List<String> routes,
+      String tls,
+      String acmeEmail,
+      String acmeDirectory,
+      dev.tako.protocol.config.ChannelsConfig channels) {
     StringBuilder canon = new StringBuilder();
     field(canon, TAG);
     field(canon, artifactSha256Hex.toLowerCase(java.util.Locale.ROOT));
@@ -71,6 +89,13 @@ public final class ReleaseIds {
         nullable(canon, acmeEmail);
         nullable(canon, acmeDirectory);
       }
+    }
+    if (channels != null) {
+      field(canon, "channels");
+      list(canon, channels.publicPatterns());
+      nullable(canon, channels.authorize());
+      field(canon, channels.retention());
+      field(canon, String.valueOf(channels.retentionMessages()));
     }
     byte[] digest = sha256(canon.toString().getBytes(StandardCharsets.UTF_8));
     return "r" + HexFormat.of().formatHex(digest).substring(0, 10);

@@ -39,6 +39,11 @@ final class HttpHead {
     return head.parseResponse(buf, from, to);
   }
 
+  /** Drops the reference to the parsed buffer (a channel stream gave its buffers back). */
+  void forget() {
+    head.buf = null;
+  }
+
   /** Why the last parse failed, or null after a success. */
   HeadReject reject() {
     return head.reject;
@@ -99,6 +104,21 @@ final class HttpHead {
   /** An upgrade (e.g. WebSocket) was asked for or, in a 101 response, agreed to. */
   boolean upgrade() {
     return head.upgrade != null && head.connectionUpgrade;
+  }
+
+  /**
+   * The value of header {@code lowerName} (several lines joined with {@code joiner}), or null; read
+   * from the parsed buffer: before it is reused.
+   */
+  String header(String lowerName, String joiner) {
+    String value = null;
+    for (int h = 0; h < head.headers; h++) {
+      if (Ascii.equalsIgnoreCase(head.buf, head.nameStart[h], head.nameEnd[h], lowerName)) {
+        String v = Ascii.latin1(head.buf, head.valueStart[h], head.valueEnd[h]);
+        value = value == null ? v : value + joiner + v;
+      }
+    }
+    return value;
   }
 
   boolean expectContinue() {

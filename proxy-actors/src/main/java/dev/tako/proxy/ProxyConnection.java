@@ -45,6 +45,8 @@ final class ProxyConnection implements EventLoop.Handler {
     PIPE,
     /** Waiting for the cold start of an app scaled to zero (see {@link ColdStarts}). */
     PARKED,
+    /** A channel subscription (see {@link ChannelStream}): until the visitor or the node closes. */
+    CHANNEL,
     /** Answer sent, output shut: discarding what the visitor still sends, then closing. */
     LINGER,
     CLOSED
@@ -70,6 +72,9 @@ final class ProxyConnection implements EventLoop.Handler {
   final LocalAnswers local;
   private final ColdStartWait coldStart;
   final Forwarding forwarding;
+
+  /** The channel subscription of this request, or null. */
+  ChannelStream channel;
 
   State state = State.HEAD;
   private long lastActivity;
@@ -143,6 +148,10 @@ final class ProxyConnection implements EventLoop.Handler {
       Pump.off(key, SelectionKey.OP_WRITE);
       // Whatever waited for these bytes (a handshake step, a reply to the visitor's close) goes on.
       ops |= SelectionKey.OP_READ;
+    }
+    if (state == State.CHANNEL) {
+      channel.ready(ops);
+      return;
     }
     if ((ops & SelectionKey.OP_WRITE) != 0) {
       if (state == State.FORWARDING || state == State.PIPE || state == State.LOCAL) {
@@ -255,6 +264,7 @@ final class ProxyConnection implements EventLoop.Handler {
           }
         }
       }
+      case CHANNEL -> channel.sweep(now);
       case LINGER -> {
         if (now - stateSince > LINGER_NANOS) {
           close();
@@ -449,6 +459,9 @@ final class ProxyConnection implements EventLoop.Handler {
         default -> {}
       }
       local.answer(answer.status(), answer.reason(), answer.header(), null);
+    } else if (decision instanceof RequestTriage.Channel) {
+      channel = new ChannelStream(this);
+      channel.start();
     } else if (decision instanceof RequestTriage.Static file) {
       if (!local.serveStatic()) {
         act(file.app());
@@ -581,6 +594,7 @@ final class ProxyConnection implements EventLoop.Handler {
     }
     state = State.HEAD;
     target = null;
+    channel = null;
     deadline.stop();
     request.srcKey = key;
     request.dst = null;
@@ -626,6 +640,9 @@ final class ProxyConnection implements EventLoop.Handler {
       coldStart.leave();
     }
     state = State.CLOSED;
+    if (channel != null) {
+      channel.closed();
+    }
     upstreamLeg.track(null);
     endExchange();
     upstreamLeg.stopWaiting();

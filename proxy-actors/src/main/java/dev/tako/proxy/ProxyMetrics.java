@@ -1,5 +1,6 @@
 package dev.tako.proxy;
 
+import dev.tako.proxy.channels.ChannelStreams;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -45,6 +46,9 @@ public final class ProxyMetrics implements Extension {
   public static ProxyMetrics get(ActorSystem<?> system) {
     return ID.apply(system);
   }
+
+  /** Subscriber streams of channels (SPEC §13) and their limits, for every port of the node. */
+  public final ChannelStreams channels = new ChannelStreams();
 
   /** The counters of one app. */
   static final class App {
@@ -205,6 +209,8 @@ public final class ProxyMetrics implements Extension {
             .append('\n');
       }
     }
+
+    channels.render(out, labels);
   }
 
   private static void counter(

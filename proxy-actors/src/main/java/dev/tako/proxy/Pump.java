@@ -87,6 +87,15 @@ final class Pump {
     }
   }
 
+  /** Gives the buffer back: the connection's bytes no longer go through this pump (a channel). */
+  void release() {
+    buf = new byte[0];
+    readView = ByteBuffer.wrap(buf);
+    writeView = ByteBuffer.wrap(buf);
+    start = 0;
+    end = 0;
+  }
+
   /** Starts a message: head to write first, framing of what follows. */
   void message(ByteBuffer head) {
     this.head = head;

@@ -1,15 +1,17 @@
 package dev.tako.proxy;
 
+import dev.tako.proxy.channels.ChannelNames;
 import dev.tako.proxy.tls.AcmeChallenges;
 import java.util.Optional;
 
 /**
  * What the proxy does with a parsed request head, decided before any byte moves: answer an ACME
  * challenge, answer itself (404 unknown host, 307 to HTTPS, 503 no instance, 413 body over the
- * limit), try a static file, wait for a cold start, or forward to an instance. A pure function of
- * the head's facts, the listener, the route snapshot and the body limit (the challenge lookup is a
- * read of the pending challenges); it never fails. The per-client limit (429) is the connection's,
- * between a {@link Challenge} and everything else, because it takes a slot.
+ * limit), try a static file, wait for a cold start, serve a channel stream, or forward to an
+ * instance. A pure function of the head's facts, the listener, the route snapshot and the body
+ * limit (the challenge lookup is a read of the pending challenges); it never fails. The per-client
+ * limit (429) is the connection's, between a {@link Challenge} and everything else, because it
+ * takes a slot.
  */
 final class RequestTriage {
   static final String ACME_PREFIX = "/.well-known/acme-challenge/";
@@ -61,6 +63,9 @@ final class RequestTriage {
   /** The app is scaled to zero: wait for its start, then forward. */
   record ColdStart(Target target) implements Decision {}
 
+  /** A channel subscription at {@code /_tako/channels/NAME}: the proxy serves it itself. */
+  record Channel(Target target) implements Decision {}
+
   /** Forward to one of the target's instances. */
   record Forward(Target target) implements Decision {}
 
@@ -92,6 +97,9 @@ final class RequestTriage {
           307,
           "Temporary Redirect",
           "Location: " + HttpsRedirect.location(request, plain.httpsPort()));
+    }
+    if (request.path().startsWith(ChannelNames.PREFIX)) {
+      return new Channel(target);
     }
     Decision app = toApp(request, target, maxRequestBody);
     if (target.publicDir() != null && request.safeMethod() && !request.upgrade()) {

@@ -1,6 +1,7 @@
 package dev.tako.proxy;
 
 import dev.tako.protocol.RoutePattern;
+import dev.tako.proxy.channels.ChannelPolicy;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -24,7 +25,8 @@ import org.apache.pekko.actor.NoSerializationVerificationNeeded;
  */
 public final class RouteSnapshot implements NoSerializationVerificationNeeded {
   /** No routes: every request gets 404. */
-  public static final RouteSnapshot EMPTY = new RouteSnapshot(Map.of(), Map.of(), Map.of());
+  public static final RouteSnapshot EMPTY =
+      new RouteSnapshot(Map.of(), Map.of(), Map.of(), Map.of());
 
   private record Entry(RoutePattern pattern, Target target) {}
 
@@ -35,14 +37,27 @@ public final class RouteSnapshot implements NoSerializationVerificationNeeded {
   private final Map<String, AppRoutes> apps;
   private final Map<String, List<Entry>> exact;
   private final Map<String, List<Entry>> wildcard;
+  private final Map<String, ChannelPolicy> channels;
 
   private RouteSnapshot(
       Map<String, AppRoutes> apps,
       Map<String, List<Entry>> exact,
-      Map<String, List<Entry>> wildcard) {
+      Map<String, List<Entry>> wildcard,
+      Map<String, ChannelPolicy> channels) {
     this.apps = apps;
     this.exact = exact;
     this.wildcard = wildcard;
+    this.channels = channels;
+  }
+
+  /** This snapshot with these channel policies (app key → its {@code [channels]}). */
+  public RouteSnapshot withChannels(Map<String, ChannelPolicy> policies) {
+    return new RouteSnapshot(apps, exact, wildcard, Map.copyOf(policies));
+  }
+
+  /** The {@code [channels]} of an app key ({@link ChannelPolicy#NONE} when it has none). */
+  public ChannelPolicy channels(String appKey) {
+    return channels.getOrDefault(appKey, ChannelPolicy.NONE);
   }
 
   /**
@@ -77,7 +92,7 @@ public final class RouteSnapshot implements NoSerializationVerificationNeeded {
             .add(new Entry(pattern, target));
       }
     }
-    return new RouteSnapshot(Map.copyOf(apps), freeze(exact), freeze(wildcard));
+    return new RouteSnapshot(Map.copyOf(apps), freeze(exact), freeze(wildcard), Map.of());
   }
 
   private static Map<String, List<Entry>> freeze(Map<String, List<Entry>> byHost) {

@@ -1,5 +1,9 @@
 package dev.tako.proxy;
 
+import dev.tako.proxy.channels.ChannelAuthorizer;
+import dev.tako.proxy.channels.ChannelHub;
+import dev.tako.proxy.channels.ChannelSettings;
+
 /**
  * The one place the proxy's hot path reads routes from: a volatile reference to the latest
  * immutable {@link RouteSnapshot}. Only the {@link RouteTable} actor writes it (package-private
@@ -21,6 +25,40 @@ public final class RouteSnapshots {
   /** Forwarding to peers, {@link dev.tako.proxy.failover.Failover#OFF} unless installed. */
   public dev.tako.proxy.failover.Failover failover() {
     return failover;
+  }
+
+  private volatile ChannelHub channelHub;
+  private volatile ChannelSettings channelSettings = ChannelSettings.DEFAULTS;
+  private ChannelAuthorizer channelAuthorizer;
+
+  /**
+   * Installs the cluster side of channels (SPEC §13) the proxy subscribes and publishes through;
+   * without one (as in {@code tako dev}) channel paths answer 503.
+   */
+  public void channelHub(ChannelHub hub) {
+    this.channelHub = hub;
+  }
+
+  /** The installed channel hub, or null. */
+  public ChannelHub channelHub() {
+    return channelHub;
+  }
+
+  /** The node's channel limits and timers (tako.channels.*), set when a proxy is bound. */
+  void channelSettings(ChannelSettings settings) {
+    this.channelSettings = settings;
+  }
+
+  ChannelSettings channelSettings() {
+    return channelSettings;
+  }
+
+  /** One authorizer (one HTTP client) for every port of the node, made on first use. */
+  synchronized ChannelAuthorizer channelAuthorizer() {
+    if (channelAuthorizer == null) {
+      channelAuthorizer = new ChannelAuthorizer(channelSettings.authorizeTimeout());
+    }
+    return channelAuthorizer;
   }
 
   /** Installs what wakes apps scaled to zero (the node's agent); read on every wake. */

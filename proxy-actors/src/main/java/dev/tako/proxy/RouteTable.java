@@ -1,5 +1,6 @@
 package dev.tako.proxy;
 
+import dev.tako.proxy.channels.ChannelPolicy;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
@@ -60,6 +61,9 @@ public final class RouteTable extends AbstractBehavior<RouteTable.Command> {
     }
   }
 
+  /** Sets the {@code [channels]} of an app key (null: none); an unchanged policy is ignored. */
+  public record SetChannels(String appKey, ChannelPolicy policy) implements Command {}
+
   /** Drops an app's routes; unknown apps are ignored. */
   public record RemoveApp(String appKey) implements Command {}
 
@@ -68,6 +72,7 @@ public final class RouteTable extends AbstractBehavior<RouteTable.Command> {
 
   private final RouteSnapshots holder;
   private Map<String, AppRoutes> apps = Map.of();
+  private Map<String, ChannelPolicy> channels = Map.of();
   private RouteSnapshot snapshot = RouteSnapshot.EMPTY;
 
   public static Behavior<Command> create(RouteSnapshots holder) {
@@ -85,6 +90,7 @@ public final class RouteTable extends AbstractBehavior<RouteTable.Command> {
     return newReceiveBuilder()
         .onMessage(SetApp.class, this::onSetApp)
         .onMessage(RemoveApp.class, this::onRemoveApp)
+        .onMessage(SetChannels.class, this::onSetChannels)
         .onMessage(Get.class, this::onGet)
         .build();
   }
@@ -117,13 +123,28 @@ public final class RouteTable extends AbstractBehavior<RouteTable.Command> {
     return this;
   }
 
+  private Behavior<Command> onSetChannels(SetChannels command) {
+    if (java.util.Objects.equals(channels.get(command.appKey()), command.policy())) {
+      return this;
+    }
+    Map<String, ChannelPolicy> next = new HashMap<>(channels);
+    if (command.policy() == null) {
+      next.remove(command.appKey());
+    } else {
+      next.put(command.appKey(), command.policy());
+    }
+    channels = Map.copyOf(next);
+    publish(apps);
+    return this;
+  }
+
   private Behavior<Command> onGet(Get command) {
     command.replyTo().tell(snapshot);
     return this;
   }
 
   private void publish(Map<String, AppRoutes> next) {
-    RouteSnapshot built = RouteSnapshot.of(next);
+    RouteSnapshot built = RouteSnapshot.of(next).withChannels(channels);
     apps = Map.copyOf(next);
     snapshot = built;
     holder.publish(built);

@@ -1,6 +1,7 @@
 package dev.tako.proxy;
 
 import com.typesafe.config.Config;
+import dev.tako.proxy.channels.ChannelSettings;
 import dev.tako.proxy.tls.SniKeyManager;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -175,6 +176,7 @@ public final class TcpProxy {
     ServerSocketChannel server = null;
     EventLoop[] loops = new EventLoop[count];
     ClientLimits clientLimits = routes.clientLimits(settings.maxRequestsPerClient());
+    routes.channelSettings(ChannelSettings.fromConfig(system.settings().config()));
     ProxyMetrics metrics = ProxyMetrics.get(system);
     SSLContext sslContext =
         listener instanceof ProxyListener.Tls tls

@@ -120,4 +120,21 @@ class RequestTriageTest {
         new RequestTriage.Request("files.test", "/ws", "", true, true, -1);
     assertInstanceOf(RequestTriage.Forward.class, decide(upgrade, ProxyListener.PLAIN));
   }
+
+  @Test
+  void channelPathsAreTheProxysOwnEvenWithoutInstancesOrWithFiles() {
+    for (String host : List.of("warm.test", "down.test", "cold.test", "files.test")) {
+      RequestTriage.Decision d = decide(get(host, "/_tako/channels/news"), REDIRECTING);
+      assertInstanceOf(RequestTriage.Channel.class, d, host);
+      assertEquals(host.substring(0, host.indexOf('.')), d.target().appKey());
+    }
+    assertInstanceOf(
+        RequestTriage.Channel.class, decide(get("warm.test", "/_tako/channels/"), REDIRECTING));
+    assertInstanceOf(
+        RequestTriage.Forward.class, decide(get("warm.test", "/_tako/channelsx"), REDIRECTING));
+    assertEquals(
+        404, answer(decide(get("nowhere.test", "/_tako/channels/news"), REDIRECTING)).status());
+    assertEquals(
+        307, answer(decide(get("secure.test", "/_tako/channels/news"), REDIRECTING)).status());
+  }
 }

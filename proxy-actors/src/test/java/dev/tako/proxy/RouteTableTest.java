@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tako.proxy.channels.ChannelPolicy;
+import dev.tako.proxy.channels.ChannelRetention;
 import java.util.List;
 import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
@@ -49,5 +51,31 @@ class RouteTableTest {
     RouteSnapshot third = probe.receiveMessage();
     assertTrue(third.apps().isEmpty());
     assertSame(third, holder.current());
+  }
+
+  @Test
+  void channelPoliciesTravelWithTheSnapshots() {
+    RouteSnapshots holder = new RouteSnapshots();
+    ActorRef<RouteTable.Command> table = testKit.spawn(RouteTable.create(holder));
+    TestProbe<RouteSnapshot> probe = testKit.createTestProbe();
+    ChannelPolicy policy = new ChannelPolicy(List.of("room-*"), "/auth", ChannelRetention.DEFAULT);
+    table.tell(new RouteTable.SetApp("chat/prod", List.of("chat.test"), List.of(A)));
+    table.tell(new RouteTable.SetChannels("chat/prod", policy));
+    table.tell(new RouteTable.Get(probe.getRef()));
+    RouteSnapshot first = probe.receiveMessage();
+    assertEquals(policy, first.channels("chat/prod"));
+    assertEquals(ChannelPolicy.NONE, first.channels("other/prod"));
+
+    table.tell(new RouteTable.SetChannels("chat/prod", policy));
+    table.tell(new RouteTable.Get(probe.getRef()));
+    assertSame(first, probe.receiveMessage()); // unchanged: no new snapshot
+
+    table.tell(new RouteTable.SetApp("chat/prod", List.of("chat.test"), List.of()));
+    table.tell(new RouteTable.Get(probe.getRef()));
+    assertEquals(policy, probe.receiveMessage().channels("chat/prod"));
+
+    table.tell(new RouteTable.SetChannels("chat/prod", null));
+    table.tell(new RouteTable.Get(probe.getRef()));
+    assertEquals(ChannelPolicy.NONE, probe.receiveMessage().channels("chat/prod"));
   }
 }

@@ -65,7 +65,7 @@ final class Wire {
   }
 
   /** One CRLF-ended line without its ending. */
-  private static String line(InputStream in) throws IOException {
+  static String line(InputStream in) throws IOException {
     StringBuilder line = new StringBuilder();
     for (int b = in.read(); b != '\n'; b = in.read()) {
       if (b < 0) {

@@ -39,6 +39,16 @@ public final class ChannelsModule {
       NodeSettings node,
       ActorRef<NodeLedger.Command> ledger,
       ClusterView view) {
+    return start(ctx, node, ledger, view, PUBLISH_RETENTION);
+  }
+
+  /** As above, with the retention of each app's {@code [channels]} for the apps' publishes. */
+  public static ChannelHub start(
+      ActorContext<?> ctx,
+      NodeSettings node,
+      ActorRef<NodeLedger.Command> ledger,
+      ClusterView view,
+      PublishEndpoint.Retentions retentions) {
     ActorSystem<?> system = ctx.getSystem();
     ChannelsSettings settings = ChannelsSettings.fromConfig(system.settings().config());
     var channels =
@@ -57,7 +67,7 @@ public final class ChannelsModule {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot prepare the channels' publish endpoint", e);
     }
-    var endpoint = new PublishEndpoint(system, hub, tokens, PUBLISH_RETENTION);
+    var endpoint = new PublishEndpoint(system, hub, tokens, retentions);
     Http.get(system)
         .newServerAt("127.0.0.1", tokens.port())
         .bind(endpoint::handle)

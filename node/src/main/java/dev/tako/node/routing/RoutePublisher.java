@@ -122,6 +122,7 @@ public final class RoutePublisher extends AbstractBehavior<RoutePublisher.Comman
             req != null && dir != null && dir.release().equals(change.release())
                 ? dir.dir()
                 : null));
+    routeTable.tell(new RouteTable.SetChannels(app.key(), ChannelPolicies.of(req)));
   }
 
   /** The deploy request of the changed release, or null when the ledger does not know it. */

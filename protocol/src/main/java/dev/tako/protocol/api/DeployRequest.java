@@ -1,6 +1,7 @@
 package dev.tako.protocol.api;
 
 import dev.tako.protocol.CborSerializable;
+import dev.tako.protocol.config.ChannelsConfig;
 import java.util.List;
 import java.util.Map;
 
@@ -21,6 +22,7 @@ import java.util.Map;
  * @param acmeDirectory the ACME directory URL with tls = "acme", else null
  * @param by who deployed, "user@host"
  * @param created ISO-8601 instant
+ * @param channels the app's {@code [channels]} (SPEC §13), or null when it has none
  */
 public record DeployRequest(
     String app,
@@ -41,13 +43,58 @@ public record DeployRequest(
     String acmeEmail,
     String acmeDirectory,
     String by,
-    String created)
+    String created,
+    ChannelsConfig channels)
     implements CborSerializable {
   public DeployRequest {
     start = List.copyOf(start);
     vars = Map.copyOf(vars);
     routes = List.copyOf(routes);
     servers = List.copyOf(servers);
+  }
+
+  /** Without {@code [channels]}. */
+  public DeployRequest(
+      String app,
+      String env,
+      String release,
+      String artifactSha256,
+      List<String> start,
+      String health,
+      int instances,
+      String idleTimeout,
+      String releaseCommand,
+      Map<String, String> vars,
+      List<String> routes,
+      List<String> servers,
+      String strategy,
+      String canary,
+      String tls,
+      String acmeEmail,
+      String acmeDirectory,
+      String by,
+      String created) {
+    this(
+        app,
+        env,
+        release,
+        artifactSha256,
+        start,
+        health,
+        instances,
+        idleTimeout,
+        releaseCommand,
+        vars,
+        routes,
+        servers,
+        strategy,
+        canary,
+        tls,
+        acmeEmail,
+        acmeDirectory,
+        by,
+        created,
+        null);
   }
 
   /** This request rolled out to other servers, in this order. */
@@ -65,7 +112,17 @@ public record DeployRequest(
     return copy(releaseCommand, servers, canary);
   }
 
+  /** This request with the app's {@code [channels]} (null: none). */
+  public DeployRequest withChannels(ChannelsConfig channels) {
+    return copy(releaseCommand, servers, canary, channels);
+  }
+
   private DeployRequest copy(String releaseCommand, List<String> servers, String canary) {
+    return copy(releaseCommand, servers, canary, channels);
+  }
+
+  private DeployRequest copy(
+      String releaseCommand, List<String> servers, String canary, ChannelsConfig channels) {
     return new DeployRequest(
         app,
         env,
@@ -85,6 +142,7 @@ public record DeployRequest(
         acmeEmail,
         acmeDirectory,
         by,
-        created);
+        created,
+        channels);
   }
 }

@@ -25,6 +25,7 @@ import java.util.stream.Collectors;
  * @param varsByEnv per-environment overrides ({@code [vars.ENV]} tables)
  * @param envs deploy environments in file order
  * @param file the file as the user named it; error messages show it as is
+ * @param channels the {@code [channels]} table (SPEC §13), or null when the file has none
  */
 public record AppConfig(
     String name,
@@ -40,7 +41,8 @@ public record AppConfig(
     Map<String, String> vars,
     Map<String, Map<String, String>> varsByEnv,
     Map<String, EnvConfig> envs,
-    Path file) {
+    Path file,
+    ChannelsConfig channels) {
 
   public static final String DEFAULT_HEALTH = "/";
   public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofMinutes(5);

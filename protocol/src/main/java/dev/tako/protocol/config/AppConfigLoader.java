@@ -47,8 +47,11 @@ public final class AppConfigLoader {
           "dev",
           "build",
           "vars",
+          "channels",
           "envs");
   static final List<String> BUILD_KEYS = List.of("run", "include", "exclude");
+  static final List<String> CHANNELS_KEYS =
+      List.of("public", "authorize", "retention", "retention_messages");
   static final List<String> ENV_KEYS =
       List.of("routes", "servers", "strategy", "tls", "acme_email", "acme_directory");
 
@@ -205,6 +208,7 @@ public final class AppConfigLoader {
     List<String> dev =
         c.strings(root, "dev", "", "dev = [\"node\", \"--watch\", \"server.js\"]", false);
     BuildConfig build = build(root, c);
+    ChannelsConfig channels = channels(root, c);
     Map<String, EnvConfig> envs = envs(root, c);
     Map<String, String> vars = new LinkedHashMap<>();
     Map<String, Map<String, String>> varsByEnv = new LinkedHashMap<>();
@@ -225,7 +229,8 @@ public final class AppConfigLoader {
         vars,
         varsByEnv,
         envs,
-        file);
+        file,
+        channels);
   }
 
   private static boolean isJavaScript(AppConfig.Runtime runtime) {
@@ -251,6 +256,67 @@ public final class AppConfigLoader {
       case JAVA -> "app.jar";
       default -> "server.js";
     };
+  }
+
+  /** {@code [channels]} (SPEC §13), or null when the file has none. */
+  private static ChannelsConfig channels(ObjectNode root, TomlChecks c) {
+    ObjectNode t = c.table(root, "channels", "", "[channels] public = [\"news\", \"room-*\"]");
+    if (t == null) {
+      return null;
+    }
+    c.unknownKeys(t, "channels", CHANNELS_KEYS);
+    List<String> patterns =
+        c.strings(t, "public", "channels", "public = [\"news\", \"room-*\"]", true);
+    patterns = patterns == null ? List.of() : patterns;
+    for (String p : patterns) {
+      if (!ChannelsConfig.PATTERN.matcher(p).matches()) {
+        c.add(
+            "channels.public",
+            quote(p),
+            quote(p) + " is not a channel name or pattern (" + ChannelsConfig.NAME_RULE + ")");
+      }
+    }
+    String authorize = c.string(t, "authorize", "channels", "authorize = \"/auth/channel\"");
+    if (authorize != null
+        && (!authorize.startsWith("/")
+            || !authorize
+                .chars()
+                .allMatch(ch -> ch > 0x20 && ch < 0x7f && ch != '?' && ch != '#'))) {
+      c.add(
+          "channels.authorize",
+          quote(authorize),
+          quote(authorize)
+              + " must be a path of the app starting with \"/\", without query"
+              + " (example: authorize = \"/auth/channel\")");
+      authorize = null;
+    }
+    String retention = c.string(t, "retention", "channels", "retention = \"10m\"");
+    if (retention != null) {
+      try {
+        Duration d = Durations.parse(retention);
+        if (d.isZero() || d.compareTo(ChannelsConfig.MAX_RETENTION) > 0) {
+          c.add(
+              "channels.retention",
+              quote(retention),
+              quote(retention) + " is out of range (accepted: more than 0, at most 168h)");
+        }
+      } catch (IllegalArgumentException e) {
+        c.add("channels.retention", quote(retention), e.getMessage());
+      }
+    }
+    int messages = ChannelsConfig.DEFAULT_RETENTION_MESSAGES;
+    Long n = c.integer(t, "retention_messages", "channels", "retention_messages = 1000");
+    if (n != null) {
+      if (n < 1 || n > ChannelsConfig.MAX_RETENTION_MESSAGES) {
+        c.add(
+            "channels.retention_messages",
+            String.valueOf(n),
+            n + " is out of range (accepted: an integer from 1 to 100000)");
+      } else {
+        messages = n.intValue();
+      }
+    }
+    return new ChannelsConfig(patterns, authorize, retention, messages);
   }
 
   private static BuildConfig build(ObjectNode root, TomlChecks c) {

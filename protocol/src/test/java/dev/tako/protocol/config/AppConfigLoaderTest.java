@@ -481,4 +481,64 @@ class AppConfigLoaderTest {
         "error: a.toml: name: bad one two",
         new ConfigError("a.toml", null, "name", "\"x\"", "bad\none\r\n two").render());
   }
+
+  @Test
+  void channelsTableWithDefaults() throws Exception {
+    AppConfig cfg =
+        AppConfigLoader.parse(
+            HEAD + "[channels]\npublic = [\"news\", \"room-*\"]\n" + VALID_ENV, FILE);
+    ChannelsConfig channels = cfg.channels();
+    assertEquals(List.of("news", "room-*"), channels.publicPatterns());
+    assertEquals(null, channels.authorize());
+    assertEquals("10m", channels.retention());
+    assertEquals(1000, channels.retentionMessages());
+    assertEquals(null, AppConfigLoader.parse(HEAD + VALID_ENV, FILE).channels());
+  }
+
+  @Test
+  void channelsTableWithEveryKey() throws Exception {
+    ChannelsConfig channels =
+        AppConfigLoader.parse(
+                HEAD
+                    + "[channels]\npublic = []\nauthorize = \"/auth/channel\"\n"
+                    + "retention = \"1h\"\nretention_messages = 50\n"
+                    + VALID_ENV,
+                FILE)
+            .channels();
+    assertEquals(new ChannelsConfig(List.of(), "/auth/channel", "1h", 50), channels);
+  }
+
+  @Test
+  void badChannelsValuesAreAllReported() {
+    List<ConfigError> errors =
+        errors(
+            HEAD
+                + "[channels]\npublic = [\"ok-*\", \"no spaces\", \"x/y\"]\n"
+                + "authorize = \"auth?x=1\"\nretention = \"forever\"\n"
+                + "retention_messages = 0\nhistory = 1\n"
+                + VALID_ENV);
+    assertError(errors, "channels.public", "\"no spaces\" is not a channel name or pattern");
+    assertError(errors, "channels.public", "\"x/y\"");
+    assertError(errors, "channels.authorize", "must be a path of the app starting with \"/\"");
+    assertError(errors, "channels.retention", "\"forever\" is not a duration");
+    assertError(errors, "channels.retention_messages", "0 is out of range", "1 to 100000");
+    assertError(errors, "channels.history", "unknown key \"history\"", "retention_messages");
+    assertEquals(6, errors.size(), errors.toString());
+  }
+
+  @Test
+  void channelsRetentionBounds() {
+    assertError(
+        errors(HEAD + "[channels]\nretention = \"0s\"\n" + VALID_ENV),
+        "channels.retention",
+        "out of range");
+    assertError(
+        errors(HEAD + "[channels]\nretention = \"169h\"\n" + VALID_ENV),
+        "channels.retention",
+        "at most 168h");
+    assertError(
+        errors(HEAD + "[channels]\npublic = \"news\"\n" + VALID_ENV),
+        "channels.public",
+        "expected");
+  }
 }

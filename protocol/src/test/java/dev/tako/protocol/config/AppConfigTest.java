@@ -29,7 +29,8 @@ class AppConfigTest {
         Map.of("A", "1", "B", "2"),
         Map.of("production", Map.of("B", "20", "C", "30")),
         envs,
-        Path.of("tako.toml"));
+        Path.of("tako.toml"),
+        null);
   }
 
   @Test
