@@ -231,11 +231,10 @@ class ChannelsIT {
       List<String> onFra = data(fra.nextUntil("healed"));
       assertEquals(onLa, onFra);
       assertTrue(onLa.contains("during"), onLa::toString);
-      // Known (reported to the cluster side): a publish fra answered 503 for after its own
-      // timeout may still be committed once the heal delivers the forward the network held.
+      // A publish fra answered 503 for is never published, not even once the heal delivers
+      // the forward the network held (the owner refuses a forward whose sender gave up).
       List<String> refusedButDelivered = refusedOnFra.stream().filter(onLa::contains).toList();
-      System.out.println("ChannelsIT: answered 503 on fra but delivered: " + refusedButDelivered);
-      System.out.println("ChannelsIT: after the heal, la and fra saw " + onLa);
+      assertEquals(List.of(), refusedButDelivered, () -> "after the heal la and fra saw " + onLa);
     }
   }
 

@@ -341,6 +341,10 @@ final class ChannelReplica extends AbstractBehavior<Command> {
   private Behavior<Command> onPublish(Publish m) {
     keep = m.keep();
     var peer = m.replyTo();
+    if (m.notAfter() != 0 && System.currentTimeMillis() > m.notAfter()) {
+      peer.tell(new Published(null, "the publish arrived after its sender gave up on it", 1));
+      return this;
+    }
     publish(
         m.data(),
         new Answer(
@@ -376,7 +380,14 @@ final class ChannelReplica extends AbstractBehavior<Command> {
     }
     AskPattern.<Command, Published>ask(
             ref,
-            replyTo -> new Publish(key, keep, data, replyTo),
+            // Half the wait for the way there; the other half leaves the owner time to store it.
+            replyTo ->
+                new Publish(
+                    key,
+                    keep,
+                    data,
+                    replyTo,
+                    System.currentTimeMillis() + settings.publishTimeout().toMillis() / 2),
             settings.publishTimeout(),
             ctx.getSystem().scheduler())
         .whenComplete(

@@ -86,8 +86,14 @@ public final class ChannelsNode extends AbstractBehavior<ChannelsNode.Command> {
 
   // ---- between nodes ----
 
-  /** A publish forwarded to the owner; answered once a majority stored it. */
-  public record Publish(String key, Keep keep, byte[] data, ActorRef<Published> replyTo)
+  /**
+   * A publish forwarded to the owner; answered once a majority stored it. {@code notAfter} (epoch
+   * milliseconds, 0 for none) is the last moment the owner may still take it: its sender answers
+   * 503 when its wait ends, so a forward the network held until after that (a partition that heals)
+   * must never be published.
+   */
+  public record Publish(
+      String key, Keep keep, byte[] data, ActorRef<Published> replyTo, long notAfter)
       implements ForChannel, CborSerializable {}
 
   /** The owner's answer: the id, or an error with the seconds to wait. */
