@@ -11,6 +11,8 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -51,6 +53,7 @@ public final class ChannelsModule {
       PublishEndpoint.Retentions retentions) {
     ActorSystem<?> system = ctx.getSystem();
     ChannelsSettings settings = ChannelsSettings.fromConfig(system.settings().config());
+    Set<String> open = ConcurrentHashMap.newKeySet();
     var channels =
         ctx.spawn(
             ChannelsNode.create(
@@ -58,9 +61,10 @@ public final class ChannelsModule {
                 PublishTokens.dir(node.home()).resolve("history"),
                 settings,
                 new LedgerEnvironments(system, ledger, Duration.ofSeconds(2), node.askTimeout()),
-                () -> new HashSet<>(view.upServers())),
+                () -> new HashSet<>(view.upServers()),
+                open),
             "channels");
-    ChannelHub hub = new ClusterChannelHub(channels, settings);
+    ChannelHub hub = new ClusterChannelHub(channels, settings, open);
     PublishTokens tokens;
     try {
       tokens = PublishTokens.start(node.home(), publishPort(node, settings));

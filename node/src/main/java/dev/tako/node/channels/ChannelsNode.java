@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -174,6 +175,7 @@ public final class ChannelsNode extends AbstractBehavior<ChannelsNode.Command> {
   private final Environments environments;
   private final Supplier<Set<String>> upServers;
   private final Map<String, ActorRef<Command>> replicas = new HashMap<>();
+  private final Set<String> open;
   private Map<String, ActorRef<Command>> refs = Map.of();
   private PeerView view;
 
@@ -187,12 +189,27 @@ public final class ChannelsNode extends AbstractBehavior<ChannelsNode.Command> {
       ChannelsSettings settings,
       Environments environments,
       Supplier<Set<String>> upServers) {
+    return create(self, dir, settings, environments, upServers, ConcurrentHashMap.newKeySet());
+  }
+
+  /**
+   * As above; {@code open} is kept equal to the keys of the channels this node holds, so {@link
+   * ClusterChannelHub} can refuse a subscription beyond {@code max-channels} before its answer
+   * starts (a 503, not a stream that ends at once).
+   */
+  public static Behavior<Command> create(
+      String self,
+      Path dir,
+      ChannelsSettings settings,
+      Environments environments,
+      Supplier<Set<String>> upServers,
+      Set<String> open) {
     return Behaviors.setup(
         ctx ->
             Behaviors.withTimers(
                 timers -> {
                   timers.startTimerWithFixedDelay(Tick.INSTANCE, settings.heartbeat());
-                  return new ChannelsNode(ctx, self, dir, settings, environments, upServers);
+                  return new ChannelsNode(ctx, self, dir, settings, environments, upServers, open);
                 }));
   }
 
@@ -202,8 +219,10 @@ public final class ChannelsNode extends AbstractBehavior<ChannelsNode.Command> {
       Path dir,
       ChannelsSettings settings,
       Environments environments,
-      Supplier<Set<String>> upServers) {
+      Supplier<Set<String>> upServers,
+      Set<String> open) {
     super(ctx);
+    this.open = open;
     this.ctx = ctx;
     this.self = self;
     this.dir = dir;
@@ -254,6 +273,7 @@ public final class ChannelsNode extends AbstractBehavior<ChannelsNode.Command> {
                   view),
               "c-" + URLEncoder.encode(msg.key(), StandardCharsets.UTF_8));
       replicas.put(msg.key(), replica);
+      open.add(msg.key());
     }
     replica.tell(msg);
     return this;

@@ -7,6 +7,7 @@ import dev.tako.proxy.channels.ChannelRetention;
 import dev.tako.proxy.channels.ChannelSink;
 import dev.tako.proxy.channels.ChannelSubscription;
 import dev.tako.proxy.channels.ChannelUnavailableException;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
@@ -22,17 +23,34 @@ import org.apache.pekko.actor.typed.ActorRef;
 public final class ClusterChannelHub implements ChannelHub {
   private final ActorRef<ChannelsNode.Command> node;
   private final ChannelsSettings settings;
+  private final Set<String> open;
   private final AtomicLong subscriptions = new AtomicLong();
 
   public ClusterChannelHub(ActorRef<ChannelsNode.Command> node, ChannelsSettings settings) {
+    this(node, settings, Set.of());
+  }
+
+  /**
+   * @param open the channels {@code node} holds (see {@link ChannelsNode#create})
+   */
+  public ClusterChannelHub(
+      ActorRef<ChannelsNode.Command> node, ChannelsSettings settings, Set<String> open) {
     this.node = node;
     this.settings = settings;
+    this.open = open;
   }
 
   @Override
   public ChannelSubscription subscribe(
       ChannelKey key, ChannelRetention retention, String since, ChannelSink sink) {
     String k = ChannelKeys.of(key);
+    if (!open.contains(k) && open.size() >= settings.maxChannels()) {
+      throw new ChannelUnavailableException(
+          "this server serves its maximum of "
+              + settings.maxChannels()
+              + " channels (tako.channels.max-channels in node.conf)",
+          settings.retryAfterSeconds());
+    }
     long id = subscriptions.incrementAndGet();
     node.tell(new ChannelsNode.Subscribe(k, Keep.of(retention), since, sink, id));
     return () -> node.tell(new ChannelsNode.Unsubscribe(k, id));

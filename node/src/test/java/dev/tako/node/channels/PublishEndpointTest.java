@@ -1,12 +1,15 @@
 package dev.tako.node.channels;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
 import dev.tako.node.cluster.ClusterView;
 import dev.tako.proxy.channels.ChannelKey;
 import dev.tako.proxy.channels.ChannelRetention;
+import dev.tako.proxy.channels.ChannelSink;
+import dev.tako.proxy.channels.ChannelUnavailableException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -75,9 +78,10 @@ class PublishEndpointTest {
                 home.resolve("history"),
                 settings,
                 (app, env) -> List.of("solo"),
-                () -> new HashSet<>(view.upServers())),
+                () -> new HashSet<>(view.upServers()),
+                open),
             "channels");
-    hub = new ClusterChannelHub(node, settings);
+    hub = new ClusterChannelHub(node, settings, open);
     tokens = PublishTokens.start(home, 0);
     var binding =
         Http.get(system)
@@ -91,6 +95,7 @@ class PublishEndpointTest {
   }
 
   private int port;
+  private final java.util.Set<String> open = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   @AfterAll
   void stop() {
@@ -153,6 +158,35 @@ class PublishEndpointTest {
     assertEquals(503, last.statusCode(), last.body());
     assertTrue(last.headers().firstValue("Retry-After").isPresent());
     assertTrue(last.body().contains("max-channels"), last.body());
+
+    // A visitor's subscription beyond the limit is refused before its answer starts (a 503 at
+    // the proxy); one to a channel the node holds is not.
+    ChannelSink sink =
+        new ChannelSink() {
+          @Override
+          public void onMessage(String id, byte[] data) {}
+
+          @Override
+          public void onReset() {}
+
+          @Override
+          public void onClosed(String reason) {}
+        };
+    ChannelUnavailableException refused =
+        assertThrows(
+            ChannelUnavailableException.class,
+            () ->
+                hub.subscribe(
+                    new ChannelKey("limits", "prod", "l9"), ChannelRetention.DEFAULT, null, sink));
+    assertTrue(refused.getMessage().contains("max-channels"), refused.getMessage());
+    String held = open.iterator().next();
+    ChannelKeys.Parsed parsed = ChannelKeys.parse(held);
+    hub.subscribe(
+            new ChannelKey(parsed.app(), parsed.env(), parsed.channel()),
+            ChannelRetention.DEFAULT,
+            null,
+            sink)
+        .cancel();
   }
 
   @Test
