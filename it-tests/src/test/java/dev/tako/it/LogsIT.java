@@ -280,14 +280,19 @@ class LogsIT {
             Duration.ofSeconds(30));
     assertEquals(200, r.statusCode(), r::body);
     assertTrue(r.body().startsWith("hi|nyc|"), r.body());
-    JsonNode status = tako.run(app, "status", "--json").json();
-    for (JsonNode s : status.get("apps").get(0).get("servers")) {
-      if (s.get("server").asText().equals("nyc")) {
-        long pid = s.get("instances").get(0).get("pid").asLong();
-        assertNotEquals(oldAppPid, pid);
-        assertTrue(alive(pid));
-      }
-    }
+    // The cluster's status shows nyc's new instance once the restarted node is back in its view
+    // (until then nyc's entry is its last known state).
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .ignoreExceptions()
+        .untilAsserted(
+            () -> {
+              JsonNode status = tako.run(app, "status", "--json").json();
+              JsonNode nyc = StatusJson.serverEntry(status, "logger", "nyc");
+              long pid = nyc.get("instances").get(0).get("pid").asLong();
+              assertNotEquals(oldAppPid, pid, status::toString);
+              assertTrue(alive(pid));
+            });
     tail.destroy();
     assertTrue(tail.waitFor(10, TimeUnit.SECONDS));
   }

@@ -58,8 +58,13 @@ class SshAgentIT {
     }
   }
 
+  /**
+   * Tako with another agent; without the connection keeper, whose kept login would answer for any
+   * agent: each command here must log in with its own agent's keys.
+   */
   private static TakoCli withAgent(String socket) {
-    return new TakoCli(tako.home, Map.of("SSH_AUTH_SOCK", tmp.resolve(socket).toString()));
+    return new TakoCli(
+        tako.home, Map.of("SSH_AUTH_SOCK", tmp.resolve(socket).toString(), "TAKO_KEEPER", "off"));
   }
 
   @Test
