@@ -135,7 +135,8 @@ class RegionDrillsIT {
       throws Exception {
     awaitAllUp();
     Path v3 = Apps.write(tmp.resolve("drill-v3"), "drill", "v3", "", REGIONS);
-    TakoCli.Result base = tako.run(v3, "deploy", "--json");
+    // fra, back from the first drill, may still be catching up to v2 under the deploy lock.
+    TakoCli.Result base = tako.run(v3, Duration.ofMinutes(3), "deploy", "--wait", "--json");
     assertEquals(0, base.exit(), base::toString);
     String r3 = base.json().get("release").asText();
 
