@@ -74,8 +74,31 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
     INSTANCE
   }
 
-  /** After a node restart: run {@code spec} as the current release directly. */
-  public record Restore(ReleaseSpec spec, int instances) implements Command {}
+  /**
+   * After a node restart: run {@code spec} as the current release directly, adopting the processes
+   * of {@code adopt} (instances of that release a previous node process left running) up to the
+   * desired count (with 0 desired, one as a woken instance); extra ones are stopped, fresh
+   * instances make up the rest.
+   */
+  public record Restore(ReleaseSpec spec, int instances, List<Adoptable> adopt)
+      implements Command {
+    public Restore {
+      adopt = List.copyOf(adopt);
+    }
+
+    /** Nothing to adopt. */
+    public Restore(ReleaseSpec spec, int instances) {
+      this(spec, instances, List.of());
+    }
+  }
+
+  /**
+   * The node process is about to be replaced (an upgrade handover): every instance of the current
+   * release lets go of its process without signalling it (it keeps running, its run files and
+   * FIFOs stay, for the next node process to adopt); the candidate's and retiring instances are
+   * stopped. Replies once all that is done, then the supervisor stops.
+   */
+  public record Detach(ActorRef<Done> replyTo) implements Command {}
 
   /** Stop every instance; replies when every process is gone, then the supervisor stops. */
   public record StopAll(ActorRef<Done> replyTo) implements Command {}
@@ -194,6 +217,12 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
   private final Scaling scaling;
   private EndpointsChanged published;
 
+  /**
+   * After {@link Detach}: the endpoints stay as last published (the detached processes keep serving
+   * until the next node process takes over).
+   */
+  private boolean detached;
+
   public static Behavior<Command> create(
       String app, String env, SupervisorSettings settings, ActorRef<EndpointsChanged> listener) {
     return create(app, env, settings, listener, InFlight.NONE);
@@ -247,6 +276,7 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
         .onMessage(Restore.class, this::onRestore)
         .onMessage(StopAll.class, this::onStopAll)
         .onMessage(Retire.class, this::onRetire)
+        .onMessage(Detach.class, this::onDetach)
         .onMessage(GetStatus.class, this::onGetStatus)
         .onMessage(FromInstance.class, this::onInstanceEvent)
         .onMessage(InstanceGone.class, this::onInstanceGone)
@@ -300,7 +330,7 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
   }
 
   private Behavior<Command> onRestore(Restore msg) {
-    scaling.restore(msg.spec(), msg.instances());
+    scaling.restore(msg.spec(), msg.instances(), msg.adopt());
     publish();
     return this;
   }
@@ -332,6 +362,23 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
     return stopWhenEmpty();
   }
 
+  private Behavior<Command> onDetach(Detach msg) {
+    getContext().getLog().info("{}/{}: detaching from its processes", app, env);
+    scaling.stopAll();
+    deploys.failIfAny("the node is being replaced");
+    for (Slot s : slots.all()) {
+      if (s.is(Role.CURRENT)) {
+        slots.detach(s);
+      } else {
+        slots.retire(s, false);
+        slots.sendStop(s); // also those already draining
+      }
+    }
+    slots.awaitGone(slots.ids(), msg.replyTo());
+    detached = true;
+    return stopWhenEmpty();
+  }
+
   private Behavior<Command> onGetStatus(GetStatus msg) {
     msg.replyTo().tell(new AppStatus(scaling.release(), scaling.desired(), slots.statuses()));
     return this;
@@ -346,7 +393,7 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
       return this;
     }
     if (event instanceof Instance.Started e) {
-      s.started(e.pid(), e.port(), Instant.now());
+      s.started(e.pid(), e.port(), e.startedAt());
     } else if (event instanceof Instance.Ready) {
       onReady(s);
     } else if (event instanceof Instance.Unhealthy e) {
@@ -465,6 +512,9 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
 
   /** Tells the listener when the routable endpoints of the current release changed. */
   private void publish() {
+    if (detached) {
+      return;
+    }
     EndpointsChanged now =
         new EndpointsChanged(
             app,

@@ -2,6 +2,7 @@ package dev.tako.supervisor;
 
 import dev.tako.protocol.ports.InstancePorts;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -21,9 +22,19 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
 /**
  * One OS process of one release. Owns the process from start to exit: picks a loopback port, starts
- * the command (see {@link ProcessLaunch}), writes the pid file, probes health while starting (first
- * 2xx, then the stability window) and afterwards, and stops it (SIGTERM to it and its descendants,
- * SIGKILL after the grace time).
+ * the command (see {@link ProcessLaunch}) with its output going through FIFOs it drains into the log
+ * files ({@link LogPump}), writes the pid file and the {@link RunFile}, probes health while starting
+ * (first 2xx, then the stability window) and afterwards, and stops it (SIGTERM to it and its
+ * descendants, SIGKILL after the grace time).
+ *
+ * <p>{@link #adopt} takes over a process a previous node process left running instead (an upgrade
+ * handover or a crash of the node): it drains the process's FIFOs again, reports {@link Started}
+ * with the process's own pid, port and start time, and {@link Ready} at its first healthy probe (it
+ * was serving, so no stability window); a process not healthy within the start timeout is stopped
+ * and reported as {@link StartFailed}. Such a process is no child of this JVM: its exit code is
+ * unknown (null, or -1 in {@link Exited}). {@link Detach} lets go of the process without signalling
+ * it (the node process is about to be replaced): the actor stops, the process, its run files and
+ * FIFOs stay, the pumps keep draining until this JVM exits.
  *
  * <p>It reports to its parent: {@link Started}, then {@link Ready}, {@link Unhealthy}/{@link
  * Healthy}/{@link NeedsReplacement} while running, and exactly one terminal event: {@link
@@ -48,12 +59,28 @@ public final class Instance {
     INSTANCE
   }
 
+  /**
+   * The node process is about to be replaced: forget a started process without signalling it and
+   * stop (no terminal event). One not started yet is stopped as after {@link Stop}; one already
+   * stopping finishes as it would.
+   */
+  public enum Detach implements Command {
+    INSTANCE
+  }
+
   /** What an instance reports to its parent. */
   public sealed interface Event {
     String id();
   }
 
-  public record Started(String id, long pid, int port) implements Event {}
+  /**
+   * The process runs: its pid and port, and when it started (an adopted one's own start time).
+   */
+  public record Started(String id, long pid, int port, Instant startedAt) implements Event {
+    public Started(String id, long pid, int port) {
+      this(id, pid, port, Instant.now());
+    }
+  }
 
   public record Ready(String id) implements Event {}
 
@@ -70,11 +97,28 @@ public final class Instance {
 
   public record Stopped(String id, Integer exitCode) implements Event {}
 
-  private record Launched(Process process, int port, List<LogPump> pumps) implements Command {}
+  /**
+   * The process runs (launched or adopted); {@code exit} completes with its exit code (null when
+   * unknown: not a child); {@code failure}: stop it at once and report this as a failed start.
+   */
+  private record Launched(
+      ProcessHandle handle,
+      CompletableFuture<Integer> exit,
+      int port,
+      Instant startedAt,
+      List<LogPump> pumps,
+      String failure)
+      implements Command {}
 
   private record LaunchFailed(String reason) implements Command {}
 
-  private record ProcessExited(int exitCode) implements Command {}
+  /** The process is gone; {@code exitCode} null when unknown. */
+  private record ProcessExited(Integer exitCode) implements Command {}
+
+  /** An adopted process is no child: while it stops, its exit is polled here, not by the JDK. */
+  private enum ExitPoll implements Command {
+    INSTANCE
+  }
 
   private enum ProbeTick implements Command {
     INSTANCE
@@ -100,6 +144,10 @@ public final class Instance {
   private static final String START = "start-timeout";
   private static final String STABLE = "stability";
   private static final String KILL = "kill";
+  private static final String EXIT_POLL = "exit-poll";
+
+  /** How often the exit of a stopping adopted process is checked. */
+  static final Duration EXIT_POLL_INTERVAL = Duration.ofMillis(50);
 
   private final ActorContext<Command> context;
   private final TimerScheduler<Command> timers;
@@ -111,7 +159,10 @@ public final class Instance {
   private final InstanceFiles files;
   private final Executor blocking;
   private final Duration schedulerTick;
-  private Process process; // set once launched; read by PostStop to never leave a process behind
+  private final Adoptable adopting; // null when it launches its process
+  // Set once launched or adopted, null again after Detach; read by PostStop to never leave a
+  // process behind.
+  private ProcessHandle process;
   private List<LogPump> pumps = List.of();
 
   public static Behavior<Command> create(
@@ -124,7 +175,34 @@ public final class Instance {
         context ->
             Behaviors.withTimers(
                 timers ->
-                    new Instance(context, timers, id, spec, settings, probe, parent).launch()));
+                    new Instance(context, timers, id, spec, settings, probe, parent, null)
+                        .launch()));
+  }
+
+  /**
+   * Takes over the process {@code adoptable} (of {@code spec}'s release, instance {@code
+   * adoptable.id()}) a previous node process left running, see the class comment.
+   */
+  public static Behavior<Command> adopt(
+      ReleaseSpec spec,
+      SupervisorSettings settings,
+      HealthProbe probe,
+      ActorRef<Event> parent,
+      Adoptable adoptable) {
+    return Behaviors.setup(
+        context ->
+            Behaviors.withTimers(
+                timers ->
+                    new Instance(
+                            context,
+                            timers,
+                            adoptable.id(),
+                            spec,
+                            settings,
+                            probe,
+                            parent,
+                            adoptable)
+                        .adoptProcess()));
   }
 
   /**
@@ -158,8 +236,10 @@ public final class Instance {
       ReleaseSpec spec,
       SupervisorSettings settings,
       HealthProbe probe,
-      ActorRef<Event> parent) {
+      ActorRef<Event> parent,
+      Adoptable adopting) {
     this.context = context;
+    this.adopting = adopting;
     this.timers = timers;
     this.id = id;
     this.spec = spec;
@@ -178,22 +258,74 @@ public final class Instance {
         CompletableFuture.supplyAsync(
             () -> {
               try {
-                files.createDirectories();
-                int port = InstancePorts.next(settings.instancePorts());
-                Process p = ProcessLaunch.builder(spec, id, port, nodeEnv).start();
-                List<LogPump> pumps = files.startPumps(p);
-                try {
-                  files.writePid(p.pid());
-                } catch (java.io.IOException e) {
-                  p.destroyForcibly();
-                  throw e;
-                }
-                return new Launched(p, port, pumps);
+                return start(nodeEnv);
               } catch (java.io.IOException e) {
                 throw new java.util.concurrent.CompletionException(e);
               }
             },
             blocking);
+    return await(launched);
+  }
+
+  /**
+   * Blocking: the FIFOs and their pumps first (the app's first line is never lost), then the
+   * process, then its pid and run files. Whatever fails undoes what was done.
+   */
+  private Launched start(Map<String, String> nodeEnv) throws java.io.IOException {
+    files.createDirectories();
+    int port = InstancePorts.next(settings.instancePorts());
+    ProcessBuilder builder = ProcessLaunch.builder(spec, id, port, nodeEnv);
+    ProcessLaunch.requireProgram(ProcessLaunch.command(spec), builder.environment());
+    files.createFifos();
+    List<LogPump> started = List.of();
+    Process p = null;
+    try {
+      started = files.startPumps();
+      Instant startedAt = Instant.now();
+      p = builder.start();
+      files.writeRunFile(p.pid(), port, startedAt);
+      files.writePid(p.pid());
+      return new Launched(
+          p.toHandle(), p.onExit().thenApply(Process::exitValue), port, startedAt, started, null);
+    } catch (java.io.IOException | RuntimeException e) {
+      if (p != null) {
+        p.destroyForcibly();
+      }
+      started.forEach(LogPump::stop);
+      files.deleteRunFiles();
+      throw e;
+    }
+  }
+
+  /**
+   * Blocking: finds the process and drains its FIFOs again. A process that is gone is a failed
+   * start; one whose FIFOs cannot be opened is stopped (its output could not go anywhere).
+   */
+  private Behavior<Command> adoptProcess() {
+    Adoptable a = adopting;
+    CompletableFuture<Launched> adopted =
+        CompletableFuture.supplyAsync(
+            () -> {
+              ProcessHandle h =
+                  ProcessHandle.of(a.pid())
+                      .filter(ProcessHandle::isAlive)
+                      .orElseThrow(
+                          () ->
+                              new IllegalStateException(
+                                  "the process " + a.pid() + " to adopt is gone"));
+              CompletableFuture<Integer> exit = h.onExit().thenApply(gone -> null);
+              try {
+                return new Launched(h, exit, a.port(), a.startedAt(), files.startPumps(), null);
+              } catch (java.io.IOException e) {
+                String failure = "cannot read the output of process " + a.pid() + ": " + e;
+                return new Launched(h, exit, a.port(), a.startedAt(), List.of(), failure);
+              }
+            },
+            blocking);
+    return await(adopted);
+  }
+
+  private Behavior<Command> await(CompletableFuture<Launched> launched) {
     context.pipeToSelf(
         launched,
         (ok, error) -> {
@@ -201,6 +333,9 @@ public final class Instance {
             return ok;
           }
           Throwable cause = error.getCause() != null ? error.getCause() : error;
+          if (adopting != null) {
+            return new LaunchFailed(cause.getMessage());
+          }
           return new LaunchFailed(
               "cannot start " + spec.command().get(0) + ": " + cause.getMessage());
         });
@@ -217,14 +352,15 @@ public final class Instance {
         .onMessage(
             Launched.class,
             msg -> {
-              process = msg.process();
+              process = msg.handle();
               pumps = msg.pumps();
-              context.pipeToSelf(
-                  process.onExit(),
-                  (p, error) -> new ProcessExited(p != null ? p.exitValue() : -1));
-              parent.tell(new Started(id, process.pid(), msg.port()));
+              context.pipeToSelf(msg.exit(), (code, error) -> new ProcessExited(code));
+              parent.tell(new Started(id, process.pid(), msg.port(), msg.startedAt()));
               if (pending != null) {
                 return stopping(pending);
+              }
+              if (msg.failure() != null) {
+                return stopping((code, tail) -> new StartFailed(id, msg.failure(), null, tail));
               }
               timers.startSingleTimer(PROBE, ProbeTick.INSTANCE, Duration.ZERO);
               return starting(msg.port(), false, "no probe answered yet");
@@ -236,6 +372,7 @@ public final class Instance {
               return finish(tail -> new StartFailed(id, msg.reason(), null, List.of()));
             })
         .onMessageEquals(Stop.INSTANCE, () -> launching(this::stopped))
+        .onMessageEquals(Detach.INSTANCE, () -> launching(this::stopped))
         .onMessageEquals(
             StartTimedOut.INSTANCE,
             () ->
@@ -256,6 +393,11 @@ public final class Instance {
             msg -> {
               HealthProbe.Outcome outcome = msg.outcome();
               probeAfter(settings.startingProbeInterval());
+              if (outcome.healthy() && adopting != null) {
+                timers.cancel(START); // it was serving already: no stability window
+                parent.tell(new Ready(id));
+                return running(port, HealthTracker.of(settings));
+              }
               if (outcome.healthy()) {
                 if (!stabilizing) {
                   timers.startSingleTimer(
@@ -299,10 +441,13 @@ public final class Instance {
             ProcessExited.class,
             msg -> {
               timers.cancelAll();
-              String reason = "exited with code " + msg.exitCode() + " before it was ready";
+              String reason =
+                  (msg.exitCode() == null ? "exited" : "exited with code " + msg.exitCode())
+                      + " before it was ready";
               return finish(tail -> new StartFailed(id, reason, msg.exitCode(), tail));
             })
         .onMessageEquals(Stop.INSTANCE, () -> stopping(this::stopped))
+        .onMessageEquals(Detach.INSTANCE, this::detach)
         .onSignal(PostStop.class, signal -> killOnPostStop())
         .build();
   }
@@ -332,9 +477,11 @@ public final class Instance {
             ProcessExited.class,
             msg -> {
               timers.cancelAll();
-              return finish(tail -> new Exited(id, msg.exitCode(), tail));
+              int code = msg.exitCode() == null ? -1 : msg.exitCode();
+              return finish(tail -> new Exited(id, code, tail));
             })
         .onMessageEquals(Stop.INSTANCE, () -> stopping(this::stopped))
+        .onMessageEquals(Detach.INSTANCE, this::detach)
         .onSignal(PostStop.class, signal -> killOnPostStop())
         .build();
   }
@@ -345,10 +492,21 @@ public final class Instance {
    */
   private Behavior<Command> stopping(BiFunction<Integer, List<String>, Event> terminal) {
     timers.cancelAll();
-    Process p = process;
+    ProcessHandle p = process;
     offThread(() -> signalTree(p, false));
     timers.startSingleTimer(KILL, KillTimedOut.INSTANCE, settings.termGrace());
+    if (adopting != null) {
+      timers.startTimerWithFixedDelay(EXIT_POLL, ExitPoll.INSTANCE, EXIT_POLL_INTERVAL);
+    }
     return Behaviors.receive(Command.class)
+        .onMessageEquals(
+            ExitPoll.INSTANCE,
+            () -> {
+              if (!p.isAlive()) {
+                context.getSelf().tell(new ProcessExited(null));
+              }
+              return Behaviors.same();
+            })
         .onMessage(
             ProcessExited.class,
             msg -> {
@@ -380,15 +538,16 @@ public final class Instance {
    */
   private Behavior<Command> finish(Function<List<String>, Event> event, boolean killDescendants) {
     List<LogPump> draining = pumps;
-    Process exited = process;
+    ProcessHandle exited = process;
     context.pipeToSelf(
         CompletableFuture.supplyAsync(
             () -> {
-              if (killDescendants) {
+              if (killDescendants && exited != null) {
                 exited.descendants().forEach(ProcessHandle::destroyForcibly);
               }
-              files.deletePid();
+              draining.forEach(LogPump::stop);
               draining.forEach(p -> p.await(PUMP_DRAIN));
+              files.deleteRunFiles();
               return files.errTail(STDERR_LINES);
             },
             blocking),
@@ -415,8 +574,18 @@ public final class Instance {
     return Behaviors.same();
   }
 
+  /** Lets go of the process: no signal, its files stay, the pumps drain until the JVM exits. */
+  private Behavior<Command> detach() {
+    timers.cancelAll();
+    context
+        .getLog()
+        .info("instance {} of {}: detached from process {}", id, spec.app(), process.pid());
+    process = null;
+    return Behaviors.stopped();
+  }
+
   private Behavior<Command> killOnPostStop() {
-    Process p = process;
+    ProcessHandle p = process;
     if (p != null && p.isAlive()) {
       offThread(() -> signalTree(p, true));
     }
@@ -428,7 +597,7 @@ public final class Instance {
    * descendants first, as they cannot be found once their parent is gone. Blocking (listing the
    * descendants walks /proc): call it through {@link #offThread}.
    */
-  private static void signalTree(Process p, boolean forcibly) {
+  private static void signalTree(ProcessHandle p, boolean forcibly) {
     if (forcibly) {
       p.descendants().forEach(ProcessHandle::destroyForcibly);
       p.destroyForcibly();

@@ -4,15 +4,22 @@ import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The files of one instance: {@code logsDir/<app>-<id>.out.log} and {@code .err.log} (appended to
  * across restarts of the same instance id, lines in {@link LogFormat}, each rotated once to {@code
- * .1} at {@link LogPump#MAX_BYTES}) and {@code runDir/<id>.pid}. Blocking I/O: call off the actor
- * threads. Reading a missing log yields no lines rather than an error.
+ * .1} at {@link LogPump#MAX_BYTES}), and while its process runs {@code runDir/<id>.pid}, the {@link
+ * RunFile} {@code runDir/<id>.json} and the FIFOs its stdout and stderr go through, {@code
+ * runDir/<id>.out.fifo} and {@code .err.fifo} (mode 0600; they outlive the node process, see {@link
+ * LogPump}). Blocking I/O: call off the actor threads. Reading a missing log yields no lines rather
+ * than an error.
  */
 public record InstanceFiles(ReleaseSpec spec, String instanceId) {
 
@@ -31,6 +38,18 @@ public record InstanceFiles(ReleaseSpec spec, String instanceId) {
     return spec.runDir().resolve(instanceId + ".pid");
   }
 
+  public Path runFile() {
+    return spec.runDir().resolve(instanceId + ".json");
+  }
+
+  public Path outFifo() {
+    return spec.runDir().resolve(instanceId + ".out.fifo");
+  }
+
+  public Path errFifo() {
+    return spec.runDir().resolve(instanceId + ".err.fifo");
+  }
+
   public void createDirectories() throws IOException {
     Files.createDirectories(spec.logsDir());
     Files.createDirectories(spec.runDir());
@@ -40,23 +59,81 @@ public record InstanceFiles(ReleaseSpec spec, String instanceId) {
     Files.writeString(pidFile(), pid + "\n", StandardCharsets.UTF_8);
   }
 
-  public void deletePid() {
-    try {
-      Files.deleteIfExists(pidFile());
-    } catch (IOException e) {
-      // A stale pid file is harmless: the node checks the process before trusting it.
+  public void writeRunFile(long pid, int port, Instant startedAt) throws IOException {
+    new RunFile(spec.app(), spec.env(), spec.release(), pid, port, startedAt).write(runFile());
+  }
+
+  /** Deletes the pid file, the run file and the FIFOs: the instance's process is gone. */
+  public void deleteRunFiles() {
+    deleteRunFiles(spec.runDir(), instanceId);
+  }
+
+  /** Deletes what {@code runDir} holds of instance {@code id} while its process runs. */
+  public static void deleteRunFiles(Path runDir, String id) {
+    for (String suffix : List.of(".pid", ".json", ".json.tmp", ".out.fifo", ".err.fifo")) {
+      try {
+        Files.deleteIfExists(runDir.resolve(id + suffix));
+      } catch (IOException e) {
+        // A stale file is harmless: the node checks the process before trusting it.
+      }
     }
   }
 
   /**
-   * Starts draining the process's stdout and stderr into the instance's log files (see {@link
-   * LogPump}); the pumps end when the pipes close.
+   * Creates the two FIFOs afresh (any left from an earlier process of the same id go first). The
+   * JDK cannot make a FIFO, so this runs {@code mkfifo -m 600}, once for both.
    */
-  public List<LogPump> startPumps(Process process) {
+  public void createFifos() throws IOException {
+    Files.deleteIfExists(outFifo());
+    Files.deleteIfExists(errFifo());
+    Process mkfifo =
+        new ProcessBuilder("mkfifo", "-m", "600", outFifo().toString(), errFifo().toString())
+            .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+            .redirectErrorStream(true)
+            .start();
+    try {
+      if (!mkfifo.waitFor(10, TimeUnit.SECONDS)) {
+        mkfifo.destroyForcibly();
+        throw new IOException("mkfifo did not finish");
+      }
+    } catch (InterruptedException e) {
+      mkfifo.destroyForcibly();
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while creating the output FIFOs", e);
+    }
+    if (mkfifo.exitValue() != 0 || !Files.exists(outFifo()) || !Files.exists(errFifo())) {
+      throw new IOException("cannot create the output FIFOs in " + spec.runDir());
+    }
+  }
+
+  /** Whether both FIFOs exist (and are no regular files or directories). */
+  public static boolean fifosPresent(Path runDir, String id) {
+    return isFifo(runDir.resolve(id + ".out.fifo")) && isFifo(runDir.resolve(id + ".err.fifo"));
+  }
+
+  private static boolean isFifo(Path p) {
+    try {
+      return Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).isOther();
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /**
+   * Opens both FIFOs read-write and starts draining them into the instance's log files (see {@link
+   * LogPump}); they run until {@link LogPump#stop}.
+   */
+  public List<LogPump> startPumps() throws IOException {
     String name = "log-" + spec.app() + "-" + instanceId;
-    return List.of(
-        LogPump.start(process.getInputStream(), outLog(), LogPump.MAX_BYTES, name + "-out"),
-        LogPump.start(process.getErrorStream(), errLog(), LogPump.MAX_BYTES, name + "-err"));
+    LogPump out = LogPump.fromFifo(outFifo(), outLog(), LogPump.MAX_BYTES, name + "-out");
+    try {
+      return List.of(
+          out, LogPump.fromFifo(errFifo(), errLog(), LogPump.MAX_BYTES, name + "-err"));
+    } catch (IOException e) {
+      out.stop();
+      throw e;
+    }
   }
 
   /**

@@ -118,8 +118,13 @@ final class Scaling {
     }
   }
 
-  /** After a node restart: {@code spec} is current (another current release drains). */
-  void restore(ReleaseSpec spec, int instances) {
+  /**
+   * After a node restart: {@code spec} is current (another current release drains). The processes
+   * of {@code adopt} (of this release, left running by the previous node process) are taken over
+   * up to the desired count, with 0 desired one of them as a woken instance (stopped once idle);
+   * the others are stopped. Fresh instances make up the rest.
+   */
+  void restore(ReleaseSpec spec, int instances, List<Adoptable> adopt) {
     if (stopping) {
       return;
     }
@@ -131,6 +136,27 @@ final class Scaling {
     }
     desired = Math.max(0, instances);
     awake = false;
+    int wanted = Math.max(1, desired);
+    int running = slots.withRole(Role.CURRENT).size();
+    for (Adoptable a : adopt) {
+      Slot s = slots.adopt(current, Role.CURRENT, desired == 0, a);
+      if (s == null) {
+        continue; // one of ours already
+      }
+      if (running < wanted) {
+        running++;
+        awake = desired == 0;
+        log.info("{}: adopting process {} (instance {}) of {}", app, a.pid(), a.id(), spec.release());
+      } else {
+        log.info(
+            "{}: stopping process {} (instance {}): {} instance(s) wanted",
+            app,
+            a.pid(),
+            a.id(),
+            desired);
+        slots.retire(s, false);
+      }
+    }
     reconcile();
   }
 

@@ -29,6 +29,7 @@ final class Slot {
   private final ReleaseSpec spec;
   private final boolean wasCandidate;
   private final boolean coldStart;
+  private Adoptable adoption; // a process to adopt instead of launching one, taken by the next spawn
   private Role role;
   private InstanceState state = InstanceState.STARTING;
 
@@ -161,10 +162,22 @@ final class Slot {
     restarts++;
   }
 
-  void started(long pid, int port, Instant now) {
+  /** Its first instance adopts {@code process} instead of launching one. */
+  void adopt(Adoptable process) {
+    adoption = process;
+  }
+
+  /** The process to adopt, once: later instances of the slot launch their own. */
+  Adoptable takeAdoption() {
+    Adoptable a = adoption;
+    adoption = null;
+    return a;
+  }
+
+  void started(long pid, int port, Instant startedAt) {
     this.pid = pid;
     this.port = port;
-    this.startedAt = now;
+    this.startedAt = startedAt;
   }
 
   void becameReady(Instant now, long nanos) {
@@ -246,6 +259,16 @@ final class Slot {
 
   void promoted() {
     role = Role.CURRENT;
+  }
+
+  /**
+   * Its instance let go of its process (the node process is being replaced): out of service, and
+   * forgotten once the instance actor is gone.
+   */
+  void detached() {
+    role = Role.RETIRING;
+    ready = false;
+    healthy = false;
   }
 
   /**

@@ -103,17 +103,33 @@ final class Slots {
     spawn(s);
   }
 
+  /**
+   * A new slot with the id of {@code process}, a process of {@code spec} a previous node process
+   * left running, whose instance adopts it (see {@link Instance#adopt}).
+   *
+   * @return the slot, or null when a slot of that id exists already
+   */
+  Slot adopt(ReleaseSpec spec, Role role, boolean coldStart, Adoptable process) {
+    if (slots.containsKey(process.id())) {
+      return null;
+    }
+    Slot s = new Slot(process.id(), spec, role, coldStart);
+    s.adopt(process);
+    slots.put(s.id(), s);
+    spawn(s);
+    return s;
+  }
+
   /** Starts the slot's next instance; a watch tells the supervisor when that one is gone. */
   void spawn(Slot s) {
     long generation = s.nextGeneration();
+    SupervisorSettings instanceSettings = s.coldStart() ? settings.forColdStart() : settings;
+    Adoptable adoption = s.takeAdoption();
     ActorRef<Instance.Command> ref =
         context.spawn(
-            Instance.create(
-                s.id(),
-                s.spec(),
-                s.coldStart() ? settings.forColdStart() : settings,
-                probe,
-                events),
+            adoption != null
+                ? Instance.adopt(s.spec(), instanceSettings, probe, events, adoption)
+                : Instance.create(s.id(), s.spec(), instanceSettings, probe, events),
             "instance-" + s.id() + "-" + generation);
     context.watchWith(ref, new AppSupervisor.InstanceGone(s.id(), generation));
     s.spawned(ref, restartPolicy.failed(s.failures()));
@@ -161,6 +177,21 @@ final class Slots {
 
   private void drainLater(Slot s, Duration delay) {
     timers.startSingleTimer("drain-" + s.id(), new AppSupervisor.DrainElapsed(s.id()), delay);
+  }
+
+  /**
+   * The node process is being replaced: the slot's instance lets go of its process without
+   * signalling it; the slot is forgotten once the instance actor is gone.
+   */
+  void detach(Slot s) {
+    timers.cancel("restart-" + s.id());
+    timers.cancel("drain-" + s.id());
+    s.detached();
+    if (!s.running()) {
+      remove(s);
+    } else {
+      s.instance().tell(Instance.Detach.INSTANCE);
+    }
   }
 
   void sendStop(Slot s) {
