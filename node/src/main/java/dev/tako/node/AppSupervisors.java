@@ -8,9 +8,15 @@ import dev.tako.supervisor.AppSupervisor;
 import dev.tako.supervisor.AppSupervisor.EndpointsChanged;
 import dev.tako.supervisor.InFlight;
 import dev.tako.supervisor.SupervisorSettings;
+import dev.tako.supervisor.ReleaseSpec;
+import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -93,24 +99,53 @@ public final class AppSupervisors {
     return supervisors.get(app);
   }
 
-  /** After a (re)start: every app with a current release runs again at its desired scale. */
-  void restore(NodeLedger.State state, ProcessEnvironment processes) {
+  /**
+   * After a (re)start: every app with a current release runs again at its desired scale, adopting
+   * the processes of that release the previous node process left running ({@code leftovers}, see
+   * {@link LeftoverProcesses#scan}). Leftovers no supervisor claims (their release is no longer
+   * current, their app is gone) are stopped on {@code blocking}.
+   */
+  void restore(
+      NodeLedger.State state,
+      ProcessEnvironment processes,
+      List<LeftoverProcesses.Leftover> leftovers,
+      Executor blocking) {
+    List<LeftoverProcesses.Leftover> unclaimed = new ArrayList<>(leftovers);
     for (NodeLedger.AppState app : state.apps().values()) {
       app.currentRelease()
           .ifPresent(
               rec -> {
+                ReleaseSpec spec = processes.spec(rec.request(), state);
+                List<LeftoverProcesses.Leftover> mine =
+                    unclaimed.stream()
+                        .filter(
+                            l ->
+                                l.app().equals(spec.app())
+                                    && l.env().equals(spec.env())
+                                    && l.release().equals(spec.release()))
+                        .toList();
+                unclaimed.removeAll(mine);
                 ctx.getLog()
                     .info(
-                        "restoring {}/{} release {} with {} instance(s)",
+                        "restoring {}/{} release {} with {} instance(s), {} process(es) to adopt",
                         app.app(),
                         app.env(),
                         rec.id(),
-                        app.effectiveDesired());
+                        app.effectiveDesired(),
+                        mine.size());
                 of(new AppEnv(app.app(), app.env()))
                     .tell(
                         new AppSupervisor.Restore(
-                            processes.spec(rec.request(), state), app.effectiveDesired()));
+                            spec,
+                            app.effectiveDesired(),
+                            mine.stream().map(LeftoverProcesses.Leftover::instance).toList()));
               });
+    }
+    if (!unclaimed.isEmpty()) {
+      Path runDir = settings.home().resolve("run");
+      CompletableFuture.runAsync(
+          () -> LeftoverProcesses.stop(unclaimed, runDir, supervisorSettings.termGrace()),
+          blocking);
     }
   }
 
@@ -137,6 +172,24 @@ public final class AppSupervisors {
                 replyTo.tell(
                     ServerStatusReport.build(
                         settings, state, answers, Instant.now(), converging))));
+  }
+
+  /**
+   * The node process is about to be replaced: every supervisor lets go of its current instances
+   * without stopping them and stops the others ({@link AppSupervisor.Detach}); answers when all
+   * did (or their time is up). The supervisors are forgotten (they stop once detached), so the
+   * {@link #stopAll} of the node's shutdown that follows has nothing left to wait for.
+   */
+  void detachAll(ActorRef<Done> replyTo) {
+    Map<AppEnv, ActorRef<AppSupervisor.Command>> detaching = Map.copyOf(supervisors);
+    supervisors.clear();
+    ctx.spawnAnonymous(
+        Gather.create(
+            detaching,
+            Done.class,
+            AppSupervisor.Detach::new,
+            supervisorSettings.termGrace().plusSeconds(2),
+            answers -> replyTo.tell(Done.getInstance())));
   }
 
   /** Every supervisor stops its instances; answers when all did (or their time is up). */

@@ -17,6 +17,7 @@ import dev.tako.proxy.tls.SelfSignedCertificates;
 import dev.tako.supervisor.InFlight;
 import dev.tako.supervisor.SupervisorSettings;
 import java.io.IOException;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
@@ -54,6 +55,15 @@ public final class Guardian {
    * so on the blocking dispatcher), then wires the rest once it is there.
    */
   public static Behavior<Command> create(NodeSettings settings, AdminToken token) {
+    return create(settings, token, List.of());
+  }
+
+  /**
+   * @param leftovers app processes a previous node process left running, for the apps' supervisors
+   *     to adopt (see {@link LeftoverProcesses#scan})
+   */
+  public static Behavior<Command> create(
+      NodeSettings settings, AdminToken token, List<LeftoverProcesses.Leftover> leftovers) {
     return Behaviors.setup(
         ctx -> {
           ActorSystem<?> system = ctx.getSystem();
@@ -103,7 +113,7 @@ public final class Guardian {
                       system.terminate();
                       return Behaviors.empty();
                     }
-                    wire(ctx, settings, token, view, m.certificates());
+                    wire(ctx, settings, token, view, m.certificates(), leftovers);
                     return Behaviors.same();
                   })
               .onMessage(
@@ -122,7 +132,8 @@ public final class Guardian {
       NodeSettings settings,
       AdminToken token,
       ClusterView view,
-      NodeCertificates nodeCertificates) {
+      NodeCertificates nodeCertificates,
+      List<LeftoverProcesses.Leftover> leftovers) {
     ActorSystem<?> system = ctx.getSystem();
     var log = ctx.getLog();
     ActorRef<NodeLedger.Command> ledger = ctx.spawn(NodeLedger.create(settings.server()), "ledger");
@@ -163,7 +174,8 @@ public final class Guardian {
                   }
                 },
                 nodeCertificates,
-                nodeCertificates),
+                nodeCertificates,
+                leftovers),
             "agent");
     // A request for an app scaled to zero wakes it (the proxy coalesces per app).
     snapshots.coldStarter(appKey -> agent.tell(new NodeAgent.WakeUp(AppEnv.parse(appKey))));

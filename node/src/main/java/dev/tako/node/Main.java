@@ -31,9 +31,11 @@ public final class Main {
     }
     NodeSettings settings = NodeSettings.fromConfig(config, home);
     Files.writeString(home.resolve("node.pid"), ProcessHandle.current().pid() + "\n");
-    // App processes a killed previous run left behind go before the apps are restored.
-    LeftoverProcesses.stopAll(
-        home.resolve("run"), dev.tako.supervisor.SupervisorSettings.fromConfig(config).termGrace());
-    ActorSystem.create(Guardian.create(settings, token), NodeConfig.SYSTEM_NAME, config);
+    // App processes a previous run left behind: adopted by their apps, or stopped.
+    var leftovers =
+        LeftoverProcesses.scan(
+            home.resolve("run"),
+            dev.tako.supervisor.SupervisorSettings.fromConfig(config).termGrace());
+    ActorSystem.create(Guardian.create(settings, token, leftovers), NodeConfig.SYSTEM_NAME, config);
   }
 }

@@ -255,6 +255,14 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
   public record StopApps(ActorRef<Done> replyTo)
       implements Command, NoSerializationVerificationNeeded {}
 
+  /**
+   * The node process is about to be replaced (an upgrade handover): every app's current instances
+   * keep running, detached from this node (the next node process adopts them), the others are
+   * stopped; replies when every supervisor is done. Local only, like {@link StopApps}.
+   */
+  public record DetachApps(ActorRef<Done> replyTo)
+      implements Command, NoSerializationVerificationNeeded {}
+
   // ---- certificates: what other nodes' certificate managers ask of this one ----
 
   /**
@@ -333,6 +341,30 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
       InFlight inFlight,
       AcmeHosts acmeHosts,
       CertificateExchange certificates) {
+    return create(
+        settings,
+        supervisorSettings,
+        ledger,
+        routeTable,
+        inFlight,
+        acmeHosts,
+        certificates,
+        List.of());
+  }
+
+  /**
+   * @param leftovers app processes a previous node process left running, to adopt (see {@link
+   *     LeftoverProcesses#scan})
+   */
+  public static Behavior<Command> create(
+      NodeSettings settings,
+      SupervisorSettings supervisorSettings,
+      ActorRef<NodeLedger.Command> ledger,
+      ActorRef<RouteTable.Command> routeTable,
+      InFlight inFlight,
+      AcmeHosts acmeHosts,
+      CertificateExchange certificates,
+      List<LeftoverProcesses.Leftover> leftovers) {
     return NodeStartup.create(
         settings,
         ledger,
@@ -347,7 +379,8 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
                 acmeHosts,
                 certificates,
                 state,
-                key));
+                key,
+                leftovers));
   }
 
   private NodeAgent(
@@ -360,7 +393,8 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
       AcmeHosts acmeHosts,
       CertificateExchange certificates,
       NodeLedger.State loaded,
-      NodeKey nodeKey) {
+      NodeKey nodeKey,
+      List<LeftoverProcesses.Leftover> leftovers) {
     super(ctx);
     this.settings = settings;
     this.supervisorSettings = supervisorSettings;
@@ -402,7 +436,7 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
             processes);
     this.deletion =
         new AppDeletion(ctx, settings.server(), this.ledger, supervisors, store, blocking);
-    supervisors.restore(loaded, processes);
+    supervisors.restore(loaded, processes, leftovers, blocking);
     this.convergence =
         ctx.spawn(
             Convergence.create(
@@ -507,6 +541,7 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
         .onMessage(Endpoints.class, on(m -> routes.tell(new RoutePublisher.Changed(m.change()))))
         .onMessage(WakeUp.class, on(m -> supervisors.wakeUp(m.app())))
         .onMessage(StopApps.class, on(m -> supervisors.stopAll(m.replyTo())))
+        .onMessage(DetachApps.class, on(m -> supervisors.detachAll(m.replyTo())))
         // certificates
         .onMessage(PublishChallenge.class, on(relay::published))
         .onMessage(WithdrawChallenge.class, on(relay::withdrawn))

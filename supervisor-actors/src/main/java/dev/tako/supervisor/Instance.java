@@ -143,6 +143,10 @@ public final class Instance {
   private static final String PROBE = "probe";
   private static final String START = "start-timeout";
   private static final String STABLE = "stability";
+  /** The pumps of detached processes: they drain the FIFOs until this JVM exits. */
+  private static final java.util.Queue<LogPump> DETACHED_PUMPS =
+      new java.util.concurrent.ConcurrentLinkedQueue<>();
+
   private static final String KILL = "kill";
   private static final String EXIT_POLL = "exit-poll";
 
@@ -222,6 +226,19 @@ public final class Instance {
               CompletableFuture.delayedExecutor(interval.toNanos(), TimeUnit.NANOSECONDS)),
           (ok, error) -> ProbeTick.INSTANCE);
     }
+  }
+
+  /**
+   * Stops the pumps of detached processes as this JVM's exit would (the next node process drains
+   * their FIFOs); for tests, where the JVM outlives the node it stands for.
+   */
+  static void stopDetachedPumps() {
+    List<LogPump> stopping = new java.util.ArrayList<>();
+    for (LogPump p; (p = DETACHED_PUMPS.poll()) != null; ) {
+      stopping.add(p);
+    }
+    stopping.forEach(LogPump::stop);
+    stopping.forEach(p -> p.await(PUMP_DRAIN));
   }
 
   /** A short random instance id: 8 hex digits. */
@@ -577,6 +594,7 @@ public final class Instance {
   /** Lets go of the process: no signal, its files stay, the pumps drain until the JVM exits. */
   private Behavior<Command> detach() {
     timers.cancelAll();
+    DETACHED_PUMPS.addAll(pumps);
     context
         .getLog()
         .info("instance {} of {}: detached from process {}", id, spec.app(), process.pid());

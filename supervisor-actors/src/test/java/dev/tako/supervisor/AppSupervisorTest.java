@@ -167,6 +167,7 @@ class AppSupervisorTest {
             "PORT",
             "HOST",
             "TAKO_INSTANCE",
+            "PWD",
             "TAKO_APP",
             "TAKO_ENV",
             "TAKO_RELEASE",

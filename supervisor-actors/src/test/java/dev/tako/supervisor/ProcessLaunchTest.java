@@ -3,6 +3,7 @@ package dev.tako.supervisor;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
@@ -65,13 +66,40 @@ class ProcessLaunchTest {
   }
 
   @Test
-  void builderPipesOutputForTheLogPumps() {
+  void builderExecsTheCommandWithItsOutputOnTheFifosReadWrite() {
     ProcessBuilder pb =
-        ProcessLaunch.builder(spec(List.of("./server")), "abcd1234", 2000, Map.of());
+        ProcessLaunch.builder(spec(List.of("./server", "a b")), "abcd1234", 2000, Map.of());
     assertEquals(Path.of("/srv/hello/releases/r1").toFile(), pb.directory());
-    assertEquals(ProcessBuilder.Redirect.PIPE, pb.redirectOutput());
-    assertEquals(ProcessBuilder.Redirect.PIPE, pb.redirectError());
+    assertEquals(
+        List.of(
+            "/bin/sh",
+            "-c",
+            "o=$1 e=$2; shift 2; exec \"$@\" 1<>\"$o\" 2<>\"$e\"",
+            "tako-hello",
+            "/srv/hello/run/abcd1234.out.fifo",
+            "/srv/hello/run/abcd1234.err.fifo",
+            "/srv/hello/releases/r1/server",
+            "a b"),
+        pb.command());
+    assertEquals(ProcessBuilder.Redirect.DISCARD, pb.redirectOutput());
+    assertEquals(ProcessBuilder.Redirect.DISCARD, pb.redirectError());
     assertTrue(pb.environment().containsKey("TAKO_INSTANCE"));
+    assertEquals("/srv/hello/releases/r1", pb.environment().get("PWD"));
+    assertFalse(
+        pb.environment().values().stream().anyMatch(v -> v.contains(".fifo")),
+        "the FIFOs are no variables of the app");
+  }
+
+  @Test
+  void aProgramThatCannotRunFailsBeforeTheShellStarts(@org.junit.jupiter.api.io.TempDir Path dir)
+      throws Exception {
+    assertThrows(
+        java.io.IOException.class,
+        () -> ProcessLaunch.requireProgram(List.of("no-such-program-x"), Map.of("PATH", "/bin")));
+    assertThrows(
+        java.io.IOException.class,
+        () -> ProcessLaunch.requireProgram(List.of(dir.resolve("none").toString()), Map.of()));
+    ProcessLaunch.requireProgram(List.of("sh"), Map.of("PATH", "/nowhere:/bin"));
   }
 
   @Test
