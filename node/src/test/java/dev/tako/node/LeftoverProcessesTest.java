@@ -88,6 +88,67 @@ class LeftoverProcessesTest {
     assertFalse(Files.exists(run.resolve("dead0000.pid")));
   }
 
+  /** A process of instance {@code id} with its run file and FIFOs, as an instance leaves it. */
+  private Process runningInstance(String id) throws Exception {
+    Process p = sleeper(id);
+    new dev.tako.supervisor.RunFile("hello", "production", "r7", p.pid(), 4321, Instant.now())
+        .write(run.resolve(id + ".json"));
+    Process mkfifo =
+        new ProcessBuilder(
+                "mkfifo",
+                run.resolve(id + ".out.fifo").toString(),
+                run.resolve(id + ".err.fifo").toString())
+            .start();
+    assertEquals(0, mkfifo.waitFor());
+    Files.writeString(run.resolve(id + ".pid"), p.pid() + "\n");
+    return p;
+  }
+
+  @Test
+  void scanKeepsAdoptablesStopsOldPidOnlyLeftoversAndRemovesTheDead() throws Exception {
+    Process adoptable = runningInstance("aaaa0001");
+    Process oldStyle = sleeper("bbbb0002"); // a node before run files: a pid file only
+    Files.writeString(run.resolve("bbbb0002.pid"), oldStyle.pid() + "\n");
+    Process noFifos = runningInstance("cccc0003");
+    Files.delete(run.resolve("cccc0003.err.fifo"));
+    Process dead = runningInstance("dddd0004");
+    dead.destroyForcibly().waitFor();
+    Files.writeString(run.resolve("eeee0005.json"), "{}"); // a launch that never completed
+    try {
+      List<LeftoverProcesses.Leftover> found =
+          LeftoverProcesses.scan(run, Duration.ofSeconds(5));
+
+      assertEquals(1, found.size());
+      LeftoverProcesses.Leftover l = found.get(0);
+      assertEquals(List.of("hello", "production", "r7"), List.of(l.app(), l.env(), l.release()));
+      assertEquals("aaaa0001", l.instance().id());
+      assertEquals(adoptable.pid(), l.instance().pid());
+      assertEquals(4321, l.instance().port());
+      assertTrue(adoptable.isAlive(), "an adoptable process keeps running");
+      for (String f : List.of(".pid", ".json", ".out.fifo", ".err.fifo")) {
+        assertTrue(Files.exists(run.resolve("aaaa0001" + f)), "its files stay: " + f);
+      }
+      assertTrue(oldStyle.waitFor(5, TimeUnit.SECONDS), "a pid-only leftover is stopped");
+      assertTrue(noFifos.waitFor(5, TimeUnit.SECONDS), "one without its FIFOs is stopped");
+      try (var left = Files.list(run)) {
+        assertEquals(
+            List.of("aaaa0001.err.fifo", "aaaa0001.json", "aaaa0001.out.fifo", "aaaa0001.pid"),
+            left.map(f -> f.getFileName().toString()).sorted().toList(),
+            "the files of the stopped, the dead and the stray are gone");
+      }
+
+      LeftoverProcesses.stop(found, run, Duration.ofSeconds(5));
+      assertTrue(adoptable.waitFor(5, TimeUnit.SECONDS), "an unclaimed one is stopped");
+      try (var left = Files.list(run)) {
+        assertEquals(0, left.count());
+      }
+    } finally {
+      for (Process p : List.of(adoptable, oldStyle, noFifos)) {
+        p.destroyForcibly();
+      }
+    }
+  }
+
   @Test
   void leavesAProcessThatIsNotOursAlone() throws Exception {
     started = sleeper("ffff0000"); // holds a pid the file names, but it is someone else
