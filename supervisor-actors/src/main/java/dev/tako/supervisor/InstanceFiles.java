@@ -10,7 +10,6 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The files of one instance: {@code logsDir/<app>-<id>.out.log} and {@code .err.log} (appended to
@@ -80,31 +79,11 @@ public record InstanceFiles(ReleaseSpec spec, String instanceId) {
   }
 
   /**
-   * Creates the two FIFOs afresh (any left from an earlier process of the same id go first). The
-   * JDK cannot make a FIFO, so this runs {@code mkfifo -m 600}, once for both.
+   * Creates the two FIFOs afresh (any left from an earlier process of the same id go first), mode
+   * 0600, see {@link FifoPool}.
    */
   public void createFifos() throws IOException {
-    Files.deleteIfExists(outFifo());
-    Files.deleteIfExists(errFifo());
-    Process mkfifo =
-        new ProcessBuilder("mkfifo", "-m", "600", outFifo().toString(), errFifo().toString())
-            .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-            .redirectErrorStream(true)
-            .start();
-    try {
-      if (!mkfifo.waitFor(10, TimeUnit.SECONDS)) {
-        mkfifo.destroyForcibly();
-        throw new IOException("mkfifo did not finish");
-      }
-    } catch (InterruptedException e) {
-      mkfifo.destroyForcibly();
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted while creating the output FIFOs", e);
-    }
-    if (mkfifo.exitValue() != 0 || !Files.exists(outFifo()) || !Files.exists(errFifo())) {
-      throw new IOException("cannot create the output FIFOs in " + spec.runDir());
-    }
+    FifoPool.createPair(outFifo(), errFifo());
   }
 
   /** Whether both FIFOs exist (and are no regular files or directories). */
