@@ -34,7 +34,8 @@ import org.junit.jupiter.api.io.TempDir;
  * servers merged by {@code tako logs} (human, {@code --json} in the SPEC §5 shape, {@code --since},
  * {@code --tail} that keeps streaming when a server dies), and a node killed with -9 that, started
  * again, adopts the app process its previous run left running (same pid, its output reaches the
- * logs again) and serves again from its journal. One playground and one app for the class; the kill -9 test runs last because it kills a node.
+ * logs again) and serves again from its journal. One playground and one app for the class; the kill
+ * -9 test runs last because it kills a node.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)

@@ -7,8 +7,8 @@ import dev.tako.persistence.NodeLedger;
 import dev.tako.supervisor.AppSupervisor;
 import dev.tako.supervisor.AppSupervisor.EndpointsChanged;
 import dev.tako.supervisor.InFlight;
-import dev.tako.supervisor.SupervisorSettings;
 import dev.tako.supervisor.ReleaseSpec;
+import dev.tako.supervisor.SupervisorSettings;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -176,9 +176,9 @@ public final class AppSupervisors {
 
   /**
    * The node process is about to be replaced: every supervisor lets go of its current instances
-   * without stopping them and stops the others ({@link AppSupervisor.Detach}); answers when all
-   * did (or their time is up). The supervisors are forgotten (they stop once detached), so the
-   * {@link #stopAll} of the node's shutdown that follows has nothing left to wait for.
+   * without stopping them and stops the others ({@link AppSupervisor.Detach}); answers when all did
+   * (or their time is up). The supervisors are forgotten (they stop once detached), so the {@link
+   * #stopAll} of the node's shutdown that follows has nothing left to wait for.
    */
   void detachAll(ActorRef<Done> replyTo) {
     Map<AppEnv, ActorRef<AppSupervisor.Command>> detaching = Map.copyOf(supervisors);

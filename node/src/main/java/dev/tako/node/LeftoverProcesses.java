@@ -1,5 +1,8 @@
 package dev.tako.node;
 
+import dev.tako.supervisor.Adoptable;
+import dev.tako.supervisor.InstanceFiles;
+import dev.tako.supervisor.RunFile;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -11,9 +14,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import dev.tako.supervisor.Adoptable;
-import dev.tako.supervisor.InstanceFiles;
-import dev.tako.supervisor.RunFile;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -201,8 +201,7 @@ public final class LeftoverProcesses {
           continue;
         }
         String suffix = name.substring(dot);
-        boolean ours =
-            List.of(".json", ".json.tmp", ".out.fifo", ".err.fifo").contains(suffix);
+        boolean ours = List.of(".json", ".json.tmp", ".out.fifo", ".err.fifo").contains(suffix);
         if (ours && !Files.exists(runDir.resolve(name.substring(0, dot) + ".pid"))) {
           Files.deleteIfExists(f);
         }

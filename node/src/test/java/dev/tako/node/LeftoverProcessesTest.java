@@ -115,8 +115,7 @@ class LeftoverProcessesTest {
     dead.destroyForcibly().waitFor();
     Files.writeString(run.resolve("eeee0005.json"), "{}"); // a launch that never completed
     try {
-      List<LeftoverProcesses.Leftover> found =
-          LeftoverProcesses.scan(run, Duration.ofSeconds(5));
+      List<LeftoverProcesses.Leftover> found = LeftoverProcesses.scan(run, Duration.ofSeconds(5));
 
       assertEquals(1, found.size());
       LeftoverProcesses.Leftover l = found.get(0);

@@ -80,8 +80,7 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
    * desired count (with 0 desired, one as a woken instance); extra ones are stopped, fresh
    * instances make up the rest.
    */
-  public record Restore(ReleaseSpec spec, int instances, List<Adoptable> adopt)
-      implements Command {
+  public record Restore(ReleaseSpec spec, int instances, List<Adoptable> adopt) implements Command {
     public Restore {
       adopt = List.copyOf(adopt);
     }
@@ -94,9 +93,9 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
 
   /**
    * The node process is about to be replaced (an upgrade handover): every instance of the current
-   * release lets go of its process without signalling it (it keeps running, its run files and
-   * FIFOs stay, for the next node process to adopt); the candidate's and retiring instances are
-   * stopped. Replies once all that is done, then the supervisor stops.
+   * release lets go of its process without signalling it (it keeps running, its run files and FIFOs
+   * stay, for the next node process to adopt); the candidate's and retiring instances are stopped.
+   * Replies once all that is done, then the supervisor stops.
    */
   public record Detach(ActorRef<Done> replyTo) implements Command {}
 

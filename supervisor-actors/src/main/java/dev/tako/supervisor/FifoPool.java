@@ -16,11 +16,11 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Makes the output FIFOs of instances. The JDK cannot create a FIFO, so it takes a {@code mkfifo -m
- * 600} process, which costs about as much as starting a small process: too much for a cold start
- * (a request waits). So each run directory keeps a few spare pairs, {@code spare-<hex>.out.fifo}
- * and {@code .err.fifo}, made ahead in one {@code mkfifo} on a daemon thread; a launch renames a
- * spare pair into place (no process) and only runs {@code mkfifo} itself when none is left. Spares
- * are never opened; a node's start removes those a previous run left (they have no pid file).
+ * 600} process, which costs about as much as starting a small process: too much for a cold start (a
+ * request waits). So each run directory keeps a few spare pairs, {@code spare-<hex>.out.fifo} and
+ * {@code .err.fifo}, made ahead in one {@code mkfifo} on a daemon thread; a launch renames a spare
+ * pair into place (no process) and only runs {@code mkfifo} itself when none is left. Spares are
+ * never opened; a node's start removes those a previous run left (they have no pid file).
  */
 final class FifoPool {
   /** Pairs one refill makes. */

@@ -22,10 +22,10 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
 /**
  * One OS process of one release. Owns the process from start to exit: picks a loopback port, starts
- * the command (see {@link ProcessLaunch}) with its output going through FIFOs it drains into the log
- * files ({@link LogPump}), writes the pid file and the {@link RunFile}, probes health while starting
- * (first 2xx, then the stability window) and afterwards, and stops it (SIGTERM to it and its
- * descendants, SIGKILL after the grace time).
+ * the command (see {@link ProcessLaunch}) with its output going through FIFOs it drains into the
+ * log files ({@link LogPump}), writes the pid file and the {@link RunFile}, probes health while
+ * starting (first 2xx, then the stability window) and afterwards, and stops it (SIGTERM to it and
+ * its descendants, SIGKILL after the grace time).
  *
  * <p>{@link #adopt} takes over a process a previous node process left running instead (an upgrade
  * handover or a crash of the node): it drains the process's FIFOs again, reports {@link Started}
@@ -73,9 +73,7 @@ public final class Instance {
     String id();
   }
 
-  /**
-   * The process runs: its pid and port, and when it started (an adopted one's own start time).
-   */
+  /** The process runs: its pid and port, and when it started (an adopted one's own start time). */
   public record Started(String id, long pid, int port, Instant startedAt) implements Event {
     public Started(String id, long pid, int port) {
       this(id, pid, port, Instant.now());
@@ -143,6 +141,7 @@ public final class Instance {
   private static final String PROBE = "probe";
   private static final String START = "start-timeout";
   private static final String STABLE = "stability";
+
   /** The pumps of detached processes: they drain the FIFOs until this JVM exits. */
   private static final java.util.Queue<LogPump> DETACHED_PUMPS =
       new java.util.concurrent.ConcurrentLinkedQueue<>();

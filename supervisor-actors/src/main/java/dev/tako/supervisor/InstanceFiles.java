@@ -93,7 +93,8 @@ public record InstanceFiles(ReleaseSpec spec, String instanceId) {
 
   private static boolean isFifo(Path p) {
     try {
-      return Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).isOther();
+      return Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
+          .isOther();
     } catch (IOException e) {
       return false;
     }
@@ -107,8 +108,7 @@ public record InstanceFiles(ReleaseSpec spec, String instanceId) {
     String name = "log-" + spec.app() + "-" + instanceId;
     LogPump out = LogPump.fromFifo(outFifo(), outLog(), LogPump.MAX_BYTES, name + "-out");
     try {
-      return List.of(
-          out, LogPump.fromFifo(errFifo(), errLog(), LogPump.MAX_BYTES, name + "-err"));
+      return List.of(out, LogPump.fromFifo(errFifo(), errLog(), LogPump.MAX_BYTES, name + "-err"));
     } catch (IOException e) {
       out.stop();
       throw e;

@@ -19,11 +19,11 @@ import java.util.Map;
  * <p>The JDK cannot give a child a file opened read-write as its stdout, so the command runs
  * through {@code /bin/sh -c 'exec "$@" 1<>"$o" 2<>"$e"'} with the FIFOs and the command as
  * positional arguments (nothing added to the environment but the {@code PWD} a shell exports
- * anyway, set to the release directory): {@code exec} replaces the shell, so the
- * process started is the app itself (same pid). Holding its FIFOs read-write, the app is its own
- * reader: it never gets EPIPE or SIGPIPE when no node reads (the node process was replaced), and
- * its writes only wait once the pipe's buffer is full. Building does no I/O; {@link
- * #requireProgram} and {@link #freePort()} do.
+ * anyway, set to the release directory): {@code exec} replaces the shell, so the process started is
+ * the app itself (same pid). Holding its FIFOs read-write, the app is its own reader: it never gets
+ * EPIPE or SIGPIPE when no node reads (the node process was replaced), and its writes only wait
+ * once the pipe's buffer is full. Building does no I/O; {@link #requireProgram} and {@link
+ * #freePort()} do.
  */
 public final class ProcessLaunch {
 

@@ -120,9 +120,9 @@ final class Scaling {
 
   /**
    * After a node restart: {@code spec} is current (another current release drains). The processes
-   * of {@code adopt} (of this release, left running by the previous node process) are taken over
-   * up to the desired count, with 0 desired one of them as a woken instance (stopped once idle);
-   * the others are stopped. Fresh instances make up the rest.
+   * of {@code adopt} (of this release, left running by the previous node process) are taken over up
+   * to the desired count, with 0 desired one of them as a woken instance (stopped once idle); the
+   * others are stopped. Fresh instances make up the rest.
    */
   void restore(ReleaseSpec spec, int instances, List<Adoptable> adopt) {
     if (stopping) {
@@ -146,7 +146,8 @@ final class Scaling {
       if (running < wanted) {
         running++;
         awake = desired == 0;
-        log.info("{}: adopting process {} (instance {}) of {}", app, a.pid(), a.id(), spec.release());
+        log.info(
+            "{}: adopting process {} (instance {}) of {}", app, a.pid(), a.id(), spec.release());
       } else {
         log.info(
             "{}: stopping process {} (instance {}): {} instance(s) wanted",

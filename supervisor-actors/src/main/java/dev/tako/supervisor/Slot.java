@@ -29,7 +29,8 @@ final class Slot {
   private final ReleaseSpec spec;
   private final boolean wasCandidate;
   private final boolean coldStart;
-  private Adoptable adoption; // a process to adopt instead of launching one, taken by the next spawn
+  private Adoptable
+      adoption; // a process to adopt instead of launching one, taken by the next spawn
   private Role role;
   private InstanceState state = InstanceState.STARTING;
 

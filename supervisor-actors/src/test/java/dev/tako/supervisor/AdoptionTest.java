@@ -315,7 +315,10 @@ class AdoptionTest {
     ActorRef<AppSupervisor.Command> sup =
         kit.spawn(
             AppSupervisor.create(
-                "hello", "production", settings(), kit.createTestProbe(EndpointsChanged.class).ref()));
+                "hello",
+                "production",
+                settings(),
+                kit.createTestProbe(EndpointsChanged.class).ref()));
     sup.tell(new AppSupervisor.Restore(spec, 1, List.of(one, two)));
     InstanceStatus adopted = awaitStatus(kit, sup, AdoptionTest::oneReady).instances().get(0);
     assertEquals(one.pid(), adopted.pid());
