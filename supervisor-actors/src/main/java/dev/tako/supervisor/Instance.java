@@ -141,13 +141,12 @@ public final class Instance {
   private static final String PROBE = "probe";
   private static final String START = "start-timeout";
   private static final String STABLE = "stability";
+  private static final String KILL = "kill";
+  private static final String EXIT_POLL = "exit-poll";
 
   /** The pumps of detached processes: they drain the FIFOs until this JVM exits. */
   private static final java.util.Queue<LogPump> DETACHED_PUMPS =
       new java.util.concurrent.ConcurrentLinkedQueue<>();
-
-  private static final String KILL = "kill";
-  private static final String EXIT_POLL = "exit-poll";
 
   /** How often the exit of a stopping adopted process is checked. */
   static final Duration EXIT_POLL_INTERVAL = Duration.ofMillis(50);
@@ -167,6 +166,7 @@ public final class Instance {
   // process behind.
   private ProcessHandle process;
   private List<LogPump> pumps = List.of();
+  private boolean detachWhenAdopted; // Detach came while an adoption was under way
 
   public static Behavior<Command> create(
       String id,
@@ -372,6 +372,9 @@ public final class Instance {
               pumps = msg.pumps();
               context.pipeToSelf(msg.exit(), (code, error) -> new ProcessExited(code));
               parent.tell(new Started(id, process.pid(), msg.port(), msg.startedAt()));
+              if (detachWhenAdopted && msg.failure() == null) {
+                return detach();
+              }
               if (pending != null) {
                 return stopping(pending);
               }
@@ -388,7 +391,15 @@ public final class Instance {
               return finish(tail -> new StartFailed(id, msg.reason(), null, List.of()));
             })
         .onMessageEquals(Stop.INSTANCE, () -> launching(this::stopped))
-        .onMessageEquals(Detach.INSTANCE, () -> launching(this::stopped))
+        .onMessageEquals(
+            Detach.INSTANCE,
+            () -> {
+              if (adopting == null) {
+                return launching(this::stopped); // not serving yet: the next node starts anew
+              }
+              detachWhenAdopted = true; // it was serving: left to the next node again
+              return launching(pending != null ? pending : this::stopped);
+            })
         .onMessageEquals(
             StartTimedOut.INSTANCE,
             () ->
