@@ -60,6 +60,9 @@ public final class NodeHandover {
     }
   }
 
+  /** Time for the answer to the API request that began the handover to reach the caller. */
+  private static final long ANSWER_DELAY_MS = 500;
+
   private final ActorSystem<?> system;
   private final RouteSnapshots routes;
   private final Supplier<CompletionStage<Done>> detachApps;
@@ -88,14 +91,24 @@ public final class NodeHandover {
     publicPorts.add(binding);
   }
 
-  /**
-   * Starts the handover in the background; false when one is already under way.
-   *
-   * @return whether this call started it
-   */
-  public boolean begin() {
+  /** What {@link #begin} did. */
+  public enum Begun {
+    STARTED,
+    ALREADY_UNDER_WAY,
+    /**
+     * Under systemd without a notify socket (a unit written before handovers existed): the next
+     * process could not become the unit's main process, so the node must be restarted instead.
+     */
+    NOT_POSSIBLE
+  }
+
+  /** Starts the handover in the background. */
+  public Begun begin() {
+    if (System.getenv("INVOCATION_ID") != null && System.getenv("NOTIFY_SOCKET") == null) {
+      return Begun.NOT_POSSIBLE;
+    }
     if (!HANDING_OVER.compareAndSet(false, true)) {
-      return false;
+      return Begun.ALREADY_UNDER_WAY;
     }
     LOG.info("handing over to a new node process (tako servers upgrade)");
     routes.freeze();
@@ -105,12 +118,14 @@ public final class NodeHandover {
     Thread handover = new Thread(this::run, "tako-handover");
     handover.setDaemon(false);
     handover.start();
-    return true;
+    return Begun.STARTED;
   }
 
   private void run() {
     try {
       Runtime.getRuntime().addShutdownHook(new Thread(this::drain, "tako-handover-drain"));
+      // The API's answer (202) leaves before the API goes away with the actor system.
+      Thread.sleep(ANSWER_DELAY_MS);
       try {
         detachApps.get().toCompletableFuture().get(60, TimeUnit.SECONDS);
       } catch (Exception e) {
