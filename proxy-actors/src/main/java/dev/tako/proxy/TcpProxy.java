@@ -348,6 +348,33 @@ public final class TcpProxy {
     return CompletableFuture.completedFuture(binding);
   }
 
+  /**
+   * Linux (5.14+) can move the connections still queued on a closing listener to another listener
+   * of the same port ({@code net.ipv4.tcp_migrate_req}) instead of resetting them: those that
+   * arrive between a draining process's last accept and its close ({@link Binding#drain}). Turns
+   * it on where this process may (root; the setting is the network namespace's).
+   *
+   * @return whether it is on
+   */
+  public static boolean migrateQueuedConnections() {
+    java.nio.file.Path knob = java.nio.file.Path.of("/proc/sys/net/ipv4/tcp_migrate_req");
+    try {
+      if (java.nio.file.Files.readString(knob).trim().equals("1")) {
+        return true;
+      }
+      if (java.nio.file.Files.isWritable(knob)) {
+        java.nio.file.Files.writeString(knob, "1");
+        LoggerFactory.getLogger(TcpProxy.class)
+            .info("turned on net.ipv4.tcp_migrate_req for the handover of the proxy ports");
+        return true;
+      }
+    } catch (IOException | RuntimeException e) {
+      LoggerFactory.getLogger(TcpProxy.class)
+          .debug("cannot turn on net.ipv4.tcp_migrate_req: {}", e.toString());
+    }
+    return false;
+  }
+
   /** {@code tako.proxy.event-loops}, 0 meaning one per available processor. */
   private static int loops(Config config) {
     int configured =

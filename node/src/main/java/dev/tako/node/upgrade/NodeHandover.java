@@ -111,7 +111,7 @@ public final class NodeHandover {
       return Begun.ALREADY_UNDER_WAY;
     }
     LOG.info("handing over to a new node process (tako servers upgrade)");
-    migrateQueuedConnections();
+    TcpProxy.migrateQueuedConnections();
     routes.freeze();
     publicPorts.forEach(TcpProxy.Binding::keepAfterTermination);
     // Non-daemon: keeps the JVM (and its proxy loops, which are daemons) alive after Pekko's
@@ -143,24 +143,6 @@ public final class NodeHandover {
       Thread.currentThread().interrupt();
     } catch (Exception e) {
       LOG.error("handover failed", e);
-    }
-  }
-
-  /**
-   * Linux (5.14+) moves the connections still queued on a closing listener to another listener of
-   * the same port ({@code net.ipv4.tcp_migrate_req}) instead of resetting them: the few that arrive
-   * between the old process's last accept and its close. Turned on when this process may (root);
-   * without it that window stays (microseconds, see {@link TcpProxy.Binding#drain}).
-   */
-  private static void migrateQueuedConnections() {
-    Path knob = Path.of("/proc/sys/net/ipv4/tcp_migrate_req");
-    try {
-      if (Files.isWritable(knob) && Files.readString(knob).trim().equals("0")) {
-        Files.writeString(knob, "1");
-        LOG.info("turned on net.ipv4.tcp_migrate_req for the handover of the proxy ports");
-      }
-    } catch (java.io.IOException | RuntimeException e) {
-      LOG.debug("cannot turn on net.ipv4.tcp_migrate_req: {}", e.toString());
     }
   }
 
