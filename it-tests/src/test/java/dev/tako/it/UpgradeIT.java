@@ -25,9 +25,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Server lifecycle (SPEC §14) on a real 2-region playground through the packaged CLI: {@code tako
- * servers upgrade} under steady load brings every node back Up with the CLI's version, one server
- * at a time, and the app serves everywhere afterwards (the requests it drops while a node restarts
- * are printed, the figure README "Upgrading the nodes" quotes); a broken node distribution leaves
+ * servers upgrade} under steady load replaces every node's process, one server at a time, with no
+ * failed request and the app's processes untouched (same pids), and the app serves everywhere
+ * afterwards (the figures are printed, README "Upgrading the nodes" quotes them); a broken node
+ * distribution leaves
  * the server untouched and serving; {@code tako servers rm --uninstall} takes a node out of the
  * cluster and removes it. One playground for the class; the removal runs last.
  */
@@ -86,7 +87,8 @@ class UpgradeIT {
 
   @Test
   @Order(2)
-  void upgradeBringsEveryNodeBackUpOneAtATime() throws Exception {
+  void upgradeUnderLoadFailsNoRequestAndKeepsTheAppsRunning() throws Exception {
+    Map<String, List<Long>> appPids = appPids();
     List<LoadGenerator.Target> targets = new ArrayList<>();
     REGIONS.forEach(r -> targets.add(new LoadGenerator.Target(r, playground.proxyPorts.get(r))));
     LoadGenerator load =
@@ -114,6 +116,8 @@ class UpgradeIT {
     }
     assertTrue(upgrade.out().contains("upgraded 2 server(s)"), upgrade::toString);
     assertTrue(stats.ok() > 0, stats::toString);
+    assertEquals(0, stats.failures(), "requests failed during the upgrade: " + stats);
+    assertEquals(appPids, appPids(), "the app's processes were not restarted by the upgrade");
 
     TakoCli.Result status = tako.run(app, "status", "--json");
     assertEquals(0, status.exit(), status::toString);
@@ -126,6 +130,25 @@ class UpgradeIT {
           resp -> resp.statusCode() == 200 && resp.body().startsWith("v1|"),
           Duration.ofSeconds(30));
     }
+  }
+
+  /** The pids of the app's instances per region, from {@code tako status --json}. */
+  private Map<String, List<Long>> appPids() throws Exception {
+    TakoCli.Result status = tako.run(app, "status", "--json");
+    assertEquals(0, status.exit(), status::toString);
+    Map<String, List<Long>> pids = new java.util.TreeMap<>();
+    for (String r : REGIONS) {
+      JsonNode entry = StatusJson.serverEntry(status.json(), "up", r);
+      assertTrue(entry != null, status::toString);
+      List<Long> list = new ArrayList<>();
+      for (JsonNode i : entry.get("instances")) {
+        list.add(i.get("pid").asLong());
+      }
+      list.sort(null);
+      assertFalse(list.isEmpty(), status::toString);
+      pids.put(r, list);
+    }
+    return pids;
   }
 
   @Test

@@ -7,6 +7,8 @@ import dev.tako.node.status.ClusterStatus;
 import dev.tako.node.tls.AcmeSettings;
 import dev.tako.node.tls.ClusterCertificatePeers;
 import dev.tako.node.tls.NodeCertificates;
+import dev.tako.node.upgrade.NodeHandover;
+import dev.tako.node.upgrade.Successor;
 import dev.tako.persistence.NodeLedger;
 import dev.tako.proxy.ProxyListener;
 import dev.tako.proxy.ProxySettings;
@@ -55,15 +57,21 @@ public final class Guardian {
    * so on the blocking dispatcher), then wires the rest once it is there.
    */
   public static Behavior<Command> create(NodeSettings settings, AdminToken token) {
-    return create(settings, token, List.of());
+    return create(settings, token, List.of(), java.util.Optional.empty());
   }
 
   /**
    * @param leftovers app processes a previous node process left running, for the apps' supervisors
    *     to adopt (see {@link LeftoverProcesses#scan})
+   * @param successor present when this process replaces a running one of the same node (a
+   *     handover, see {@link NodeHandover}): the proxy ports are bound beside it once the adopted
+   *     apps serve, then it is told to go
    */
   public static Behavior<Command> create(
-      NodeSettings settings, AdminToken token, List<LeftoverProcesses.Leftover> leftovers) {
+      NodeSettings settings,
+      AdminToken token,
+      List<LeftoverProcesses.Leftover> leftovers,
+      java.util.Optional<Successor> successor) {
     return Behaviors.setup(
         ctx -> {
           ActorSystem<?> system = ctx.getSystem();
@@ -113,7 +121,7 @@ public final class Guardian {
                       system.terminate();
                       return Behaviors.empty();
                     }
-                    wire(ctx, settings, token, view, m.certificates(), leftovers);
+                    wire(ctx, settings, token, view, m.certificates(), leftovers, successor);
                     return Behaviors.same();
                   })
               .onMessage(
@@ -133,7 +141,8 @@ public final class Guardian {
       AdminToken token,
       ClusterView view,
       NodeCertificates nodeCertificates,
-      List<LeftoverProcesses.Leftover> leftovers) {
+      List<LeftoverProcesses.Leftover> leftovers,
+      java.util.Optional<Successor> successor) {
     ActorSystem<?> system = ctx.getSystem();
     var log = ctx.getLog();
     ActorRef<NodeLedger.Command> ledger = ctx.spawn(NodeLedger.create(settings.server()), "ledger");
@@ -180,26 +189,77 @@ public final class Guardian {
     // A request for an app scaled to zero wakes it (the proxy coalesces per app).
     snapshots.coldStarter(appKey -> agent.tell(new NodeAgent.WakeUp(AppEnv.parse(appKey))));
 
+    // A handover (tako servers upgrade): the apps let go of their processes, the proxy ports
+    // serve on from this process until the next one takes them.
+    var config = system.settings().config();
+    NodeHandover handover =
+        new NodeHandover(
+            system,
+            snapshots,
+            () ->
+                AskPattern.<NodeAgent.Command, Done>ask(
+                    agent,
+                    NodeAgent.DetachApps::new,
+                    java.time.Duration.ofSeconds(60),
+                    system.scheduler()),
+            config.getDuration("tako.handover.drain"));
+
     // HTTPS: certificates by SNI; plain HTTP: ACME challenges, and redirects for apps with TLS on.
-    ProxySettings proxySettings = ProxySettings.fromConfig(system.settings().config());
-    bindProxy(
-        system,
-        settings,
-        settings.httpPort(),
-        snapshots,
-        proxySettings,
-        new ProxyListener.Plain(nodeCertificates, settings.httpsPort()));
-    bindProxy(
-        system,
-        settings,
-        settings.httpsPort(),
-        snapshots,
-        proxySettings,
-        new ProxyListener.Tls(nodeCertificates));
+    ProxySettings proxySettings = ProxySettings.fromConfig(config);
+    Runnable bindPorts =
+        () -> {
+          CompletableFuture<?> http =
+              bindProxy(
+                  system,
+                  settings,
+                  settings.httpPort(),
+                  snapshots,
+                  proxySettings,
+                  new ProxyListener.Plain(nodeCertificates, settings.httpsPort()),
+                  successor.isPresent(),
+                  handover);
+          CompletableFuture<?> https =
+              bindProxy(
+                  system,
+                  settings,
+                  settings.httpsPort(),
+                  snapshots,
+                  proxySettings,
+                  new ProxyListener.Tls(nodeCertificates),
+                  successor.isPresent(),
+                  handover);
+          successor.ifPresent(
+              s ->
+                  CompletableFuture.allOf(http, https)
+                      .thenRunAsync(s::takeOver, Blocking.executor(system)));
+        };
+    if (successor.isEmpty()) {
+      bindPorts.run();
+    } else {
+      // The previous process serves until the instances adopted here are in the routes.
+      java.time.Duration wait = config.getDuration("tako.handover.ready-timeout");
+      snapshots
+          .when(successor.get()::serves)
+          .thenApply(r -> true)
+          .completeOnTimeout(false, wait.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
+          .thenAccept(
+              ready -> {
+                if (!ready) {
+                  system
+                      .log()
+                      .warn(
+                      "the adopted apps {} were not all ready within {}; taking over the proxy"
+                          + " ports anyway",
+                      successor.get().apps(),
+                      wait);
+                }
+                bindPorts.run();
+              });
+    }
 
     // The status edge keeps every member's last answer, refreshed in the background from here on.
     var status = new ClusterStatus(view).startRefreshing();
-    var routes = new ManagementRoutes(system, settings, token, agent, view, status).routes();
+    var routes = new ManagementRoutes(system, settings, token, agent, view, status, handover).routes();
     Http.get(system)
         .newServerAt("127.0.0.1", settings.apiPort())
         .bind(routes)
@@ -240,7 +300,9 @@ public final class Guardian {
             CoordinatedShutdown.PhaseServiceStop(),
             "stop-apps",
             () ->
-                AskPattern.<NodeAgent.Command, Done>ask(
+                NodeHandover.handingOver()
+                    ? CompletableFuture.completedFuture(Done.getInstance())
+                    : AskPattern.<NodeAgent.Command, Done>ask(
                         agent,
                         NodeAgent.StopApps::new,
                         supervisorSettings.termGrace().plusSeconds(5),
@@ -275,16 +337,22 @@ public final class Guardian {
             });
   }
 
-  /** Binds one proxy port; a port that cannot be bound stops the node (the log says why). */
-  private static void bindProxy(
+  /**
+   * Binds one proxy port ({@code takingOver}: beside the previous process of this node); a port
+   * that cannot be bound stops the node (the log says why). Completes once bound.
+   */
+  private static CompletableFuture<TcpProxy.Binding> bindProxy(
       ActorSystem<?> system,
       NodeSettings settings,
       int port,
       RouteSnapshots snapshots,
       ProxySettings proxySettings,
-      ProxyListener listener) {
+      ProxyListener listener,
+      boolean takingOver,
+      NodeHandover handover) {
     String what = listener instanceof ProxyListener.Tls ? "HTTPS" : "HTTP";
-    TcpProxy.bind(system, settings.proxyInterface(), port, snapshots, proxySettings, listener)
+    return TcpProxy.bind(
+            system, settings.proxyInterface(), port, snapshots, proxySettings, listener, takingOver)
         .whenComplete(
             (binding, failure) -> {
               if (failure != null) {
@@ -299,8 +367,10 @@ public final class Guardian {
                         listener instanceof ProxyListener.Tls ? "https" : "http");
                 system.terminate();
               } else {
+                handover.publicPort(binding);
                 system.log().info("{} proxy listening on {}", what, binding.localAddress());
               }
-            });
+            })
+        .toCompletableFuture();
   }
 }

@@ -3,6 +3,9 @@ package dev.tako.node;
 import com.typesafe.config.Config;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import dev.tako.node.upgrade.NodeHandover;
+import dev.tako.node.upgrade.Successor;
+import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorSystem;
 
 /**
@@ -36,6 +39,41 @@ public final class Main {
         LeftoverProcesses.scan(
             home.resolve("run"),
             dev.tako.supervisor.SupervisorSettings.fromConfig(config).termGrace());
-    ActorSystem.create(Guardian.create(settings, token, leftovers), NodeConfig.SYSTEM_NAME, config);
+    // A handover (tako servers upgrade): this process replaces a running one of this node, which
+    // serves until the apps adopted here serve from this one.
+    java.util.Optional<Successor> successor =
+        Successor.predecessorFromEnvironment()
+            .map(
+                pid ->
+                    new Successor(
+                        pid,
+                        leftovers.stream()
+                            .map(l -> l.app() + "/" + l.env())
+                            .collect(java.util.stream.Collectors.toSet())));
+    ActorSystem<?> system =
+        ActorSystem.create(
+            Guardian.create(settings, token, leftovers, successor), NodeConfig.SYSTEM_NAME, config);
+    exitWith(system);
+  }
+
+  /**
+   * The process ends with its actor system (Pekko's {@code exit-jvm} is off: a handover keeps the
+   * process, and its proxy, after the system stopped), unless the JVM is exiting already.
+   */
+  private static void exitWith(ActorSystem<?> system) {
+    system
+        .getWhenTerminated()
+        .thenRun(
+            () -> {
+              if (NodeHandover.handingOver()) {
+                return;
+              }
+              var reason = CoordinatedShutdown.get(system).getShutdownReason();
+              if (reason.isPresent() && reason.get() == CoordinatedShutdown.jvmExitReason()) {
+                return;
+              }
+              Thread exit = new Thread(() -> System.exit(0), "tako-exit");
+              exit.start();
+            });
   }
 }

@@ -45,7 +45,8 @@ public final class ManagementRoutes extends ApiDirectives {
       AdminToken token,
       ActorRef<NodeAgent.Command> agent,
       ClusterView clusterView,
-      ClusterStatus clusterStatus) {
+      ClusterStatus clusterStatus,
+      dev.tako.node.upgrade.NodeHandover handover) {
     this.token = token;
     RolloutStream rollouts = new RolloutStream(system, agent, settings.deployTimeout());
     this.features =
@@ -59,7 +60,8 @@ public final class ManagementRoutes extends ApiDirectives {
             new LogsRoutes(new ClusterLogs(clusterView)).route(),
             new ScaleRoutes(clusterView).route(),
             new DeleteRoutes(clusterView, settings.deployTimeout(), agent).route(),
-            new RunRoutes(system, settings, clusterView).route());
+            new RunRoutes(system, settings, clusterView).route(),
+            new dev.tako.node.upgrade.HandoverRoutes(handover).route());
   }
 
   public Route routes() {

@@ -83,7 +83,18 @@ class ManagementRoutesTest {
     ClusterView view = new ClusterView(testKit.system(), settings.askTimeout());
     var routes =
         new ManagementRoutes(
-                testKit.system(), settings, adminToken, agent.ref(), view, new ClusterStatus(view))
+                testKit.system(),
+                settings,
+                adminToken,
+                agent.ref(),
+                view,
+                new ClusterStatus(view),
+                new dev.tako.node.upgrade.NodeHandover(
+                    testKit.system(),
+                    new dev.tako.proxy.RouteSnapshots(),
+                    () -> java.util.concurrent.CompletableFuture.completedFuture(
+                        org.apache.pekko.Done.getInstance()),
+                    java.time.Duration.ofSeconds(1)))
             .routes();
     binding =
         Http.get(testKit.system())

@@ -15,6 +15,7 @@ import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -196,6 +197,38 @@ final class EventLoop implements Runnable {
 
   void closed(ProxyConnection connection) {
     connections.remove(connection);
+    if (drained != null && connections.isEmpty()) {
+      drained.complete(null);
+    }
+  }
+
+  /** Set on this loop's thread by {@link #drain}: each exchange from now on ends its connection. */
+  boolean draining;
+
+  /** When draining began ({@link #now}'s clock). */
+  long drainSince;
+
+  private CompletableFuture<Void> drained;
+
+  /**
+   * The node process is being replaced (see {@link TcpProxy.Binding#drain}): every connection ends
+   * after its answer in progress or its next one; completes once none is left.
+   */
+  CompletableFuture<Void> drain() {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    execute(
+        () -> {
+          draining = true;
+          drainSince = now;
+          drained = done;
+          for (ProxyConnection connection : new ArrayList<>(connections)) {
+            connection.drainRequested();
+          }
+          if (connections.isEmpty()) {
+            done.complete(null);
+          }
+        });
+    return done;
   }
 
   /** A request waits for a cold start: {@link ProxyConnection#recheck} it every few ms. */

@@ -224,6 +224,12 @@ final class ProxyConnection implements EventLoop.Handler {
           headTimedOut();
         } else if (silent > loop.idleTimeout) {
           close();
+        } else if (loop.draining
+            && !request.buffered()
+            && silent > DRAIN_QUIET_NANOS
+            && now - loop.drainSince > DRAIN_QUIET_NANOS) {
+          // The node process is being replaced and this keep-alive connection is quiet.
+          close();
         }
       }
       case LOCAL -> {
@@ -271,6 +277,20 @@ final class ProxyConnection implements EventLoop.Handler {
         }
       }
       default -> {}
+    }
+  }
+
+  /** How long a keep-alive connection may stay quiet once its node process is being replaced. */
+  private static final long DRAIN_QUIET_NANOS = 1_000_000_000L;
+
+  /**
+   * The node process is being replaced: an answer not begun yet says {@code Connection: close} and
+   * the connection ends after it (the next exchanges do so from {@link EventLoop#draining}).
+   */
+  void drainRequested() {
+    if ((state == State.CONNECTING || state == State.FORWARDING || state == State.PARKED)
+        && !responseStarted) {
+      closeAfter = true;
     }
   }
 
@@ -396,7 +416,7 @@ final class ProxyConnection implements EventLoop.Handler {
       return;
     }
     requestId = ForwardedHeaders.requestId(requestHead.clientRequestId());
-    closeAfter = requestHead.closeRequested() || requestHead.http10();
+    closeAfter = requestHead.closeRequested() || requestHead.http10() || loop.draining;
     headRequest = requestHead.headRequest();
     requestDone = !requestHead.hasBody();
     exchangeStart = loop.now;

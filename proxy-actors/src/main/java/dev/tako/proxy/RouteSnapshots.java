@@ -92,7 +92,58 @@ public final class RouteSnapshots {
     return current;
   }
 
+  private volatile boolean frozen;
+  private final java.util.List<Waiter> waiters = new java.util.ArrayList<>();
+
+  private record Waiter(
+      java.util.function.Predicate<RouteSnapshot> condition,
+      java.util.concurrent.CompletableFuture<RouteSnapshot> done) {}
+
+  /**
+   * The node process is being replaced (a handover): the routes stay as they are now, whatever the
+   * stopping actors publish, so the proxy keeps serving the running instances until the next node
+   * process takes over.
+   */
+  public void freeze() {
+    frozen = true;
+  }
+
+  /**
+   * Completes with the first published snapshot (or the current one) that satisfies {@code
+   * condition}; never completes otherwise (callers add their own timeout).
+   */
+  public java.util.concurrent.CompletableFuture<RouteSnapshot> when(
+      java.util.function.Predicate<RouteSnapshot> condition) {
+    java.util.concurrent.CompletableFuture<RouteSnapshot> done =
+        new java.util.concurrent.CompletableFuture<>();
+    synchronized (waiters) {
+      RouteSnapshot now = current;
+      if (condition.test(now)) {
+        done.complete(now);
+      } else {
+        waiters.add(new Waiter(condition, done));
+      }
+    }
+    return done;
+  }
+
   void publish(RouteSnapshot snapshot) {
+    if (frozen) {
+      return;
+    }
     current = snapshot;
+    synchronized (waiters) {
+      waiters.removeIf(
+          w -> {
+            if (w.done().isDone()) {
+              return true;
+            }
+            if (w.condition().test(snapshot)) {
+              w.done().complete(snapshot);
+              return true;
+            }
+            return false;
+          });
+    }
   }
 }

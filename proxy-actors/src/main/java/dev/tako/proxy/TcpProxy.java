@@ -54,17 +54,63 @@ public final class TcpProxy {
 
   private TcpProxy() {}
 
-  /** A bound proxy: its address, and the way to stop it (closing every connection). */
+  /**
+   * A bound proxy: its address, and the ways to stop it: at once ({@link #unbind}) or gracefully
+   * while the next node process takes the port over ({@link #drain}).
+   */
   public static final class Binding {
     private final InetSocketAddress localAddress;
     private final EventLoop[] loops;
     private final CompletableFuture<Done> stopped;
+    private final Acceptor acceptor;
+    private volatile boolean kept;
 
     private Binding(
-        InetSocketAddress localAddress, EventLoop[] loops, CompletableFuture<Done> stopped) {
+        InetSocketAddress localAddress,
+        EventLoop[] loops,
+        CompletableFuture<Done> stopped,
+        Acceptor acceptor) {
       this.localAddress = localAddress;
       this.loops = loops;
       this.stopped = stopped;
+      this.acceptor = acceptor;
+    }
+
+    /**
+     * The node process is being replaced: this port keeps serving after the actor system
+     * terminated, until {@link #drain} (the routes it serves are frozen by then).
+     */
+    public void keepAfterTermination() {
+      kept = true;
+    }
+
+    boolean kept() {
+      return kept;
+    }
+
+    /**
+     * Hands the port over to the next node process, which listens on it too by now ({@code
+     * SO_REUSEPORT}): the connections already queued are accepted, then this socket stops
+     * listening (new connections all reach the next process); each open connection ends after the
+     * answer in progress, or its next one ({@code Connection: close}), a connection quiet for a
+     * second is closed; completes once every connection is gone or {@code grace} passed, with the
+     * loops stopped.
+     */
+    public CompletionStage<Done> drain(java.time.Duration grace) {
+      CompletableFuture<Void> drained = new CompletableFuture<>();
+      loops[0].execute(
+          () -> {
+            acceptor.close();
+            // Queued after the adoptions of the connections just accepted: each loop counts them.
+            CompletableFuture<?>[] each = new CompletableFuture<?>[loops.length];
+            for (int i = 0; i < loops.length; i++) {
+              each[i] = loops[i].drain();
+            }
+            CompletableFuture.allOf(each).thenRun(() -> drained.complete(null));
+          });
+      return drained
+          .completeOnTimeout(null, grace.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
+          .thenCompose(x -> unbind());
     }
 
     public InetSocketAddress localAddress() {
@@ -107,6 +153,22 @@ public final class TcpProxy {
       RouteSnapshots routes,
       ProxySettings settings,
       ProxyListener listener) {
+    return bind(system, iface, port, routes, settings, listener, false);
+  }
+
+  /**
+   * As above; {@code takingOver}: the previous process of this node still listens on the port (a
+   * handover, see {@link Binding#drain}) and both listen until it lets go. Otherwise a port another
+   * process listens on fails the bind, as it would without {@code SO_REUSEPORT}.
+   */
+  public static CompletionStage<Binding> bind(
+      ActorSystem<?> system,
+      String iface,
+      int port,
+      RouteSnapshots routes,
+      ProxySettings settings,
+      ProxyListener listener,
+      boolean takingOver) {
     Config config = system.settings().config();
     return bind(
         system,
@@ -120,7 +182,8 @@ public final class TcpProxy {
             config.getDuration("tako.proxy.cold-start.timeout"),
             countedWake(system, routes)),
         loops(config),
-        config.getInt("tako.proxy.max-connections-per-instance"));
+        config.getInt("tako.proxy.max-connections-per-instance"),
+        takingOver);
   }
 
   /** As below with the default cold-start limits (tests). */
@@ -164,6 +227,30 @@ public final class TcpProxy {
       ColdStarts coldStarts,
       int count,
       int maxConnectionsPerInstance) {
+    return bind(
+        system,
+        iface,
+        port,
+        routes,
+        settings,
+        listener,
+        coldStarts,
+        count,
+        maxConnectionsPerInstance,
+        false);
+  }
+
+  static CompletionStage<Binding> bind(
+      ActorSystem<?> system,
+      String iface,
+      int port,
+      RouteSnapshots routes,
+      ProxySettings settings,
+      ProxyListener listener,
+      ColdStarts coldStarts,
+      int count,
+      int maxConnectionsPerInstance,
+      boolean takingOver) {
     int perLoop = Math.max(1, maxConnectionsPerInstance / count);
     CompletableFuture<Done> stopped = new CompletableFuture<>();
     AtomicInteger running = new AtomicInteger(count);
@@ -183,9 +270,23 @@ public final class TcpProxy {
             ? SniKeyManager.serverContext(tls.certificates())
             : null;
     try {
+      InetSocketAddress address = new InetSocketAddress(iface, port);
+      boolean shared = !(listener instanceof ProxyListener.Peer);
+      if (shared && !takingOver && port != 0) {
+        // SO_REUSEPORT would let a second node (or anything else) share the port silently: a
+        // port some other socket listens on fails here, as a plain bind would.
+        try (ServerSocketChannel probe = ServerSocketChannel.open()) {
+          probe.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+          probe.bind(address, 1);
+        }
+      }
       server = ServerSocketChannel.open();
       server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
-      server.bind(new InetSocketAddress(iface, port), BACKLOG);
+      if (shared) {
+        // The next process of this node listens beside this one while it takes over (handover).
+        server.setOption(StandardSocketOptions.SO_REUSEPORT, true);
+      }
+      server.bind(address, BACKLOG);
       server.configureBlocking(false);
       for (int i = 0; i < count; i++) {
         loops[i] =
@@ -235,9 +336,43 @@ public final class TcpProxy {
     for (EventLoop loop : loops) {
       loop.start();
     }
-    Binding binding = new Binding(local, loops, stopped);
-    system.getWhenTerminated().thenRun(binding::unbind);
+    Binding binding = new Binding(local, loops, stopped, acceptor);
+    system
+        .getWhenTerminated()
+        .thenRun(
+            () -> {
+              if (!binding.kept()) {
+                binding.unbind();
+              }
+            });
     return CompletableFuture.completedFuture(binding);
+  }
+
+  /**
+   * Linux (5.14+) can move the connections still queued on a closing listener to another listener
+   * of the same port ({@code net.ipv4.tcp_migrate_req}) instead of resetting them: those that
+   * arrive between a draining process's last accept and its close ({@link Binding#drain}). Turns
+   * it on where this process may (root; the setting is the network namespace's).
+   *
+   * @return whether it is on
+   */
+  public static boolean migrateQueuedConnections() {
+    java.nio.file.Path knob = java.nio.file.Path.of("/proc/sys/net/ipv4/tcp_migrate_req");
+    try {
+      if (java.nio.file.Files.readString(knob).trim().equals("1")) {
+        return true;
+      }
+      if (java.nio.file.Files.isWritable(knob)) {
+        java.nio.file.Files.writeString(knob, "1");
+        LoggerFactory.getLogger(TcpProxy.class)
+            .info("turned on net.ipv4.tcp_migrate_req for the handover of the proxy ports");
+        return true;
+      }
+    } catch (IOException | RuntimeException e) {
+      LoggerFactory.getLogger(TcpProxy.class)
+          .debug("cannot turn on net.ipv4.tcp_migrate_req: {}", e.toString());
+    }
+    return false;
   }
 
   /** {@code tako.proxy.event-loops}, 0 meaning one per available processor. */
@@ -258,23 +393,48 @@ public final class TcpProxy {
       this.loops = loops;
     }
 
+    /**
+     * On the first loop: takes every connection already queued, then stops listening (the
+     * connections the kernel queues for this socket from then on go to another listener of the
+     * port, if any).
+     */
+    void close() {
+      if (!server.isOpen()) {
+        return;
+      }
+      for (int taken = 64; taken == 64; ) {
+        taken = accept(64);
+      }
+      try {
+        server.close();
+      } catch (IOException e) {
+        // stopping anyway
+      }
+    }
+
     @Override
     public void ready(SelectionKey key) {
-      for (int i = 0; i < 64; i++) {
+      accept(64);
+    }
+
+    /** Accepts up to {@code max} queued connections; returns how many. */
+    private int accept(int max) {
+      for (int i = 0; i < max; i++) {
         SocketChannel channel;
         try {
           channel = server.accept();
         } catch (IOException e) {
           // e.g. out of file descriptors: keep listening, the backlog waits.
           LoggerFactory.getLogger(TcpProxy.class).warn("proxy cannot accept: {}", e.toString());
-          return;
+          return i;
         }
         if (channel == null) {
-          return;
+          return i;
         }
         loops[next].adopt(channel);
         next = (next + 1) % loops.length;
       }
+      return max;
     }
   }
 }

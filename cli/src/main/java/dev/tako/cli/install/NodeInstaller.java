@@ -136,7 +136,10 @@ public final class NodeInstaller {
               + "\"\n"
               + "WorkingDirectory="
               + h
-              + "\nRestart=always\nRestartSec=2\nKillMode=mixed\n"
+              // KillMode=process: app processes outlive a restart of the node, which adopts them
+              // (it stops them itself on a plain stop); NotifyAccess=all: the process a handover
+              // starts becomes the unit's main process (systemd-notify MAINPID=).
+              + "\nRestart=always\nRestartSec=2\nKillMode=process\nNotifyAccess=all\n"
               + "TimeoutStopSec=45\n\n[Install]\nWantedBy=multi-user.target\n";
       ssh.writeFile(
           "/etc/systemd/system/" + unit + ".service",

@@ -32,8 +32,12 @@ import java.util.concurrent.TimeUnit;
  * leaves the server untouched; a node that does not come back is put back on the previous
  * distribution and restarted, and the command stops there (exit 1).
  *
- * <p>The node restarts as a whole: its apps stop with it (drained) and start again from its
- * journal, so the server answers no requests for the few seconds that takes.
+ * <p>The node's process is replaced without a dropped request ({@code POST /v1/node/handover}):
+ * the running process lets go of its apps (they keep running), leaves the cluster and starts the
+ * new one from the distribution now installed, while its proxy keeps answering; the new process
+ * adopts the app instances, listens on the proxy ports beside the old one once they serve, and
+ * the old one drains and exits. The apps' pids do not change. A node too old to hand over
+ * (404) is restarted instead, its apps with it.
  */
 public final class NodeUpgrade {
   private final TakoHome home;
@@ -52,18 +56,19 @@ public final class NodeUpgrade {
   /** Upgrades {@code server}; the others of {@code inventory} confirm it is back. */
   public Upgraded upgrade(Inventory inventory, ServerEntry server) {
     long start = System.nanoTime();
-    String from = version(server);
+    Map<?, ?> before = ping(server);
+    String from = String.valueOf(before.get("version"));
+    long oldPid = before.get("pid") instanceof Number n ? n.longValue() : -1;
     List<ServerEntry> others = new ArrayList<>(inventory.servers().values());
     others.removeIf(s -> s.name().equals(server.name()));
     PlaygroundState playground = PlaygroundState.of(home);
     byte[] conf = pinSeeds(server, others);
     try {
       if (playground.node(server.name()).isPresent()) {
-        upgradePlaygroundNode(server);
+        upgradePlaygroundNode(server, others, oldPid);
       } else {
-        upgradeOverSsh(server, others);
+        upgradeOverSsh(server, others, from, oldPid);
       }
-      awaitBack(server, others, Version.VALUE);
     } finally {
       unpinSeeds(server, conf);
     }
@@ -146,27 +151,57 @@ public final class NodeUpgrade {
     }
   }
 
-  private String version(ServerEntry server) {
+  private Map<?, ?> ping(ServerEntry server) {
     try (NodeClient c = NodeClient.connect(server, home, HostKeyPolicy.STRICT)) {
-      Map<?, ?> ping = c.get("/v1/ping", Map.class, Duration.ofSeconds(10));
-      return String.valueOf(ping.get("version"));
+      return c.get("/v1/ping", Map.class, Duration.ofSeconds(10));
     }
   }
 
   /**
-   * A playground node runs from the CLI's own distribution: checked here, then the node restarted
-   * from it.
+   * Asks the node's process to hand over to a new one ({@code POST /v1/node/handover}); false when
+   * the node is too old to know how (it is restarted instead).
    */
-  private void upgradePlaygroundNode(ServerEntry server) {
+  private boolean handOver(ServerEntry server) {
+    try (NodeClient c = NodeClient.connect(server, home, HostKeyPolicy.STRICT)) {
+      c.post("/v1/node/handover", Map.of(), Map.class, Duration.ofSeconds(30));
+      out.progress("  " + server.name() + ": handing over to a new node process");
+      return true;
+    } catch (CliException e) {
+      if (e.getMessage().contains("(HTTP 404)") || e.getMessage().contains("(HTTP 501)")) {
+        // An older node, or one under a systemd unit written before handovers (the restart
+        // rewrites the unit: the next upgrade hands over).
+        out.progress(
+            "  "
+                + server.name()
+                + ": its node cannot hand over in place; restarting it, apps included");
+        return false;
+      }
+      throw CliException.failed(
+          "upgrading " + server.name() + " failed: it did not start a handover (" + e.getMessage()
+              + "); it runs its previous node");
+    }
+  }
+
+  /**
+   * A playground node runs from the CLI's own distribution: checked here, then its process handed
+   * over to a new one from it (restarted, for a node that cannot hand over).
+   */
+  private void upgradePlaygroundNode(ServerEntry server, List<ServerEntry> others, long oldPid) {
     Path lib = Dist.nodeLib();
     checkLocally(lib, server.name());
     Playground pg = new Playground(home, out, timeout);
+    if (oldPid > 0 && handOver(server)) {
+      long newPid = awaitBack(server, others, Version.VALUE, oldPid);
+      pg.replaced(server.name(), newPid);
+      return;
+    }
     pg.stop(server.name());
     try {
       pg.start(server.name());
     } catch (IOException e) {
       throw CliException.failed("cannot restart the node " + server.name() + ": " + e.getMessage());
     }
+    awaitBack(server, others, Version.VALUE, -1);
   }
 
   /** The node's main class starts from {@code lib}: it answers with its usage (exit 2). */
@@ -210,7 +245,8 @@ public final class NodeUpgrade {
             + " upgrade again");
   }
 
-  private void upgradeOverSsh(ServerEntry server, List<ServerEntry> others) {
+  private void upgradeOverSsh(
+      ServerEntry server, List<ServerEntry> others, String from, long oldPid) {
     String h = server.home().endsWith("/") ? server.home() : server.home() + "/";
     try (NodeClient c = NodeClient.connect(server, home, HostKeyPolicy.STRICT)) {
       SshSession ssh = c.ssh();
@@ -228,10 +264,52 @@ public final class NodeUpgrade {
       }
       swap(ssh, server, h, "dist.next", "dist.prev");
       NodeInstaller installer = new NodeInstaller(home, out, timeout);
+      boolean handedOver = oldPid > 0 && handOver(server);
       try {
-        installer.start(ssh, server);
-        awaitBack(server, others, Version.VALUE);
+        if (!handedOver) {
+          installer.start(ssh, server);
+        }
+        awaitBack(server, others, Version.VALUE, oldPid);
       } catch (CliException e) {
+        if (handedOver) {
+          // The old process still serves and starts its successor again whenever one exits:
+          // with the previous distribution back in place, and the new process stopped, it starts
+          // the previous node, which adopts the apps again.
+          out.progress(
+              "  "
+                  + server.name()
+                  + ": the new node did not come back; handing over to the previous one");
+          swap(ssh, server, h, "dist.prev", "dist.failed");
+          ssh.exec(
+              "cd "
+                  + Shell.quote(h)
+                  + " && p=$(cat node.pid 2>/dev/null) && [ \"$p\" != "
+                  + oldPid
+                  + " ] && kill \"$p\" 2>/dev/null; true",
+              Duration.ofSeconds(30));
+          try {
+            awaitBack(server, others, from, oldPid);
+          } catch (CliException again) {
+            throw CliException.failed(
+                "upgrading "
+                    + server.name()
+                    + " failed: "
+                    + e.getMessage()
+                    + "; the previous node did not come back either ("
+                    + again.getMessage()
+                    + "); its old process still serves the apps; see "
+                    + h
+                    + "node.log");
+          }
+          throw CliException.failed(
+              "upgrading "
+                  + server.name()
+                  + " failed: "
+                  + e.getMessage()
+                  + "; it runs its previous node again (the new distribution is in "
+                  + h
+                  + "dist.failed)");
+        }
         out.progress(
             "  " + server.name() + ": the new node did not come back; restoring the previous one");
         swap(ssh, server, h, "dist.prev", "dist.failed");
@@ -278,17 +356,20 @@ public final class NodeUpgrade {
   }
 
   /**
-   * Waits until the node answers with {@code version} and is Up, and another member (if any) sees
-   * it Up with that version.
+   * Waits until the node answers with {@code version} from a process other than {@code oldPid}
+   * (when known, else -1) and is Up, and another member (if any) sees it Up with that version.
+   *
+   * @return the pid of the process that answers (-1 when the node does not say)
    */
-  void awaitBack(ServerEntry server, List<ServerEntry> others, String version) {
+  long awaitBack(ServerEntry server, List<ServerEntry> others, String version, long oldPid) {
     long deadline = System.nanoTime() + timeout.toNanos();
     String last = "no answer yet";
+    long[] pid = {-1};
     while (System.nanoTime() < deadline) {
       try {
-        last = backYet(server, others, version);
+        last = backYet(server, others, version, oldPid, pid);
         if (last == null) {
-          return;
+          return pid[0];
         }
       } catch (CliException e) {
         last = e.getMessage();
@@ -300,9 +381,14 @@ public final class NodeUpgrade {
   }
 
   /** Null when back; else what is missing. */
-  private String backYet(ServerEntry server, List<ServerEntry> others, String version) {
+  private String backYet(
+      ServerEntry server, List<ServerEntry> others, String version, long oldPid, long[] pid) {
     try (NodeClient c = NodeClient.connect(server, home, HostKeyPolicy.STRICT)) {
       Map<?, ?> ping = c.get("/v1/ping", Map.class, Duration.ofSeconds(5));
+      pid[0] = ping.get("pid") instanceof Number n ? n.longValue() : -1;
+      if (oldPid > 0 && pid[0] == oldPid) {
+        return "the old node process still answers";
+      }
       if (!version.equals(ping.get("version"))) {
         return "it runs version " + ping.get("version");
       }

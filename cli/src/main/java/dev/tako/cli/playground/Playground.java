@@ -297,6 +297,12 @@ public final class Playground {
     }
   }
 
+  /** The node's process was replaced by {@code pid} (a handover: tako servers upgrade). */
+  public void replaced(String name, long pid) {
+    PlaygroundState state = state();
+    state.node(name).ifPresent(n -> save(state.with(n.withPid(pid))));
+  }
+
   /** Stops one node by pid: SIGTERM (the node stops its apps), SIGKILL after 30 s. */
   public void stop(String name) {
     PlaygroundState state = state();

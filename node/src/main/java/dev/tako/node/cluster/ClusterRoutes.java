@@ -69,7 +69,9 @@ public final class ClusterRoutes extends ApiDirectives {
         "version",
         Version.VALUE,
         "up",
-        Cluster.get(system).selfMember().status() == MemberStatus.up());
+        Cluster.get(system).selfMember().status() == MemberStatus.up(),
+        "pid",
+        ProcessHandle.current().pid());
   }
 
   private void leave(String server, boolean down) {
