@@ -130,11 +130,31 @@ class InstallOverOpenSshIT {
     assertEquals("fra", member.get("region").asText());
     assertEquals("up", member.get("status").asText());
 
-    // tako servers upgrade over SSH: the distribution swapped in, the node restarted, the app back
+    // tako servers upgrade over SSH: the distribution swapped in, the node's process handed over
+    // to a new one, which adopted the app (same pid)
     long nodeBefore = Long.parseLong(Files.readString(nodeHome.resolve("node.pid")).trim());
+    long appBefore =
+        StatusJson.serverEntry(status.json(), "boxed", "box")
+            .get("instances")
+            .get(0)
+            .get("pid")
+            .asLong();
     TakoCli.Result upgrade = tako.run(tmp, Duration.ofMinutes(4), "servers", "upgrade", "box");
     assertEquals(0, upgrade.exit(), upgrade::toString);
     assertTrue(upgrade.out().contains("box: "), upgrade::toString);
+    assertTrue(upgrade.err().contains("handing over to a new node process"), upgrade::toString);
+    TakoCli.Result after = tako.run(tmp, "status", "--json");
+    assertEquals(
+        appBefore,
+        StatusJson.serverEntry(after.json(), "boxed", "box")
+            .get("instances")
+            .get(0)
+            .get("pid")
+            .asLong(),
+        "the app's process was adopted, not restarted: " + after);
+    org.awaitility.Awaitility.await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> !LocalPlayground.alive(nodeBefore));
     assertTrue(Files.isDirectory(nodeHome.resolve("dist.prev/lib")), "the old one is kept");
     assertTrue(Files.isDirectory(nodeHome.resolve("dist/lib")));
     long nodeAfter = Long.parseLong(Files.readString(nodeHome.resolve("node.pid")).trim());

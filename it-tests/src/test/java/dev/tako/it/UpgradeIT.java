@@ -28,9 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
  * servers upgrade} under steady load replaces every node's process, one server at a time, with no
  * failed request and the app's processes untouched (same pids), and the app serves everywhere
  * afterwards (the figures are printed, README "Upgrading the nodes" quotes them); a broken node
- * distribution leaves
- * the server untouched and serving; {@code tako servers rm --uninstall} takes a node out of the
- * cluster and removes it. One playground for the class; the removal runs last.
+ * distribution leaves the server untouched and serving; {@code tako servers rm --uninstall} takes a
+ * node out of the cluster and removes it. One playground for the class; the removal runs last.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
