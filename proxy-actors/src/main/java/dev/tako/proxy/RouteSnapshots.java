@@ -92,7 +92,26 @@ public final class RouteSnapshots {
     return current;
   }
 
+  private final java.util.List<Runnable> onPublish =
+      new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  /**
+   * Runs {@code listener} after each new snapshot, on the route table's thread (keep it short: tell
+   * an actor), so a reader can follow changes without polling {@link #current}.
+   */
+  public void onPublish(Runnable listener) {
+    onPublish.add(listener);
+  }
+
+  /** Stops running a listener given to {@link #onPublish}. */
+  public void removeOnPublish(Runnable listener) {
+    onPublish.remove(listener);
+  }
+
   void publish(RouteSnapshot snapshot) {
     current = snapshot;
+    for (Runnable listener : onPublish) {
+      listener.run();
+    }
   }
 }
