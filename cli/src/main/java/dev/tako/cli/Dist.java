@@ -15,10 +15,15 @@ public final class Dist {
   /**
    * JVM flags for a node that idles small, shared with the playground's nodes (README "Resource
    * use"): no perf-data file sampled every 50 ms (jcmd still works by pid); after a burst the
-   * serial collector gives back heap it no longer needs instead of keeping the burst's peak.
+   * serial collector gives back heap it no longer needs instead of keeping the burst's peak. The
+   * common fork-join pool gets two threads whatever the core count: with fewer than two (a 1- or
+   * 2-core server) every {@code CompletableFuture} stage run "async" without an executor, as
+   * Scala's and so Pekko's asks run theirs, starts a new thread (over 200 a minute on an idle
+   * node).
    */
   public static final String NODE_IDLE_OPTS =
-      "-XX:-UsePerfData -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30";
+      "-XX:-UsePerfData -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30"
+          + " -Djava.util.concurrent.ForkJoinPool.common.parallelism=2";
 
   /**
    * glibc's malloc arenas (up to 8 per core, one per busy thread) hold tens of MB the JVM never
