@@ -24,8 +24,9 @@ import org.slf4j.LoggerFactory;
 /**
  * One thread with one NIO selector, owning the visitor connections handed to it, their upstream
  * connections and a pool of idle upstream connections per app instance. Everything a connection
- * does runs on its loop, so nothing here locks; other threads only {@link #execute} tasks. About
- * four times a second it sweeps its connections for timeouts.
+ * does runs on its loop, so nothing here locks; other threads only {@link #execute} tasks. Every
+ * 200 ms it sweeps its connections for timeouts; with no connection at all it sleeps until one
+ * comes.
  *
  * <p>A handler that throws is logged and its connection closed; the loop carries on. The loop ends
  * on {@link #shutdown}, closing every connection it owns.
@@ -419,8 +420,14 @@ final class EventLoop implements Runnable {
         // Rounded up: rounded down, the last millisecond before each sweep was a selectNow spin
         // (about 0.4 % of a core per idle loop).
         long wait = Math.max(0, deadline - System.nanoTime() + 999_999) / 1_000_000;
-        if (!tasks.isEmpty() || wait <= 0) {
+        // Nothing that can time out (no connection, no pooled one, none parked): sleep until a
+        // key or a task (execute wakes the selector) instead of waking for empty sweeps.
+        boolean timed = !connections.isEmpty() || !idle.isEmpty() || !parked.isEmpty();
+        if (!tasks.isEmpty() || (timed && wait <= 0)) {
           selector.selectNow(this::dispatch);
+        } else if (!timed) {
+          selector.select(this::dispatch);
+          nextSweep = System.nanoTime() + SWEEP_NANOS;
         } else {
           selector.select(this::dispatch, wait);
         }

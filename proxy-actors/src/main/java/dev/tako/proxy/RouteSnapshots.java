@@ -127,6 +127,22 @@ public final class RouteSnapshots {
     return done;
   }
 
+  private final java.util.List<Runnable> onPublish =
+      new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  /**
+   * Runs {@code listener} after each new snapshot, on the route table's thread (keep it short: tell
+   * an actor), so a reader can follow changes without polling {@link #current}.
+   */
+  public void onPublish(Runnable listener) {
+    onPublish.add(listener);
+  }
+
+  /** Stops running a listener given to {@link #onPublish}. */
+  public void removeOnPublish(Runnable listener) {
+    onPublish.remove(listener);
+  }
+
   void publish(RouteSnapshot snapshot) {
     if (frozen) {
       return;
@@ -144,6 +160,9 @@ public final class RouteSnapshots {
             }
             return false;
           });
+    }
+    for (Runnable listener : onPublish) {
+      listener.run();
     }
   }
 }

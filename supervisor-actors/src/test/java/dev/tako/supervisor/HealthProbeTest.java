@@ -63,4 +63,39 @@ class HealthProbeTest {
     assertFalse(outcome.healthy());
     assertTrue(outcome.detail().contains("ConnectException"), outcome.detail());
   }
+
+  @Test
+  void anAnswerWithABodyIsReadAndASilentAppTimesOut() throws Exception {
+    server.createContext(
+        "/body",
+        exchange -> {
+          byte[] body = "ok".repeat(50_000).getBytes();
+          exchange.sendResponseHeaders(200, body.length);
+          exchange.getResponseBody().write(body);
+          exchange.close();
+        });
+    assertEquals("HTTP 200", check(server.getAddress().getPort(), "/body").detail());
+
+    try (java.net.ServerSocket silent = new java.net.ServerSocket(0)) {
+      HealthProbe quick = new HealthProbe(Duration.ofMillis(200));
+      HealthProbe.Outcome outcome =
+          quick.check(silent.getLocalPort(), "/ok").toCompletableFuture().get(5, TimeUnit.SECONDS);
+      assertFalse(outcome.healthy());
+      assertTrue(outcome.detail().contains("SocketTimeoutException"), outcome.detail());
+    }
+  }
+
+  @Test
+  void aPathThatIsNoPathIsUnhealthy() throws Exception {
+    assertEquals("bad health path /a b", check(1, "/a b").detail());
+    assertFalse(check(1, "healthz").healthy());
+  }
+
+  @Test
+  void theStatusCodeIsReadFromTheStatusLine() throws Exception {
+    assertEquals(204, HealthProbe.statusCode("HTTP/1.1 204 No Content"));
+    assertEquals(503, HealthProbe.statusCode("HTTP/1.0 503"));
+    org.junit.jupiter.api.Assertions.assertThrows(
+        java.io.IOException.class, () -> HealthProbe.statusCode("SSH-2.0-OpenSSH"));
+  }
 }

@@ -7,16 +7,13 @@ import java.time.Duration;
  * {@code tako.failover} in node.conf.
  *
  * @param enabled forward requests to peers when no local instance is ready
- * @param checkInterval how often the local ready set is compared with the last one sent (a change
- *     goes out at once)
- * @param pingInterval how often the ready set goes out anyway, with a timestamp whose echo measures
- *     the round trip
+ * @param pingInterval how often the ready set goes out anyway (a change goes out at once, when the
+ *     route table publishes it), with a timestamp whose echo measures the round trip
  * @param peerExpiry a peer not heard from for this long is no longer forwarded to
  * @param tlsRefresh how often the cluster certificate files are read again (rotated certificates)
  */
 public record FailoverSettings(
     boolean enabled,
-    Duration checkInterval,
     Duration pingInterval,
     Duration peerExpiry,
     Duration tlsRefresh) {
@@ -26,16 +23,11 @@ public record FailoverSettings(
     FailoverSettings s =
         new FailoverSettings(
             c.getBoolean("enabled"),
-            c.getDuration("check-interval"),
             c.getDuration("ping-interval"),
             c.getDuration("peer-expiry"),
             c.getDuration("tls-refresh"));
-    if (s.checkInterval.isZero() || s.checkInterval.isNegative()) {
-      throw new IllegalArgumentException("tako.failover.check-interval must be positive");
-    }
-    if (s.pingInterval.compareTo(s.checkInterval) < 0) {
-      throw new IllegalArgumentException(
-          "tako.failover.ping-interval must be at least tako.failover.check-interval");
+    if (s.pingInterval.isZero() || s.pingInterval.isNegative()) {
+      throw new IllegalArgumentException("tako.failover.ping-interval must be positive");
     }
     if (s.peerExpiry.compareTo(s.pingInterval) <= 0) {
       throw new IllegalArgumentException(

@@ -56,6 +56,21 @@ final class PeerTable {
   }
 
   /**
+   * When, after {@code now}, the next peer heard from within {@code expiryNanos} stops being so
+   * ({@link System#nanoTime} scale), or {@link Long#MAX_VALUE} when none is live.
+   */
+  long nextExpiry(long now, long expiryNanos) {
+    long next = Long.MAX_VALUE;
+    for (Peer p : peers.values()) {
+      long at = p.seenNanos() + expiryNanos;
+      if (at >= now && at < next) {
+        next = at;
+      }
+    }
+    return next;
+  }
+
+  /**
    * The peers heard from within {@code expiryNanos} of {@code now} with what each can serve,
    * nearest first (a peer whose round trip is not measured yet comes after measured ones).
    */

@@ -25,7 +25,11 @@ import org.apache.pekko.actor.typed.receptionist.ServiceKey;
  * dev.tako.proxy.failover.PeerDirectory} for the proxy's event loops. Peers are found through the
  * receptionist; messages travel over Artery (the cluster's mutual TLS), so WAN delays and
  * partitions apply to them as to every cluster message. A peer silent for {@code peer-expiry} is
- * dropped.
+ * dropped (a timer set for the moment the next peer would expire).
+ *
+ * <p>Nothing is polled: the route table tells this actor about each new snapshot ({@link
+ * RouteSnapshots#onPublish}), which compares the ready set with the last one sent; an idle node
+ * wakes for the ping only.
  */
 public final class ReadinessExchange extends AbstractBehavior<ReadinessExchange.Command> {
   public static final ServiceKey<Command> KEY = ServiceKey.create(Command.class, "tako-readiness");
@@ -54,6 +58,16 @@ public final class ReadinessExchange extends AbstractBehavior<ReadinessExchange.
     INSTANCE
   }
 
+  /** The route table published a new snapshot. */
+  private enum RoutesChanged implements Command {
+    INSTANCE
+  }
+
+  /** A peer's announcement may have become too old. */
+  private enum Expire implements Command {
+    INSTANCE
+  }
+
   private enum RefreshTls implements Command {
     INSTANCE
   }
@@ -69,8 +83,10 @@ public final class ReadinessExchange extends AbstractBehavior<ReadinessExchange.
   private final PeerTable table = new PeerTable();
   private Set<ActorRef<Command>> peers = Set.of();
   private final Map<ActorRef<Command>, String> names = new HashMap<>();
+  private final org.apache.pekko.actor.typed.javadsl.TimerScheduler<Command> timers;
+  private final Runnable onRoutes;
   private Set<String> lastSent;
-  private long lastSentAt;
+  private long nextExpiry = Long.MAX_VALUE;
 
   /**
    * This node as its peers see it.
@@ -89,14 +105,15 @@ public final class ReadinessExchange extends AbstractBehavior<ReadinessExchange.
         ctx ->
             Behaviors.withTimers(
                 timers -> {
-                  timers.startTimerWithFixedDelay(Tick.INSTANCE, settings.checkInterval());
+                  timers.startTimerWithFixedDelay(Tick.INSTANCE, settings.pingInterval());
                   timers.startTimerWithFixedDelay(RefreshTls.INSTANCE, settings.tlsRefresh());
-                  return new ReadinessExchange(ctx, self, routes, tls, settings, blocking);
+                  return new ReadinessExchange(ctx, timers, self, routes, tls, settings, blocking);
                 }));
   }
 
   private ReadinessExchange(
       ActorContext<Command> ctx,
+      org.apache.pekko.actor.typed.javadsl.TimerScheduler<Command> timers,
       Self self,
       RouteSnapshots routes,
       ClusterTls tls,
@@ -109,6 +126,10 @@ public final class ReadinessExchange extends AbstractBehavior<ReadinessExchange.
     this.tls = tls;
     this.settings = settings;
     this.blocking = blocking;
+    this.timers = timers;
+    ActorRef<Command> me = ctx.getSelf();
+    this.onRoutes = () -> me.tell(RoutesChanged.INSTANCE);
+    routes.onPublish(onRoutes);
     var receptionist = ctx.getSystem().receptionist();
     receptionist.tell(Receptionist.register(KEY, ctx.getSelf()));
     receptionist.tell(
@@ -118,7 +139,15 @@ public final class ReadinessExchange extends AbstractBehavior<ReadinessExchange.
   @Override
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
-        .onMessageEquals(Tick.INSTANCE, this::tick)
+        .onMessageEquals(Tick.INSTANCE, () -> announce(true))
+        .onMessageEquals(RoutesChanged.INSTANCE, () -> announce(false))
+        .onMessageEquals(
+            Expire.INSTANCE,
+            () -> {
+              nextExpiry = Long.MAX_VALUE;
+              publish(System.nanoTime());
+              return this;
+            })
         .onMessageEquals(
             RefreshTls.INSTANCE,
             () -> {
@@ -128,13 +157,20 @@ public final class ReadinessExchange extends AbstractBehavior<ReadinessExchange.
         .onMessage(Peers.class, this::onPeers)
         .onMessage(Announce.class, this::onAnnounce)
         .onMessage(Echo.class, this::onEcho)
+        .onSignal(
+            org.apache.pekko.actor.typed.PostStop.class,
+            stop -> {
+              routes.removeOnPublish(onRoutes);
+              return this;
+            })
         .build();
   }
 
-  private Behavior<Command> tick() {
+  /** Sends the ready set to every peer: on the ping, or when it changed since the last one sent. */
+  private Behavior<Command> announce(boolean ping) {
     long now = System.nanoTime();
     Set<String> ready = PeerTable.readyHere(routes.current());
-    if (!ready.equals(lastSent) || now - lastSentAt >= settings.pingInterval().toNanos()) {
+    if (ping || !ready.equals(lastSent)) {
       Announce announce =
           new Announce(
               self.server(),
@@ -148,9 +184,10 @@ public final class ReadinessExchange extends AbstractBehavior<ReadinessExchange.
         peer.tell(announce);
       }
       lastSent = ready;
-      lastSentAt = now;
     }
-    publish(now);
+    if (ping) {
+      publish(now);
+    }
     return this;
   }
 
@@ -166,8 +203,9 @@ public final class ReadinessExchange extends AbstractBehavior<ReadinessExchange.
       }
     }
     peers = Set.copyOf(listed);
-    lastSent = null; // newcomers hear from us on the next tick
-    return this;
+    lastSent = null; // newcomers hear from us now
+    publish(System.nanoTime()); // without those that left
+    return announce(false);
   }
 
   private Behavior<Command> onAnnounce(Announce m) {
@@ -187,8 +225,15 @@ public final class ReadinessExchange extends AbstractBehavior<ReadinessExchange.
 
   private void publish(long now) {
     Failover failover = routes.failover();
+    long expiry = settings.peerExpiry().toNanos();
     if (settings.enabled() && failover.on()) {
-      failover.publish(table.directory(now, settings.peerExpiry().toNanos()));
+      failover.publish(table.directory(now, expiry));
+    }
+    long next = table.nextExpiry(now, expiry);
+    if (next < nextExpiry) { // else the timer set for an earlier expiry comes first
+      nextExpiry = next;
+      timers.startSingleTimer(
+          Expire.INSTANCE, java.time.Duration.ofNanos(next - now + 1_000_000));
     }
   }
 }

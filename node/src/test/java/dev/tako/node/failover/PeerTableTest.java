@@ -54,4 +54,16 @@ class PeerTableTest {
     table.gone("nyc");
     assertTrue(table.directory(6 * SECOND, 4 * SECOND).peers().isEmpty());
   }
+
+  @Test
+  void theNextExpiryIsTheEarliestLivePeersLastAnnouncementPlusTheExpiry() {
+    PeerTable table = new PeerTable();
+    assertEquals(Long.MAX_VALUE, table.nextExpiry(0, 4 * SECOND));
+    table.announced("nyc", "nyc", "127.0.0.3", 4001, Set.of(), 0);
+    table.announced("fra", "fra", "127.0.0.4", 4002, Set.of(), 2 * SECOND);
+    assertEquals(4 * SECOND, table.nextExpiry(SECOND, 4 * SECOND));
+    // nyc expired at 4 s: fra's expiry comes next, then none
+    assertEquals(6 * SECOND, table.nextExpiry(5 * SECOND, 4 * SECOND));
+    assertEquals(Long.MAX_VALUE, table.nextExpiry(7 * SECOND, 4 * SECOND));
+  }
 }
