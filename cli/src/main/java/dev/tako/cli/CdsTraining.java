@@ -30,14 +30,14 @@ import java.util.List;
  * <p>No network beyond loopback and no state outside a temporary directory: it runs real commands
  * against a Tako home of its own whose one server is a local socket that answers an SSH greeting
  * and hangs up ({@code tako status} and {@code tako deploy} go through the inventory, the known
- * hosts, the key and SSHJ up to the key exchange, and fail as against an unreachable server),
- * reads a {@code tako.toml}, packs an app, and renders a status (text and JSON) from a sample
- * answer. Then it loads, without initialising, the classes listed in {@code cds-classes.txt}: those
- * real commands and the keeper loaded against a playground ({@code bench/cds-classes.sh} writes
- * it). A name that no longer exists is skipped, so a stale list only makes the archive less
- * complete. Picocli's classes are never archived (its class files are older than Java 6's, which
- * class data sharing does not take), nor BouncyCastle's (signed jars); a command does not load the
- * latter (see {@link dev.tako.cli.ssh.Ssh#jdkCryptoOnly}).
+ * hosts, the key and SSHJ up to the key exchange, and fail as against an unreachable server), reads
+ * a {@code tako.toml}, packs an app, and renders a status (text and JSON) from a sample answer.
+ * Then it loads, without initialising, the classes listed in {@code cds-classes.txt}: those real
+ * commands and the keeper loaded against a playground ({@code bench/cds-classes.sh} writes it). A
+ * name that no longer exists is skipped, so a stale list only makes the archive less complete.
+ * Picocli's classes are never archived (its class files are older than Java 6's, which class data
+ * sharing does not take), nor BouncyCastle's (signed jars); a command does not load the latter (see
+ * {@link dev.tako.cli.ssh.Ssh#jdkCryptoOnly}).
  */
 public final class CdsTraining {
   private CdsTraining() {}

@@ -87,8 +87,8 @@ public final class Main implements Runnable {
 
   /**
    * The command tree for these arguments: only the subcommand they name (its own subcommands
-   * included); none for the top-level options alone ({@code --version}); all of them when the
-   * first word names none (the usage text and picocli's "did you mean" list them).
+   * included); none for the top-level options alone ({@code --version}); all of them when the first
+   * word names none (the usage text and picocli's "did you mean" list them).
    */
   static CommandLine commandLine(String... args) {
     String first = null;

@@ -34,9 +34,9 @@ import java.util.function.LongConsumer;
  *
  * <p>{@link #connectAny} takes the tunnel from the {@link Keeper} when one runs (an SSH connection
  * kept from an earlier command, so no handshake), and starts one for the next commands when none
- * does (once this client is closed); its own SSH connection is then opened only if a caller asks for {@link #ssh()}, or a GET
- * through the keeper's tunnel fails (then the keeper drops that connection and the GET is repeated
- * over a connection of this command's own).
+ * does (once this client is closed); its own SSH connection is then opened only if a caller asks
+ * for {@link #ssh()}, or a GET through the keeper's tunnel fails (then the keeper drops that
+ * connection and the GET is repeated over a connection of this command's own).
  */
 public final class NodeClient implements AutoCloseable {
   private static final int CONNECT_TIMEOUT_MS = 10_000;

@@ -225,7 +225,9 @@ class MainTest {
 
   @Test
   void aCommandBuildsOnlyItsOwnModel() {
-    assertEquals(List.of("status"), List.copyOf(Main.commandLine("status", "--json").getSubcommands().keySet()));
+    assertEquals(
+        List.of("status"),
+        List.copyOf(Main.commandLine("status", "--json").getSubcommands().keySet()));
     assertEquals(
         List.of("servers"),
         List.copyOf(Main.commandLine("--verbose", "servers", "ls").getSubcommands().keySet()));

@@ -56,8 +56,8 @@ public final class Ssh {
    * SSHJ uses the JDK's own providers, not BouncyCastle's: by default SSHJ registers BouncyCastle
    * as a JCE provider on its first use (to prefer it for every algorithm), which in a cold JVM
    * costs about a second: hundreds of provider classes from signed jars (never in the class data
-   * sharing archive, each checked against the jar's signature). Java 17 has every algorithm an
-   * SSH login needs (curve25519 and NIST ECDH, Ed25519, ECDSA and RSA keys, AES-CTR and AES-GCM,
+   * sharing archive, each checked against the jar's signature). Java 17 has every algorithm an SSH
+   * login needs (curve25519 and NIST ECDH, Ed25519, ECDSA and RSA keys, AES-CTR and AES-GCM,
    * HMAC-SHA2). BouncyCastle stays on the classpath for what it alone reads (encrypted PEM and
    * PuTTY keys), through its own classes. Runs when this class is first used, before any login.
    */
