@@ -70,14 +70,27 @@ if [ -z "$ONLY" ]; then
 echo "== 1. CLI latency (hyperfine, $RUNS runs)" >&2
 SOCK=$TAKO_HOME/keeper/keeper.sock
 (cd "$WORK" && hyperfine -N -r "$RUNS" -w 1 --export-json "$WORK/version.json" "$TAKO --version" >/dev/null 2>&1)
+# Before each first command: the keeper the previous one started (when it was done) is waited for,
+# then made to exit (its socket removed).
+cat >"$WORK/no-keeper.sh" <<PREP
+#!/bin/sh
+i=0; while [ ! -S '$SOCK' ] && [ \$i -lt 60 ]; do sleep 0.1; i=\$((i + 1)); done
+sleep 0.5; rm -f '$SOCK'; sleep 2
+PREP
+chmod +x "$WORK/no-keeper.sh"
 (cd "$WORK" && hyperfine -r "$RUNS" --export-json "$WORK/cold.json" \
-  --prepare "rm -f '$SOCK'; sleep 2" "$TAKO status" >/dev/null 2>&1)
+  --prepare "$WORK/no-keeper.sh" "$TAKO status" >/dev/null 2>&1)
+(cd "$WORK" && TAKO_KEEPER=off hyperfine -N -r "$RUNS" -w 1 --export-json "$WORK/off.json" \
+  "$TAKO status" >/dev/null 2>&1)
 (cd "$WORK" && hyperfine -N -r "$RUNS" -w 1 --export-json "$WORK/warm.json" "$TAKO status" >/dev/null 2>&1)
 med() { jq -r '.results[0].median' "$1" | awk '{printf "%.2f", $1}'; }
 V=$(med "$WORK/version.json"); C=$(med "$WORK/cold.json"); W=$(med "$WORK/warm.json")
-row "tako --version (bare start)" "$V s"
-row "tako status, first (no kept connection)" "$C s ($(awk -v a="$C" -v b="$V" 'BEGIN{printf "%.2f", a/b}')x the bare start)"
-row "tako status, next ones (kept connection)" "$W s ($(awk -v a="$W" -v b="$V" 'BEGIN{printf "%.2f", a/b}')x the bare start)"
+O=$(med "$WORK/off.json")
+cpu() { jq -r '.results[0] | (.user + .system)' "$1" | awk '{printf "%.2f", $1}'; }
+row "tako --version (bare start)" "$V s ($(cpu "$WORK/version.json") s CPU)"
+row "tako status, first (no kept connection)" "$C s ($(awk -v a="$C" -v b="$V" 'BEGIN{printf "%.2f", a/b}')x the bare start; $(cpu "$WORK/cold.json") s CPU)"
+row "tako status, TAKO_KEEPER=off" "$O s ($(awk -v a="$O" -v b="$V" 'BEGIN{printf "%.2f", a/b}')x the bare start; $(cpu "$WORK/off.json") s CPU)"
+row "tako status, next ones (kept connection)" "$W s ($(awk -v a="$W" -v b="$V" 'BEGIN{printf "%.2f", a/b}')x the bare start; $(cpu "$WORK/warm.json") s CPU)"
 
 echo "== 2. deploy connect step ($DEPLOYS deploys to 4 regions)" >&2
 for i in $(seq 1 3); do app "$WORK/app$i" "lean$i" "hello $i"; done

@@ -16,6 +16,9 @@ import dev.tako.cli.commands.StatusCommand;
 import dev.tako.protocol.Version;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Supplier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -29,23 +32,31 @@ import picocli.CommandLine.Option;
     name = "tako",
     mixinStandardHelpOptions = true,
     versionProvider = Main.VersionProvider.class,
-    description = "Deploy apps as native processes to your own servers in several regions.",
-    subcommands = {
-      InitCommand.class,
-      ServersCommand.class,
-      DeployCommand.class,
-      StatusCommand.class,
-      LogsCommand.class,
-      ScaleCommand.class,
-      DeleteCommand.class,
-      ReleasesCommand.class,
-      RunCommand.class,
-      SecretsCommand.class,
-      DevCommand.class,
-      PlaygroundCommand.class,
-      DemoCommand.class
-    })
+    description = "Deploy apps as native processes to your own servers in several regions.")
 public final class Main implements Runnable {
+  /**
+   * The subcommands by name, in the order of the usage text. Registered lazily ({@link
+   * #commandLine}): picocli builds a command's model by reflection over its options, which costs
+   * more than a second of CPU for all of them in a cold JVM, so a command builds only its own.
+   */
+  static final Map<String, Supplier<Object>> COMMANDS = new LinkedHashMap<>();
+
+  static {
+    COMMANDS.put("init", InitCommand::new);
+    COMMANDS.put("servers", ServersCommand::new);
+    COMMANDS.put("deploy", DeployCommand::new);
+    COMMANDS.put("status", StatusCommand::new);
+    COMMANDS.put("logs", LogsCommand::new);
+    COMMANDS.put("scale", ScaleCommand::new);
+    COMMANDS.put("delete", DeleteCommand::new);
+    COMMANDS.put("releases", ReleasesCommand::new);
+    COMMANDS.put("run", RunCommand::new);
+    COMMANDS.put("secrets", SecretsCommand::new);
+    COMMANDS.put("dev", DevCommand::new);
+    COMMANDS.put("playground", PlaygroundCommand::new);
+    COMMANDS.put("demo", DemoCommand::new);
+  }
+
   @Option(
       names = "--verbose",
       scope = CommandLine.ScopeType.INHERIT,
@@ -67,6 +78,54 @@ public final class Main implements Runnable {
     }
   }
 
+  /** The whole command tree, every subcommand registered (usage, tests). */
+  public static CommandLine commandLine() {
+    CommandLine cli = new CommandLine(new Main());
+    COMMANDS.forEach((name, command) -> cli.addSubcommand(name, command.get()));
+    return cli;
+  }
+
+  /**
+   * The command tree for these arguments: only the subcommand they name (its own subcommands
+   * included); none for the top-level options alone ({@code --version}); all of them when the first
+   * word names none (the usage text and picocli's "did you mean" list them).
+   */
+  static CommandLine commandLine(String... args) {
+    String first = null;
+    for (String a : args) {
+      if (a.equals("--")) {
+        break;
+      }
+      if (!a.startsWith("-")) {
+        first = a;
+        break;
+      }
+    }
+    Supplier<Object> command = first == null ? null : COMMANDS.get(first);
+    if (first != null && command == null) {
+      return commandLine();
+    }
+    CommandLine cli = new CommandLine(new Main());
+    if (command != null) {
+      cli.addSubcommand(first, command.get());
+    } else if (!onlyVersion(args)) {
+      return commandLine(); // `tako`, `tako --help`: the usage lists every command
+    }
+    return cli;
+  }
+
+  private static boolean onlyVersion(String... args) {
+    boolean version = false;
+    for (String a : args) {
+      if (a.equals("-V") || a.equals("--version")) {
+        version = true;
+      } else if (!a.equals("--verbose")) {
+        return false;
+      }
+    }
+    return version;
+  }
+
   public static void main(String[] args) {
     System.exit(run(args));
   }
@@ -76,7 +135,7 @@ public final class Main implements Runnable {
     if (verbose) {
       System.setProperty(dev.tako.cli.ssh.Ssh.VERBOSE_PROPERTY, "true");
     }
-    CommandLine cli = new CommandLine(new Main());
+    CommandLine cli = commandLine(args);
     cli.setExecutionExceptionHandler(
         (ex, commandLine, parseResult) -> {
           int code = ex instanceof CliException c ? c.exitCode() : CliException.FAILED;

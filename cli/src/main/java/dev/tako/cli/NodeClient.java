@@ -34,9 +34,9 @@ import java.util.function.LongConsumer;
  *
  * <p>{@link #connectAny} takes the tunnel from the {@link Keeper} when one runs (an SSH connection
  * kept from an earlier command, so no handshake), and starts one for the next commands when none
- * does; its own SSH connection is then opened only if a caller asks for {@link #ssh()}, or a GET
- * through the keeper's tunnel fails (then the keeper drops that connection and the GET is repeated
- * over a connection of this command's own).
+ * does (once this client is closed); its own SSH connection is then opened only if a caller asks
+ * for {@link #ssh()}, or a GET through the keeper's tunnel fails (then the keeper drops that
+ * connection and the GET is repeated over a connection of this command's own).
  */
 public final class NodeClient implements AutoCloseable {
   private static final int CONNECT_TIMEOUT_MS = 10_000;
@@ -48,6 +48,7 @@ public final class NodeClient implements AutoCloseable {
   private int localPort;
   private Keeper keeper; // non-null while the tunnel is the keeper's
   private Keeper.Held held; // the hold on the keeper's connection, released on close
+  private Keeper startOnClose; // a keeper to start for the next commands once this one is done
 
   /** A local port forwarded to a node's API, and the node's token. */
   public record Tunnel(int port, String token) {}
@@ -113,8 +114,9 @@ public final class NodeClient implements AutoCloseable {
     NodeClient c = connect(s, home, HostKeyPolicy.STRICT);
     c.ensureApi();
     if (startKeeper && keeper != null && !keeper.running()) {
-      // For the next commands; this one goes on over its own connection meanwhile.
-      keeper.start(List.of(s.name()));
+      // For the next commands, started when this one is done with the server: a keeper booting
+      // beside it (a second cold JVM and SSH login) would slow this first command down.
+      c.startOnClose = keeper;
     }
     return c;
   }
@@ -378,5 +380,9 @@ public final class NodeClient implements AutoCloseable {
     } catch (RuntimeException e) {
       // the connection is going away anyway
     }
+    if (startOnClose != null && !startOnClose.running()) {
+      startOnClose.start(List.of(server.name()));
+    }
+    startOnClose = null;
   }
 }

@@ -211,7 +211,7 @@ class MainTest {
   @Test
   void everyCommandHasHelpThatExitsZero() {
     List<List<String>> paths = new ArrayList<>();
-    collect(new CommandLine(new Main()), new ArrayList<>(), paths);
+    collect(Main.commandLine(), new ArrayList<>(), paths);
     assertTrue(paths.size() >= 15, "found " + paths);
     for (List<String> path : paths) {
       List<String> args = new ArrayList<>(path);
@@ -220,6 +220,47 @@ class MainTest {
       assertEquals(0, r.code(), "tako " + String.join(" ", args) + ": " + r.err());
       assertTrue(r.out().contains("Usage:"), "tako " + String.join(" ", args));
       assertEquals("", r.err(), "tako " + String.join(" ", args));
+    }
+  }
+
+  @Test
+  void aCommandBuildsOnlyItsOwnModel() {
+    assertEquals(
+        List.of("status"),
+        List.copyOf(Main.commandLine("status", "--json").getSubcommands().keySet()));
+    assertEquals(
+        List.of("servers"),
+        List.copyOf(Main.commandLine("--verbose", "servers", "ls").getSubcommands().keySet()));
+    assertTrue(Main.commandLine("--version").getSubcommands().isEmpty());
+    assertEquals(Main.COMMANDS.keySet(), Main.commandLine().getSubcommands().keySet());
+    assertEquals(Main.COMMANDS.keySet(), Main.commandLine("--help").getSubcommands().keySet());
+    assertEquals(Main.COMMANDS.keySet(), Main.commandLine("stauts").getSubcommands().keySet());
+    assertEquals(Main.COMMANDS.keySet(), Main.commandLine(new String[0]).getSubcommands().keySet());
+  }
+
+  @Test
+  void everyCommandIsRegisteredUnderItsOwnName() {
+    Main.COMMANDS.forEach(
+        (name, command) ->
+            assertEquals(
+                name,
+                command.get().getClass().getAnnotation(CommandLine.Command.class).name(),
+                command.get().getClass().getName()));
+  }
+
+  @Test
+  void anUnknownCommandIsAUsageError() {
+    Run r = run("stauts");
+    assertEquals(CliException.USAGE, r.code());
+    assertTrue(r.err().contains("'stauts'"), r.err());
+    assertTrue(r.err().contains("see: tako --help"), r.err());
+  }
+
+  @Test
+  void theUsageListsEveryCommand() {
+    Run r = run();
+    for (String name : Main.COMMANDS.keySet()) {
+      assertTrue(r.out().contains("  " + name + " "), name + " in " + r.out());
     }
   }
 

@@ -13,13 +13,17 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
  * a node accepts); {@link #lenient()} ignores them (responses a CLI reads: nodes may add fields).
  */
 public final class Json {
-  private static final ObjectMapper STRICT = build(true);
   private static final ObjectMapper LENIENT = build(false);
 
   private Json() {}
 
+  /** Built on first use: the CLI never needs it, and a mapper costs a cold JVM some time. */
+  private static final class Strict {
+    static final ObjectMapper MAPPER = build(true);
+  }
+
   public static ObjectMapper strict() {
-    return STRICT;
+    return Strict.MAPPER;
   }
 
   public static ObjectMapper lenient() {

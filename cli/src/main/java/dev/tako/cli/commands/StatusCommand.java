@@ -126,7 +126,8 @@ public final class StatusCommand implements Callable<Integer> {
         + " s";
   }
 
-  private static void print(StatusView view, Output out) {
+  /** The human form of a status (also rendered by the class data sharing training run). */
+  public static void print(StatusView view, Output out) {
     out.line(out.bold("cluster") + " (" + view.cluster().members().size() + " members)");
     out.line(
         String.format(

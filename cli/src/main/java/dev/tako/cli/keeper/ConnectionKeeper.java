@@ -106,6 +106,7 @@ public final class ConnectionKeeper {
   }
 
   public static void main(String[] args) throws Exception {
+    dev.tako.cli.ssh.Ssh.jdkCryptoOnly();
     TakoHome home = TakoHome.fromEnvironment();
     if (!Files.isDirectory(home.dir())) {
       return;

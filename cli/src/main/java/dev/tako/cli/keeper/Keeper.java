@@ -215,12 +215,16 @@ public final class Keeper {
           cmd.add(arg);
         }
       }
+      // A small heap that starts small (measured on a 4-region playground after 10 commands:
+      // 64 MB RSS, against 73 MB with the default initial heap and perf data), C1 only.
       cmd.addAll(
           List.of(
               "-XX:TieredStopAtLevel=1",
               "-XX:+UseSerialGC",
+              "-Xms8m",
               "-Xmx64m",
               "-Xss512k",
+              "-XX:-UsePerfData",
               "-Xlog:cds=off",
               "-Xlog:cds+dynamic=off",
               "-cp",

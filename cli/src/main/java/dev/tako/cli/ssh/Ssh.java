@@ -15,8 +15,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import net.schmizz.sshj.DefaultConfig;
 import net.schmizz.sshj.SSHClient;
+import net.schmizz.sshj.common.SecurityUtils;
 import net.schmizz.sshj.transport.TransportException;
 import net.schmizz.sshj.userauth.UserAuthException;
+import net.schmizz.sshj.userauth.keyprovider.KeyPairWrapper;
 import net.schmizz.sshj.userauth.keyprovider.KeyProvider;
 import net.schmizz.sshj.userauth.method.AuthMethod;
 import net.schmizz.sshj.userauth.method.AuthPublickey;
@@ -44,7 +46,24 @@ public final class Ssh {
   private static final int KEEP_ALIVE_SECONDS = 30;
   private static final List<String> DEFAULT_KEYS = List.of("id_ed25519", "id_ecdsa", "id_rsa");
 
+  static {
+    jdkCryptoOnly();
+  }
+
   private Ssh() {}
+
+  /**
+   * SSHJ uses the JDK's own providers, not BouncyCastle's: by default SSHJ registers BouncyCastle
+   * as a JCE provider on its first use (to prefer it for every algorithm), which in a cold JVM
+   * costs about a second: hundreds of provider classes from signed jars (never in the class data
+   * sharing archive, each checked against the jar's signature). Java 17 has every algorithm an SSH
+   * login needs (curve25519 and NIST ECDH, Ed25519, ECDSA and RSA keys, AES-CTR and AES-GCM,
+   * HMAC-SHA2). BouncyCastle stays on the classpath for what it alone reads (encrypted PEM and
+   * PuTTY keys), through its own classes. Runs when this class is first used, before any login.
+   */
+  public static void jdkCryptoOnly() {
+    SecurityUtils.setRegisterBouncyCastle(false);
+  }
 
   public static SshSession connect(SshTarget t, HostKeyPolicy policy) throws SshException {
     return connect(t, policy, AgentClient.fromEnvironment());
@@ -312,6 +331,10 @@ public final class Ssh {
 
   /** Loads a key eagerly, so a missing passphrase is reported as such, not as a refused login. */
   private static KeyProvider load(SSHClient client, Path keyFile) throws SshException {
+    KeyProvider plain = plainPkcs8(keyFile);
+    if (plain != null) {
+      return plain;
+    }
     String passphrase = System.getenv(PASSPHRASE_ENV);
     EnvPassphrase finder = new EnvPassphrase(passphrase);
     try {
@@ -345,6 +368,25 @@ public final class Ssh {
               + e.getMessage()
               + "; use an OpenSSH or PEM private key",
           e);
+    }
+  }
+
+  /**
+   * An unencrypted PKCS#8 RSA key (those of {@code tako servers add} and the playground) read with
+   * the JDK alone: SSHJ's reader of that format parses it with BouncyCastle's PEM classes, from
+   * signed jars a cold JVM must check first. Null for any other key: SSHJ reads it (and says what
+   * is wrong with it).
+   */
+  private static KeyProvider plainPkcs8(Path keyFile) {
+    try {
+      if (Files.size(keyFile) > 64 * 1024
+          || !Files.readString(keyFile, java.nio.charset.StandardCharsets.ISO_8859_1)
+              .contains("-----BEGIN PRIVATE KEY-----")) {
+        return null;
+      }
+      return new KeyPairWrapper(KeyFiles.readPkcs8(keyFile));
+    } catch (IOException | RuntimeException e) {
+      return null;
     }
   }
 
