@@ -16,7 +16,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 settle=${SETTLE:-30}
 window=${WINDOW:-60}
 apps=${APPS:-3}
-tako="$root/tako"
+tako=${TAKO:-"$root/tako"} # or another distribution's bin/tako, to compare
 
 work=$(mktemp -d /tmp/tako-idle-XXXXXX)
 export TAKO_HOME="$work/home"
@@ -53,6 +53,7 @@ ticks() { sed 's/.*) //' "/proc/$pid/stat" | awk '{print $12 + $13}'; }
 sleep "$settle"
 hz=$(getconf CLK_TCK)
 rss0=$(rss)
+load0=$(cut -d' ' -f1 /proc/loadavg) # a shared machine: compare runs made at similar loads
 t0=$(ticks)
 n0=$(date +%s%N)
 sleep "$window"
@@ -63,6 +64,6 @@ dt=$((t1 - t0))
 dn=$((n1 - n0))
 cpu=$(awk -v t="$dt" -v hz="$hz" -v ns="$dn" 'BEGIN { printf "%.2f", 100 * (t / hz) / (ns / 1e9) }')
 
-echo "| apps | settle | window | RSS start | RSS end | RSS peak | threads | CPU (% of a core) |"
-echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
-echo "| $apps | ${settle} s | ${window} s | ${rss0} MB | ${rss1} MB | $(hwm) MB | $(threads) | ${cpu} |"
+echo "| apps | settle | window | RSS start | RSS end | RSS peak | threads | CPU (% of a core) | load average |"
+echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+echo "| $apps | ${settle} s | ${window} s | ${rss0} MB | ${rss1} MB | $(hwm) MB | $(threads) | ${cpu} | ${load0} → $(cut -d' ' -f1 /proc/loadavg) |"

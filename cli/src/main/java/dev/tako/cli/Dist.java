@@ -19,8 +19,8 @@ public final class Dist {
    * common fork-join pool gets two threads whatever the core count: with fewer than two (a 1- or
    * 2-core server) every {@code CompletableFuture} stage run "async" without an executor, as
    * Scala's and so Pekko's asks run theirs, starts a new thread (over 200 a minute on an idle
-   * node). Every minute the JVM gives back to the system the native memory glibc keeps after it
-   * was freed (the JIT's arenas, mostly: about 20 MB of an idle node's RSS; a trim costs ~20 ms of
+   * node). Every minute the JVM gives back to the system the native memory glibc keeps after it was
+   * freed (the JIT's arenas, mostly: about 20 MB of an idle node's RSS; a trim costs ~20 ms of
    * CPU); the flag exists from 17.0.9 and 21.0.1 on, older JVMs ignore it.
    */
   public static final String NODE_IDLE_OPTS =

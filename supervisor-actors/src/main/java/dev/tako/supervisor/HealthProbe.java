@@ -23,10 +23,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Outcome} with a short human-readable detail.
  *
  * <p>Each check is one short blocking exchange on a plain socket ({@code Connection: close}, the
- * status line read, the outcome known, then the rest drained for at most a second), run on threads every probe of the node shares and that end
- * after 30 s without a check. The JDK's HTTP client did the same with a selector thread and up to
- * three workers per app and several thread hand-offs per request: on an idle node with three apps
- * its probes, one per app per second, were the largest part of the node's CPU after the JIT.
+ * status line read, the outcome known, then the rest drained for at most a second), run on threads
+ * every probe of the node shares and that end after 30 s without a check. The JDK's HTTP client did
+ * the same with a selector thread and up to three workers per app and several thread hand-offs per
+ * request: on an idle node with three apps its probes, one per app per second, were the largest
+ * part of the node's CPU after the JIT.
  */
 public final class HealthProbe {
 
@@ -78,7 +79,8 @@ public final class HealthProbe {
     try (Socket socket = new Socket()) {
       socket.setTcpNoDelay(true);
       socket.connect(new InetSocketAddress("127.0.0.1", port), millisLeft(deadline));
-      socket.getOutputStream()
+      socket
+          .getOutputStream()
           .write(
               ("GET "
                       + path

@@ -20,8 +20,8 @@ import org.slf4j.LoggerFactory;
  * context is made again only when one of the files changed (size, modification time or inode):
  * making one costs two PBKDF2 derivations of the key (tens of milliseconds of CPU), which an idle
  * node paid every minute for nothing. A file that cannot be read keeps the last good context (none
- * at first: the listener then refuses connections and nothing is forwarded), with the reason in
- * the log.
+ * at first: the listener then refuses connections and nothing is forwarded), with the reason in the
+ * log.
  */
 final class ClusterTls implements Supplier<SSLContext> {
   private static final Logger LOG = LoggerFactory.getLogger(ClusterTls.class);

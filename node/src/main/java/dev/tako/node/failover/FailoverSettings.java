@@ -10,13 +10,11 @@ import java.time.Duration;
  * @param pingInterval how often the ready set goes out anyway (a change goes out at once, when the
  *     route table publishes it), with a timestamp whose echo measures the round trip
  * @param peerExpiry a peer not heard from for this long is no longer forwarded to
- * @param tlsRefresh how often the cluster certificate files are read again (rotated certificates)
+ * @param tlsRefresh how often the cluster certificate files are looked at again (read when they
+ *     changed: rotated certificates)
  */
 public record FailoverSettings(
-    boolean enabled,
-    Duration pingInterval,
-    Duration peerExpiry,
-    Duration tlsRefresh) {
+    boolean enabled, Duration pingInterval, Duration peerExpiry, Duration tlsRefresh) {
 
   public static FailoverSettings fromConfig(Config config) {
     Config c = config.getConfig("tako.failover");

@@ -232,8 +232,7 @@ public final class ReadinessExchange extends AbstractBehavior<ReadinessExchange.
     long next = table.nextExpiry(now, expiry);
     if (next < nextExpiry) { // else the timer set for an earlier expiry comes first
       nextExpiry = next;
-      timers.startSingleTimer(
-          Expire.INSTANCE, java.time.Duration.ofNanos(next - now + 1_000_000));
+      timers.startSingleTimer(Expire.INSTANCE, java.time.Duration.ofNanos(next - now + 1_000_000));
     }
   }
 }

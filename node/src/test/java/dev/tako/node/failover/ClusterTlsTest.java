@@ -35,8 +35,7 @@ class ClusterTlsTest {
 
     // rotate-certs writes new files: the next refresh reads them
     PeerTesting.issue(ca, tls);
-    Files.setLastModifiedTime(
-        tls.resolve("node.crt"), FileTime.from(Instant.now().plusSeconds(5)));
+    Files.setLastModifiedTime(tls.resolve("node.crt"), FileTime.from(Instant.now().plusSeconds(5)));
     clusterTls.refresh();
     var rotated = clusterTls.get();
     assertNotNull(rotated);

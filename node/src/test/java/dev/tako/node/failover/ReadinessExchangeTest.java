@@ -35,8 +35,7 @@ class ReadinessExchangeTest {
     RouteSnapshots snapshots = new RouteSnapshots();
     ActorRef<RouteTable.Command> routes = KIT.spawn(RouteTable.create(snapshots));
     FailoverSettings settings =
-        new FailoverSettings(
-            true, Duration.ofHours(1), Duration.ofHours(2), Duration.ofHours(1));
+        new FailoverSettings(true, Duration.ofHours(1), Duration.ofHours(2), Duration.ofHours(1));
     KIT.spawn(
         ReadinessExchange.create(
             new ReadinessExchange.Self("la", "la", "127.0.0.2", 4001),
@@ -52,7 +51,9 @@ class ReadinessExchangeTest {
 
     routes.tell(
         new RouteTable.SetApp(
-            "hello/production", List.of("hello.localhost"), List.of(new Upstream("127.0.0.1", 3000))));
+            "hello/production",
+            List.of("hello.localhost"),
+            List.of(new Upstream("127.0.0.1", 3000))));
     ReadinessExchange.Announce ready = announcement(peer);
     assertEquals(List.of("hello/production"), ready.ready());
     assertEquals("la", ready.server());
