@@ -63,9 +63,9 @@ public final class Guardian {
   /**
    * @param leftovers app processes a previous node process left running, for the apps' supervisors
    *     to adopt (see {@link LeftoverProcesses#scan})
-   * @param successor present when this process replaces a running one of the same node (a
-   *     handover, see {@link NodeHandover}): the proxy ports are bound beside it once the adopted
-   *     apps serve, then it is told to go
+   * @param successor present when this process replaces a running one of the same node (a handover,
+   *     see {@link NodeHandover}): the proxy ports are bound beside it once the adopted apps serve,
+   *     then it is told to go
    */
   public static Behavior<Command> create(
       NodeSettings settings,
@@ -248,10 +248,10 @@ public final class Guardian {
                   system
                       .log()
                       .warn(
-                      "the adopted apps {} were not all ready within {}; taking over the proxy"
-                          + " ports anyway",
-                      successor.get().apps(),
-                      wait);
+                          "the adopted apps {} were not all ready within {}; taking over the proxy"
+                              + " ports anyway",
+                          successor.get().apps(),
+                          wait);
                 }
                 bindPorts.run();
               });
@@ -259,7 +259,8 @@ public final class Guardian {
 
     // The status edge keeps every member's last answer, refreshed in the background from here on.
     var status = new ClusterStatus(view).startRefreshing();
-    var routes = new ManagementRoutes(system, settings, token, agent, view, status, handover).routes();
+    var routes =
+        new ManagementRoutes(system, settings, token, agent, view, status, handover).routes();
     Http.get(system)
         .newServerAt("127.0.0.1", settings.apiPort())
         .bind(routes)
@@ -303,11 +304,11 @@ public final class Guardian {
                 NodeHandover.handingOver()
                     ? CompletableFuture.completedFuture(Done.getInstance())
                     : AskPattern.<NodeAgent.Command, Done>ask(
-                        agent,
-                        NodeAgent.StopApps::new,
-                        supervisorSettings.termGrace().plusSeconds(5),
-                        system.scheduler())
-                    .exceptionally(e -> Done.getInstance()));
+                            agent,
+                            NodeAgent.StopApps::new,
+                            supervisorSettings.termGrace().plusSeconds(5),
+                            system.scheduler())
+                        .exceptionally(e -> Done.getInstance()));
   }
 
   /** The playground's SSH/SFTP endpoint: closed when the node stops; a failure stops the node. */

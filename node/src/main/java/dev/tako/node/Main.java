@@ -1,10 +1,10 @@
 package dev.tako.node;
 
 import com.typesafe.config.Config;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import dev.tako.node.upgrade.NodeHandover;
 import dev.tako.node.upgrade.Successor;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorSystem;
 

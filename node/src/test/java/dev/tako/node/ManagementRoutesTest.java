@@ -92,8 +92,9 @@ class ManagementRoutesTest {
                 new dev.tako.node.upgrade.NodeHandover(
                     testKit.system(),
                     new dev.tako.proxy.RouteSnapshots(),
-                    () -> java.util.concurrent.CompletableFuture.completedFuture(
-                        org.apache.pekko.Done.getInstance()),
+                    () ->
+                        java.util.concurrent.CompletableFuture.completedFuture(
+                            org.apache.pekko.Done.getInstance()),
                     java.time.Duration.ofSeconds(1)))
             .routes();
     binding =

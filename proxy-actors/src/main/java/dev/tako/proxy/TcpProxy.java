@@ -90,11 +90,11 @@ public final class TcpProxy {
 
     /**
      * Hands the port over to the next node process, which listens on it too by now ({@code
-     * SO_REUSEPORT}): the connections already queued are accepted, then this socket stops
-     * listening (new connections all reach the next process); each open connection ends after the
-     * answer in progress, or its next one ({@code Connection: close}), a connection quiet for a
-     * second is closed; completes once every connection is gone or {@code grace} passed, with the
-     * loops stopped.
+     * SO_REUSEPORT}): the connections already queued are accepted, then this socket stops listening
+     * (new connections all reach the next process); each open connection ends after the answer in
+     * progress, or its next one ({@code Connection: close}), a connection quiet for a second is
+     * closed; completes once every connection is gone or {@code grace} passed, with the loops
+     * stopped.
      */
     public CompletionStage<Done> drain(java.time.Duration grace) {
       CompletableFuture<Void> drained = new CompletableFuture<>();
@@ -351,8 +351,8 @@ public final class TcpProxy {
   /**
    * Linux (5.14+) can move the connections still queued on a closing listener to another listener
    * of the same port ({@code net.ipv4.tcp_migrate_req}) instead of resetting them: those that
-   * arrive between a draining process's last accept and its close ({@link Binding#drain}). Turns
-   * it on where this process may (root; the setting is the network namespace's).
+   * arrive between a draining process's last accept and its close ({@link Binding#drain}). Turns it
+   * on where this process may (root; the setting is the network namespace's).
    *
    * @return whether it is on
    */

@@ -220,7 +220,9 @@ class HandoverProxyTest {
   private static Answer get(Socket s, boolean askClose) throws IOException {
     OutputStream out = s.getOutputStream();
     out.write(
-        ("GET / HTTP/1.1\r\nHost: app.test\r\n" + (askClose ? "Connection: close\r\n" : "") + "\r\n")
+        ("GET / HTTP/1.1\r\nHost: app.test\r\n"
+                + (askClose ? "Connection: close\r\n" : "")
+                + "\r\n")
             .getBytes(StandardCharsets.US_ASCII));
     out.flush();
     InputStream in = s.getInputStream();

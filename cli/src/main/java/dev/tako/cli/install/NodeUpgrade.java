@@ -32,12 +32,12 @@ import java.util.concurrent.TimeUnit;
  * leaves the server untouched; a node that does not come back is put back on the previous
  * distribution and restarted, and the command stops there (exit 1).
  *
- * <p>The node's process is replaced without a dropped request ({@code POST /v1/node/handover}):
- * the running process lets go of its apps (they keep running), leaves the cluster and starts the
- * new one from the distribution now installed, while its proxy keeps answering; the new process
- * adopts the app instances, listens on the proxy ports beside the old one once they serve, and
- * the old one drains and exits. The apps' pids do not change. A node too old to hand over
- * (404) is restarted instead, its apps with it.
+ * <p>The node's process is replaced without a dropped request ({@code POST /v1/node/handover}): the
+ * running process lets go of its apps (they keep running), leaves the cluster and starts the new
+ * one from the distribution now installed, while its proxy keeps answering; the new process adopts
+ * the app instances, listens on the proxy ports beside the old one once they serve, and the old one
+ * drains and exits. The apps' pids do not change. A node too old to hand over (404) is restarted
+ * instead, its apps with it.
  */
 public final class NodeUpgrade {
   private final TakoHome home;
@@ -177,7 +177,10 @@ public final class NodeUpgrade {
         return false;
       }
       throw CliException.failed(
-          "upgrading " + server.name() + " failed: it did not start a handover (" + e.getMessage()
+          "upgrading "
+              + server.name()
+              + " failed: it did not start a handover ("
+              + e.getMessage()
               + "); it runs its previous node");
     }
   }

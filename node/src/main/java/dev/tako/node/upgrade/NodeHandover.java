@@ -30,12 +30,12 @@ import org.slf4j.LoggerFactory;
  *   <li>the app supervisors let go of their processes without stopping them (they keep running,
  *       their output goes on through their FIFOs, and the next process adopts them);
  *   <li>the actor system shuts down: the node leaves the cluster, the journal's lock, the cluster,
- *       API, node-to-node and metrics ports are released; the proxy keeps answering from the
- *       frozen routes;
- *   <li>the next process is started with this process's own command line (so from the
- *       distribution now installed) and {@link Successor#ENV} naming this pid; it adopts the
- *       instances, listens on the proxy ports beside this process ({@code SO_REUSEPORT}) once they
- *       are ready, and sends this process SIGTERM;
+ *       API, node-to-node and metrics ports are released; the proxy keeps answering from the frozen
+ *       routes;
+ *   <li>the next process is started with this process's own command line (so from the distribution
+ *       now installed) and {@link Successor#ENV} naming this pid; it adopts the instances, listens
+ *       on the proxy ports beside this process ({@code SO_REUSEPORT}) once they are ready, and
+ *       sends this process SIGTERM;
  *   <li>on SIGTERM the proxy ports are drained ({@link TcpProxy.Binding#drain}) and the process
  *       exits.
  * </ol>

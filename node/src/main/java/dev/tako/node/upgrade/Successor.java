@@ -68,7 +68,7 @@ public record Successor(long predecessor, Set<String> apps) {
         }
       } catch (Exception e) {
         LOG.warn("cannot run systemd-notify: {}", e.toString());
-      } 
+      }
     }
     Optional<ProcessHandle> old = ProcessHandle.of(predecessor);
     if (old.isEmpty() || !old.get().isAlive()) {
@@ -76,12 +76,18 @@ public record Successor(long predecessor, Set<String> apps) {
       return;
     }
     boolean node =
-        old.get().info().arguments().map(a -> String.join(" ", a)).orElse("").contains("dev.tako.node.Main");
+        old.get()
+            .info()
+            .arguments()
+            .map(a -> String.join(" ", a))
+            .orElse("")
+            .contains("dev.tako.node.Main");
     if (!node) {
       LOG.warn("pid {} is no longer a Tako node; not signalling it", predecessor);
       return;
     }
-    LOG.info("took over the proxy ports; the previous node process {} drains and exits", predecessor);
+    LOG.info(
+        "took over the proxy ports; the previous node process {} drains and exits", predecessor);
     old.get().destroy();
   }
 }
