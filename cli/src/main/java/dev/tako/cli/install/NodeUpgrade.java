@@ -304,31 +304,29 @@ public final class NodeUpgrade {
                     + h
                     + "node.log");
           }
-          throw CliException.failed(
-              "upgrading "
-                  + server.name()
-                  + " failed: "
-                  + e.getMessage()
-                  + "; it runs its previous node again (the new distribution is in "
-                  + h
-                  + "dist.failed)");
+          throw onPreviousNode(server, e, h);
         }
         out.progress(
             "  " + server.name() + ": the new node did not come back; restoring the previous one");
         swap(ssh, server, h, "dist.prev", "dist.failed");
         installer.start(ssh, server);
-        throw CliException.failed(
-            "upgrading "
-                + server.name()
-                + " failed: "
-                + e.getMessage()
-                + "; it runs its previous node again (the new distribution is in "
-                + h
-                + "dist.failed)");
+        throw onPreviousNode(server, e, h);
       }
     } catch (SshException e) {
       throw CliException.failed("upgrading " + server.name() + " failed: " + e.getMessage());
     }
+  }
+
+  /** The upgrade failed with {@code cause} and the server runs its previous node again. */
+  private static CliException onPreviousNode(ServerEntry server, CliException cause, String h) {
+    return CliException.failed(
+        "upgrading "
+            + server.name()
+            + " failed: "
+            + cause.getMessage()
+            + "; it runs its previous node again (the new distribution is in "
+            + h
+            + "dist.failed)");
   }
 
   /** {@code dist} becomes {@code aside}, {@code next} becomes {@code dist}. */
