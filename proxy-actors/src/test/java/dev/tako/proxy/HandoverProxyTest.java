@@ -129,8 +129,9 @@ class HandoverProxyTest {
                       s = new Socket("127.0.0.1", port);
                       s.setSoTimeout(5000);
                     }
-                    Answer a = get(s, oneShot);
+                    // Sent once the drain was over: the old process must not answer it.
                     boolean afterDrain = drained.get();
+                    Answer a = get(s, oneShot);
                     answers.computeIfAbsent(a.body, k -> new AtomicInteger()).incrementAndGet();
                     if (afterDrain && a.body.equals("old")) {
                       oldAfterDrain.incrementAndGet();
