@@ -93,11 +93,6 @@ public final class RouteSnapshots {
   }
 
   private volatile boolean frozen;
-  private final java.util.List<Waiter> waiters = new java.util.ArrayList<>();
-
-  private record Waiter(
-      java.util.function.Predicate<RouteSnapshot> condition,
-      java.util.concurrent.CompletableFuture<RouteSnapshot> done) {}
 
   /**
    * The node process is being replaced (a handover): the routes stay as they are now, whatever the
@@ -109,21 +104,27 @@ public final class RouteSnapshots {
   }
 
   /**
-   * Completes with the first published snapshot (or the current one) that satisfies {@code
-   * condition}; never completes otherwise (callers add their own timeout).
+   * Completes with the first snapshot (the current one or one published later, seen through {@link
+   * #onPublish}) that satisfies {@code condition}; never completes otherwise (callers add their own
+   * timeout).
    */
   public java.util.concurrent.CompletableFuture<RouteSnapshot> when(
       java.util.function.Predicate<RouteSnapshot> condition) {
     java.util.concurrent.CompletableFuture<RouteSnapshot> done =
         new java.util.concurrent.CompletableFuture<>();
-    synchronized (waiters) {
-      RouteSnapshot now = current;
-      if (condition.test(now)) {
-        done.complete(now);
-      } else {
-        waiters.add(new Waiter(condition, done));
-      }
-    }
+    Runnable[] check = new Runnable[1];
+    check[0] =
+        () -> {
+          RouteSnapshot now = current;
+          if (!done.isDone() && condition.test(now)) {
+            done.complete(now);
+          }
+          if (done.isDone()) {
+            removeOnPublish(check[0]);
+          }
+        };
+    onPublish(check[0]);
+    check[0].run(); // the current snapshot may satisfy it already
     return done;
   }
 
@@ -148,19 +149,6 @@ public final class RouteSnapshots {
       return;
     }
     current = snapshot;
-    synchronized (waiters) {
-      waiters.removeIf(
-          w -> {
-            if (w.done().isDone()) {
-              return true;
-            }
-            if (w.condition().test(snapshot)) {
-              w.done().complete(snapshot);
-              return true;
-            }
-            return false;
-          });
-    }
     for (Runnable listener : onPublish) {
       listener.run();
     }

@@ -197,13 +197,11 @@ class HandoverProxyTest {
     }
   }
 
-  private static void awaitCount(Map<String, AtomicInteger> answers, String key, int n)
-      throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (count(answers, key) < n && System.nanoTime() < deadline) {
-      Thread.sleep(10);
-    }
-    assertTrue(count(answers, key) >= n, "answers from " + key + ": " + answers);
+  private static void awaitCount(Map<String, AtomicInteger> answers, String key, int n) {
+    org.awaitility.Awaitility.await("answers from " + key + " reach " + n)
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(10))
+        .until(() -> count(answers, key) >= n);
   }
 
   private static int count(Map<String, AtomicInteger> answers, String key) {

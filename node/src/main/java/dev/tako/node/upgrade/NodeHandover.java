@@ -118,15 +118,16 @@ public final class NodeHandover {
     // threads are gone, until SIGTERM from the next process.
     Thread handover = new Thread(this::run, "tako-handover");
     handover.setDaemon(false);
-    handover.start();
+    // The API's answer (202) leaves before the API goes away with the actor system, which keeps
+    // the JVM alive until then.
+    CompletableFuture.delayedExecutor(ANSWER_DELAY_MS, TimeUnit.MILLISECONDS)
+        .execute(handover::start);
     return Begun.STARTED;
   }
 
   private void run() {
     try {
       Runtime.getRuntime().addShutdownHook(new Thread(this::drain, "tako-handover-drain"));
-      // The API's answer (202) leaves before the API goes away with the actor system.
-      Thread.sleep(ANSWER_DELAY_MS);
       try {
         detachApps.get().toCompletableFuture().get(60, TimeUnit.SECONDS);
       } catch (Exception e) {
